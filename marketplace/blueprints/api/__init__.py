@@ -1,0 +1,7 @@
+"""The JSON API under /api/v1. It calls the same services as the HTML views."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from . import views  # noqa: E402,F401  (routes register on import)

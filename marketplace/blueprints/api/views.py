@@ -1,0 +1,51 @@
+"""API routes. Each one parses input, calls a service, commits once."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+from flask_login import current_user
+
+from ...extensions import csrf
+from ...models import Role
+from ...policies import role_required
+from . import bp
+from .openapi import build_document, documented, schema
+
+ALL_ROLES = tuple(Role)
+
+ME = schema("Me", {
+    "type": "object",
+    "required": ["id", "email", "name", "role"],
+    "properties": {
+        "id": {"type": "integer"},
+        "email": {"type": "string", "format": "email"},
+        "name": {"type": "string"},
+        "role": {"type": "string", "enum": [r.value for r in Role]},
+    },
+})
+
+
+@bp.before_request
+def check_csrf_for_cookie_auth():
+    """Bearer-token calls need no CSRF token; cookie-authenticated writes do."""
+    g.api_bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
+    unsafe = request.method in ("POST", "PUT", "PATCH", "DELETE")
+    # Anonymous calls go on to the view, which answers 401.
+    if unsafe and not g.api_bearer and current_user.is_authenticated:
+        csrf.protect()
+
+
+@bp.route("/openapi.json")
+@documented("/openapi.json", "get", "This OpenAPI 3.1 document", public=True, errors=(),
+            response={"type": "object"}, roles="anyone")
+def openapi_document():
+    return jsonify(build_document())
+
+
+@bp.route("/me")
+@documented("/me", "get", "The authenticated user", response=ME, errors=("401",))
+@role_required(*ALL_ROLES)
+def get_me():
+    user = current_user
+    return jsonify({"id": user.id, "email": user.email, "name": user.name,
+                    "role": user.role.value})

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
+
+from ...models import OrganizationType
+from ...reference import cluster_choices
+from ...services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from ..fields import (
+    TriStateField,
+    clusters_field,
+    graduation_year_validators,
+    time_zone_field,
+    website_validators,
+)
+
+EMAIL_VALIDATORS = [
+    DataRequired(message="Enter your e-mail address."),
+    Length(max=254),
+    Email(message="Enter a valid e-mail address, like name@example.org.",
+          check_deliverability=False),
+]
+
+
+def new_password_field(label: str = "Password") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message="Choose a password."),
+            Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
+                   message=f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters. "
+                           "A few unrelated words make a good password."),
+        ],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters; long passphrases are welcome.",
+    )
+
+
+def confirm_field(other: str = "password") -> PasswordField:
+    return PasswordField("Repeat the password", validators=[
+        DataRequired(message="Repeat the password."),
+        EqualTo(other, message="The two passwords are not the same."),
+    ])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(message="Enter your e-mail address."),
+                                             Length(max=254)])
+    password = PasswordField("Password", validators=[
+        DataRequired(message="Enter your password."), Length(max=MAX_PASSWORD_LENGTH)])
+
+
+class _AccountFields(FlaskForm):
+    name = StringField("Full name", validators=[
+        DataRequired(message="Enter your name."), Length(max=120)])
+    email = EmailField("E-mail", validators=EMAIL_VALIDATORS)
+    password = new_password_field()
+    confirm = confirm_field()
+
+
+class StudentRegistrationForm(_AccountFields):
+    graduation_year = IntegerField(
+        "Expected graduation year",
+        validators=[InputRequired(message="Enter your expected graduation year."),
+                    *graduation_year_validators(student=True)])
+    major = StringField("Major or program", validators=[Optional(), Length(max=120)])
+    clusters = clusters_field()
+    first_generation = TriStateField(
+        "Are you the first in your family to go to college?",
+        description="Optional. Used only in anonymous reports, so the career center can see "
+                    "who it is not reaching yet.")
+    pell_eligible = TriStateField("Are you eligible for a Pell grant?",
+                                  description="Optional, and used the same way.")
+    time_zone = time_zone_field()
+
+
+class EmployerRegistrationForm(_AccountFields):
+    organization_name = StringField("Organization name", validators=[
+        DataRequired(message="Enter your organization's name."), Length(max=200)])
+    organization_type = SelectField(
+        "Type of organization",
+        choices=[(t.value, t.value.capitalize()) for t in OrganizationType])
+    website = StringField("Website", validators=website_validators())
+
+
+class AlumniRegistrationForm(_AccountFields):
+    graduation_year = IntegerField(
+        "Graduation year",
+        validators=[Optional(), *graduation_year_validators(student=False)])
+    employer = StringField("Current employer", validators=[Optional(), Length(max=200)])
+    title = StringField("Job title", validators=[Optional(), Length(max=200)])
+    cluster = SelectField("Career cluster you work in",
+                          choices=[("", "Choose one")] + cluster_choices(),
+                          validators=[Optional()])
+    time_zone = time_zone_field()
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[
+        DataRequired(message="Enter your current password."), Length(max=MAX_PASSWORD_LENGTH)])
+    password = new_password_field("New password")
+    confirm = confirm_field()
+
+    def validate_password(self, field):
+        if field.data and field.data == self.current_password.data:
+            raise ValidationError("Choose a password different from the current one.")

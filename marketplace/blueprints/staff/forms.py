@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ...models import Role
+from ..auth.forms import EMAIL_VALIDATORS, new_password_field
+
+
+class CreateUserForm(FlaskForm):
+    name = StringField("Full name", validators=[
+        DataRequired(message="Enter the person's name."), Length(max=120)])
+    email = EmailField("E-mail", validators=EMAIL_VALIDATORS)
+    role = SelectField("Role", choices=[(r.value, r.label) for r in Role], default="staff")
+    organization = StringField(
+        "Organization (employers only)", validators=[Optional(), Length(max=200)],
+        description="An existing organization's exact name, or a new one (created verified).")
+    password = new_password_field("Temporary password")
+
+    def validate_organization(self, field):
+        if self.role.data == Role.EMPLOYER.value and not (field.data or "").strip():
+            raise ValidationError("An employer needs an organization.")

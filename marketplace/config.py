@@ -1,0 +1,92 @@
+"""Configuration, read from environment variables only.
+
+The embedded default (no variables set) is what ``make run`` uses: SQLite under
+``instance/`` and background jobs run inline after each commit. A deployment
+sets ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY`` and an https ``BASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigurationError(RuntimeError):
+    """A setting that production needs is missing or malformed."""
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    # Development convenience only: a random key kept under instance/ so that
+    # restarting `make run` does not log everybody out.
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment (and test overrides)."""
+    env = os.environ
+    overrides = overrides or {}
+    base_url = (overrides.get("BASE_URL") or env.get("BASE_URL")
+                or "http://127.0.0.1:5000").rstrip("/")
+    production = base_url.startswith("https://")
+
+    secret_key = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise ConfigurationError(
+                "SECRET_KEY is not set. A deployment (BASE_URL is https) needs a long random "
+                "SECRET_KEY in the environment."
+            )
+        secret_key = _instance_secret_key(instance_path)
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'marketplace.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    redis_url = env.get("REDIS_URL") or None
+
+    config = {
+        "SECRET_KEY": secret_key,
+        "BASE_URL": base_url,
+        "PRODUCTION": production,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # Uploads (resumes) are at most 5 MB; the margin covers the multipart
+        # envelope and the cover letter.
+        "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        # argon2id; OWASP's recommended minimum is m=19 MiB, t=2. Tests lower it.
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST": 64 * 1024,
+        "ARGON2_PARALLELISM": 2,
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
+        "MAIL_FROM": env.get("MAIL_FROM") or "Career Connections <careers@localhost>",
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
+        "UPLOAD_FOLDER": str(instance_path / "uploads"),
+    }
+    config.update({key: value for key, value in overrides.items() if key != "BASE_URL"})  # BASE_URL read above
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite has no pool worth pre-pinging, and one file is shared by threads.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    return config

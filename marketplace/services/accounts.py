@@ -1,0 +1,228 @@
+"""Accounts: registration, authentication, passwords, sessions, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+from ..errors import Conflict, ValidationFailed
+from ..extensions import db
+from ..models import (
+    AlumniProfile,
+    ApiToken,
+    AuditEntry,
+    Organization,
+    OrganizationStatus,
+    OrganizationType,
+    Role,
+    StudentProfile,
+    User,
+)
+from ..models.base import utcnow
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+
+
+def _hasher() -> PasswordHasher:
+    hasher = current_app.extensions.get("password_hasher")
+    if hasher is None:
+        cfg = current_app.config
+        hasher = PasswordHasher(
+            time_cost=cfg["ARGON2_TIME_COST"],
+            memory_cost=cfg["ARGON2_MEMORY_COST"],
+            parallelism=cfg["ARGON2_PARALLELISM"],
+        )
+        current_app.extensions["password_hasher"] = hasher
+    return hasher
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters. "
+            "A few unrelated words make a good one.",
+            {"password": f"At least {MIN_PASSWORD_LENGTH} characters."},
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"Passwords can be at most {MAX_PASSWORD_LENGTH} characters.",
+            {"password": f"At most {MAX_PASSWORD_LENGTH} characters."},
+        )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def _new_user(email: str, name: str, role: Role, password: str) -> User:
+    check_password_rules(password)
+    email = normalize_email(email)
+    if find_user_by_email(email) is not None:
+        raise Conflict(
+            "An account with this e-mail address already exists. Log in, or use another address.",
+            {"email": "Already registered."},
+        )
+    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password))
+    db.session.add(user)
+    return user
+
+
+def register_student(email: str, name: str, password: str, **profile) -> User:
+    """Create a student account with its profile. Flushes; not safe to rerun (e-mail unique)."""
+    user = _new_user(email, name, Role.STUDENT, password)
+    clusters = profile.pop("clusters", [])
+    user.student_profile = StudentProfile(**profile)
+    user.student_profile.clusters = clusters
+    db.session.flush()
+    return user
+
+
+def register_alumni(email: str, name: str, password: str, **profile) -> User:
+    """Create an alum's account with its profile. Flushes; not safe to rerun."""
+    user = _new_user(email, name, Role.ALUMNI, password)
+    user.alumni_profile = AlumniProfile(**profile)
+    db.session.flush()
+    return user
+
+
+def register_employer(
+    email: str,
+    name: str,
+    password: str,
+    organization_name: str,
+    organization_type: OrganizationType,
+    website: str | None = None,
+    verified: bool = False,
+) -> User:
+    """Create an employer and its organization (``pending`` unless ``verified``). Flushes."""
+    user = _new_user(email, name, Role.EMPLOYER, password)
+    user.organization = Organization(
+        name=organization_name.strip(),
+        type=organization_type,
+        website=website or None,
+        status=OrganizationStatus.VERIFIED if verified else OrganizationStatus.PENDING,
+    )
+    db.session.flush()
+    return user
+
+
+def create_user(
+    email: str, name: str, role: Role, password: str, organization_name: str | None = None,
+    by: User | None = None,
+) -> User:
+    """Create any kind of account, staff included (CLI and staff only). Flushes; audit-logged."""
+    if role is Role.EMPLOYER:
+        if not organization_name:
+            raise ValidationFailed(
+                "An employer needs an organization name.", {"org": "Required for employers."}
+            )
+        existing = db.session.scalar(
+            sa.select(Organization).where(Organization.name == organization_name.strip())
+        )
+        if existing is not None:
+            user = _new_user(email, name, role, password)
+            user.organization = existing
+        else:
+            user = register_employer(
+                email, name, password, organization_name, OrganizationType.COMPANY, verified=True
+            )
+    elif role is Role.STUDENT:
+        user = register_student(email, name, password)
+    elif role is Role.ALUMNI:
+        user = register_alumni(email, name, password)
+    else:
+        user = _new_user(email, name, role, password)
+    db.session.flush()
+    db.session.add(
+        AuditEntry(
+            actor_id=by.id if by else None, action="user.created", subject_type="user",
+            subject_id=user.id, details={"role": role.value},
+        )
+    )
+    return user
+
+
+# A hash of a random password, checked when the e-mail is unknown so that a
+# wrong e-mail costs as much time as a wrong password.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user with these credentials, or None. Rehashes old parameters."""
+    user = find_user_by_email(email) if email else None
+    hasher = _hasher()
+    if user is None or not user.active:
+        key = f"{hasher.time_cost}:{hasher.memory_cost}"
+        if key not in _DUMMY_HASH:
+            _DUMMY_HASH[key] = hasher.hash(secrets.token_urlsafe(16))
+        try:
+            hasher.verify(_DUMMY_HASH[key], password)
+        except (VerificationError, InvalidHashError):
+            pass
+        return None
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every session cookie issued to ``user`` so far."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the password and end every session of the user (the caller logs this one back in)."""
+    try:
+        _hasher().verify(user.password_hash, current_password)
+    except (VerificationError, InvalidHashError):
+        raise ValidationFailed(
+            "Your current password is not right.", {"current_password": "Not right."}
+        ) from None
+    check_password_rules(new_password)
+    user.password_hash = hash_password(new_password)
+    end_sessions(user)
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(user: User) -> str:
+    """Create an API token for ``user`` and return it; only its digest is kept. Flushes."""
+    token = "cc_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=_token_digest(token)))
+    db.session.flush()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user owning this (unrevoked) token, or None."""
+    if not token or len(token) > 200:
+        return None
+    api_token = db.session.scalar(
+        sa.select(ApiToken).where(
+            ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if api_token is None or not api_token.user.active:
+        return None
+    return api_token.user

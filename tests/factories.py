@@ -1,0 +1,84 @@
+"""factory_boy factories. They flush into the test's session; the test is rolled back."""
+
+from __future__ import annotations
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from marketplace.extensions import db
+from marketplace.models import (
+    AlumniProfile,
+    Organization,
+    OrganizationStatus,
+    OrganizationType,
+    Role,
+    StudentProfile,
+    User,
+)
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+_HASHES: dict[str, str] = {}
+
+
+def password_hash(password: str = DEFAULT_PASSWORD) -> str:
+    # Hashing once per password keeps the suite fast; the hash is a real argon2id one.
+    if password not in _HASHES:
+        from marketplace.services.accounts import hash_password
+
+        _HASHES[password] = hash_password(password)
+    return _HASHES[password]
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class OrganizationFactory(Base):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    website = "https://org.example"
+    type = OrganizationType.COMPANY
+    status = OrganizationStatus.VERIFIED
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@school.edu")
+    name = factory.Sequence(lambda n: f"User {n}")
+    role = Role.STUDENT
+    password_hash = factory.LazyFunction(password_hash)
+
+
+class StudentFactory(UserFactory):
+    role = Role.STUDENT
+    email = factory.Sequence(lambda n: f"student{n}@school.edu")
+    student_profile = factory.LazyFunction(
+        lambda: StudentProfile(graduation_year=2027, major="Biology", time_zone="America/New_York")
+    )
+
+
+class EmployerFactory(UserFactory):
+    role = Role.EMPLOYER
+    email = factory.Sequence(lambda n: f"employer{n}@company.example")
+    organization = factory.SubFactory(OrganizationFactory)
+
+
+class AlumniFactory(UserFactory):
+    role = Role.ALUMNI
+    email = factory.Sequence(lambda n: f"alum{n}@alumni.example")
+    alumni_profile = factory.LazyFunction(
+        lambda: AlumniProfile(graduation_year=2015, employer="Acme", title="Engineer",
+                              cluster="digital_technology", time_zone="America/Chicago")
+    )
+
+
+class StaffFactory(UserFactory):
+    role = Role.STAFF
+    email = factory.Sequence(lambda n: f"staff{n}@school.edu")

@@ -1,0 +1,229 @@
+"""Registration, log-in, log-out, sessions and passwords."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace import create_app
+from marketplace.blueprints.auth.views import BAD_CREDENTIALS
+from marketplace.extensions import db
+from marketplace.models import OrganizationStatus, Role, User
+from tests.factories import DEFAULT_PASSWORD, StaffFactory, StudentFactory
+from tests.support import Client, fresh_database, app_config
+
+PASSWORD = "a sensible passphrase"
+
+
+def user_by_email(email: str) -> User | None:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def test_register_student_creates_profile_and_logs_in(client):
+    response = client.submit("/auth/register/student", {
+        "name": "Ana Flores", "email": "Ana.Flores@School.edu", "password": PASSWORD,
+        "confirm": PASSWORD, "graduation_year": "2027", "major": "Nursing",
+        "clusters": ["healthcare_human_services", "education"], "first_generation": "yes",
+        "pell_eligible": "", "time_zone": "America/Chicago",
+    })
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/students/"
+    user = user_by_email("ana.flores@school.edu")
+    assert user.role is Role.STUDENT
+    assert user.password_hash.startswith("$argon2id$")
+    profile = user.student_profile
+    assert (profile.graduation_year, profile.major, profile.time_zone) == (2027, "Nursing",
+                                                                           "America/Chicago")
+    assert profile.clusters == ["education", "healthcare_human_services"]
+    assert profile.first_generation is True and profile.pell_eligible is None
+    assert "Ana Flores" in client.get("/students/").get_data(as_text=True)
+
+
+def test_register_employer_creates_pending_organization(client):
+    response = client.submit("/auth/register/employer", {
+        "name": "Bo Chen", "email": "bo@acme.example", "password": PASSWORD, "confirm": PASSWORD,
+        "organization_name": "Acme Tools", "organization_type": "company",
+        "website": "https://acme.example",
+    })
+    assert response.status_code == 302
+    user = user_by_email("bo@acme.example")
+    assert user.role is Role.EMPLOYER
+    assert user.organization.name == "Acme Tools"
+    assert user.organization.status is OrganizationStatus.PENDING
+    page = client.get("/employers/").get_data(as_text=True)
+    assert "verifying your organization" in page
+
+
+def test_register_alumni(client):
+    response = client.submit("/auth/register/alumni", {
+        "name": "Cy Rao", "email": "cy@alumni.example", "password": PASSWORD, "confirm": PASSWORD,
+        "graduation_year": "2012", "employer": "Acme", "title": "Engineer",
+        "cluster": "digital_technology", "time_zone": "Europe/Berlin",
+    })
+    assert response.status_code == 302
+    user = user_by_email("cy@alumni.example")
+    assert user.role is Role.ALUMNI
+    assert user.alumni_profile.time_zone == "Europe/Berlin"
+
+
+def test_staff_cannot_self_register(client):
+    assert client.get("/auth/register/staff").status_code == 404
+
+
+@pytest.mark.parametrize("data, field_message", [
+    ({"password": "short", "confirm": "short"}, "Use 12 to 256 characters"),
+    ({"confirm": "something else entirely"}, "The two passwords are not the same"),
+    ({"email": "not-an-address"}, "Enter a valid e-mail address"),
+    ({"graduation_year": "1900"}, "Enter a year between"),
+    ({"graduation_year": "soon"}, "Not a valid integer value"),
+    ({"clusters": ["space_piracy"]}, "is not a valid choice"),
+    ({"time_zone": "Mars/Olympus_Mons"}, "Choose a time zone from the list"),
+    ({"name": ""}, "Enter your name"),
+])
+def test_registration_explains_bad_input(client, data, field_message):
+    form = {"name": "Dee", "email": "dee@school.edu", "password": PASSWORD, "confirm": PASSWORD,
+            "graduation_year": "2027", "time_zone": "America/New_York", **data}
+    response = client.submit("/auth/register/student", form)
+    assert response.status_code == 200
+    assert field_message in response.get_data(as_text=True)
+    assert user_by_email("dee@school.edu") is None
+
+
+def test_long_passphrase_is_accepted(client):
+    passphrase = "the quick brown fox jumps over the lazy dog " * 4  # 176 characters
+    response = client.submit("/auth/register/alumni", {
+        "name": "Eve", "email": "eve@alumni.example", "password": passphrase,
+        "confirm": passphrase, "time_zone": "UTC"})
+    assert response.status_code == 302
+    client.post("/auth/logout", data={"csrf_token": client.csrf_token()})
+    response = client.submit("/auth/login", {"email": "eve@alumni.example",
+                                             "password": passphrase})
+    assert response.status_code == 302
+
+
+def test_duplicate_email_is_refused_kindly(client):
+    StudentFactory(email="taken@school.edu")
+    response = client.submit("/auth/register/student", {
+        "name": "Fay", "email": "TAKEN@school.edu", "password": PASSWORD, "confirm": PASSWORD,
+        "graduation_year": "2027", "time_zone": "UTC"})
+    assert response.status_code == 200
+    assert "already exists" in response.get_data(as_text=True)
+
+
+def test_wrong_email_and_wrong_password_get_the_same_message(client):
+    StudentFactory(email="gil@school.edu")
+    wrong_password = client.submit("/auth/login", {"email": "gil@school.edu",
+                                                   "password": "not the password"})
+    wrong_email = client.submit("/auth/login", {"email": "nobody@school.edu",
+                                                "password": DEFAULT_PASSWORD})
+    for response in (wrong_password, wrong_email):
+        assert response.status_code == 200
+        assert BAD_CREDENTIALS in response.get_data(as_text=True)
+
+
+def test_login_regenerates_the_session(client):
+    user = StudentFactory()
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    response = client.submit("/auth/login", {"email": user.email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"] == f"{user.id}:{user.session_version}"
+
+
+def test_login_redirects_only_to_local_paths(client):
+    user = StudentFactory()
+    response = client.submit("/auth/login?next=https://evil.example/x",
+                             {"email": user.email, "password": DEFAULT_PASSWORD},
+                             page="/auth/login")
+    assert response.headers["Location"] == "/students/"
+    client.post("/auth/logout", data={"csrf_token": client.csrf_token()})
+    response = client.submit("/auth/login?next=/students/profile",
+                             {"email": user.email, "password": DEFAULT_PASSWORD},
+                             page="/auth/login")
+    assert response.headers["Location"] == "/students/profile"
+
+
+def test_logout_ends_every_session_of_the_user(app, login_as):
+    user = StudentFactory()
+    laptop = login_as(user)
+    phone = app.test_client()
+    phone.submit("/auth/login", {"email": user.email, "password": DEFAULT_PASSWORD})
+    assert phone.get("/students/").status_code == 200
+
+    response = laptop.post("/auth/logout", data={"csrf_token": laptop.csrf_token()})
+    assert response.status_code == 302
+    assert laptop.get("/students/").status_code == 302
+    assert phone.get("/students/").status_code == 302  # sent to the log-in page
+
+
+def test_logout_needs_post_and_csrf(login_as):
+    client = login_as(StudentFactory())
+    assert client.get("/auth/logout").status_code == 405
+    assert client.post("/auth/logout").status_code == 400
+    assert client.get("/students/").status_code == 200
+
+
+def test_password_change_ends_other_sessions_but_keeps_this_one(app, login_as):
+    user = StudentFactory()
+    laptop = login_as(user)
+    phone = app.test_client()
+    phone.submit("/auth/login", {"email": user.email, "password": DEFAULT_PASSWORD})
+
+    response = laptop.submit("/auth/password", {
+        "current_password": DEFAULT_PASSWORD, "password": "a brand new passphrase",
+        "confirm": "a brand new passphrase"})
+    assert response.status_code == 302
+    assert laptop.get("/students/").status_code == 200
+    assert phone.get("/students/").status_code == 302
+    fresh = app.test_client()
+    assert fresh.submit("/auth/login", {"email": user.email,
+                                        "password": "a brand new passphrase"}).status_code == 302
+
+
+def test_password_change_checks_the_current_password(login_as):
+    client = login_as(StudentFactory())
+    response = client.submit("/auth/password", {
+        "current_password": "wrong wrong wrong", "password": "a brand new passphrase",
+        "confirm": "a brand new passphrase"})
+    assert response.status_code == 200
+    assert "current password is not right" in response.get_data(as_text=True)
+
+
+def test_session_cookie_flags(client):
+    user = StudentFactory()
+    response = client.submit("/auth/login", {"email": user.email, "password": DEFAULT_PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
+
+
+def test_session_cookie_is_secure_on_https():
+    app = create_app(app_config(fresh_database("https"), BASE_URL="https://careers.example"))
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_login_is_rate_limited_with_a_429_page():
+    app = create_app(app_config(fresh_database("ratelimit"), LOGIN_RATE_LIMIT="3 per minute"))
+    app.test_client_class = Client
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    statuses = [client.submit("/auth/login", {"email": "x@school.edu",
+                                              "password": "wrong password!"}).status_code
+                for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = client.submit("/auth/login", {"email": "x@school.edu", "password": "whatever!!!!"})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+    assert client.get("/auth/login").status_code == 200  # looking at the form is not limited
+
+
+def test_staff_login_lands_on_staff_home(login_as):
+    client = login_as(StaffFactory())
+    assert "Career center" in client.get("/staff/").get_data(as_text=True)
