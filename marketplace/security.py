@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, abort, current_app, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -29,10 +29,18 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_oversized_body() -> None:
+    # Werkzeug only refuses a large body when a view reads it; refuse it up front.
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and request.content_length and request.content_length > limit:
+        abort(413)
+
+
 def register(app: Flask) -> None:
     from .models import Role
     from .reference import CAREER_CLUSTERS, OUTCOMES
 
+    app.before_request(refuse_oversized_body)
     app.after_request(set_security_headers)
     if app.config["PRODUCTION"]:
         @app.after_request

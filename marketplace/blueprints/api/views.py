@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from flask_login import current_user
 
-from ...extensions import csrf
+from ...extensions import csrf, db
 from ...models import Role
 from ...policies import role_required
+from ...services.accounts import issue_api_token
 from . import bp
 from .openapi import build_document, documented, schema
 
@@ -49,3 +50,20 @@ def get_me():
     user = current_user
     return jsonify({"id": user.id, "email": user.email, "name": user.name,
                     "role": user.role.value})
+
+
+TOKEN = schema("NewToken", {
+    "type": "object",
+    "required": ["token"],
+    "properties": {"token": {"type": "string", "description": "Shown once; keep it secret."}},
+})
+
+
+@bp.route("/tokens", methods=["POST"])
+@documented("/tokens", "post", "Issue a new API token for the authenticated user",
+            response=TOKEN, status="201", errors=("400", "401"))
+@role_required(*ALL_ROLES)
+def create_token():
+    token = issue_api_token(current_user)
+    db.session.commit()
+    return jsonify({"token": token}), 201

@@ -1,0 +1,108 @@
+"""Browser tests: Playwright drives Debian's Chromium against the real app on a free port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+
+from marketplace import create_app
+from marketplace.extensions import db
+from tests.support import app_config, fresh_database, live_server
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_app():
+    app = create_app(app_config(fresh_database("browser"), LOGIN_RATE_LIMIT="1000 per minute"))
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session")
+def base_url(live_app):
+    with live_server(live_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Chromium is required under CI but {CHROMIUM} is missing")
+        pytest.skip("Chromium is not installed (make test installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, base_url):
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844},
+                                  is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def check_accessibility(page, name: str) -> None:
+    """Run axe-core on the page; fail on serious or critical violations; keep a screenshot."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE)
+    result = page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
+        + "; ".join(node["target"][0] if isinstance(node["target"][0], str)
+                    else str(node["target"]) for node in violation["nodes"][:5])
+        for violation in result["violations"] if violation["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"axe on {page.url}:\n" + "\n".join(serious)
+
+
+@pytest.fixture
+def make_user(live_app):
+    """Create a user straight in the live database (for roles that cannot self-register)."""
+    from marketplace.services import accounts
+
+    def make(role, email, name="Test Person", password="browser passphrase", **kwargs):
+        with live_app.app_context():
+            user = accounts.create_user(email, name, role, password, **kwargs)
+            db.session.commit()
+            return user.id
+
+    return make

@@ -1,0 +1,81 @@
+"""API authentication, error shape and the OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+
+from marketplace.blueprints.api.openapi import OPERATIONS
+from tests.factories import EmployerFactory, StudentFactory
+
+
+def test_me_with_bearer_token(api_client):
+    user = EmployerFactory(name="Robin")
+    response = api_client(user).get("/api/v1/me")
+    assert response.status_code == 200
+    assert response.get_json() == {"id": user.id, "email": user.email, "name": "Robin",
+                                   "role": "employer"}
+
+
+def test_me_with_session_cookie(login_as):
+    user = StudentFactory()
+    assert login_as(user).get("/api/v1/me").get_json()["id"] == user.id
+
+
+def test_bad_or_missing_token_is_401_in_the_error_shape(client):
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"},
+                    {"Authorization": "Bearer " + "x" * 5000}):
+        response = client.get("/api/v1/me", headers=headers)
+        assert response.status_code == 401
+        body = response.get_json()
+        assert set(body["error"]) == {"code", "message", "fields"}
+        assert body["error"]["code"] == "unauthorized"
+
+
+def test_unknown_api_path_and_method_get_json_errors(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+    response = client.delete("/api/v1/me")
+    assert response.status_code == 405
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_cookie_authenticated_writes_need_a_csrf_token(login_as):
+    client = login_as(StudentFactory())
+    response = client.post("/api/v1/tokens")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
+    response = client.post("/api/v1/tokens", headers={"X-CSRFToken": client.csrf_token()})
+    assert response.status_code == 201
+
+
+def test_bearer_writes_need_no_csrf_token_and_new_tokens_work(app, api_client):
+    user = StudentFactory()
+    response = api_client(user).post("/api/v1/tokens")
+    assert response.status_code == 201
+    token = response.get_json()["token"]
+    me = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.get_json()["id"] == user.id
+
+
+def flask_path_to_openapi(rule: str) -> str:
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+
+
+def test_openapi_document_lists_every_api_route(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.1")
+    documented = {(path, method) for path, methods in document["paths"].items()
+                  for method in methods}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1"):
+            continue
+        path = flask_path_to_openapi(rule.rule[len("/api/v1"):])
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (path, method.lower()) not in documented:
+                missing.append(f"{method} {path}")
+    assert missing == []
+    assert len(OPERATIONS) == len(documented)
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            assert operation["summary"] and operation["responses"]

@@ -1,0 +1,29 @@
+"""The migrations build the schema the models describe, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from marketplace import create_app
+from marketplace.extensions import db
+from tests.support import app_config, fresh_database
+
+
+@pytest.mark.no_db
+def test_migrations_match_models_and_downgrade_cleanly():
+    app = create_app(app_config(fresh_database("migrations")))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        assert differences == [], differences
+
+        downgrade(revision="base")
+        with db.engine.connect() as connection:
+            remaining = set(db.inspect(connection).get_table_names()) - {"alembic_version"}
+        assert remaining == set()
+        upgrade()
+        db.engine.dispose()

@@ -1,0 +1,56 @@
+"""Who may open which page: (path, role) -> status. Deny by default."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import AlumniFactory, EmployerFactory, StaffFactory, StudentFactory
+
+FACTORIES = {"student": StudentFactory, "employer": EmployerFactory, "alumni": AlumniFactory,
+             "staff": StaffFactory}
+
+OK, LOGIN, FORBIDDEN, UNAUTHORIZED = 200, 302, 403, 401
+
+TABLE = {
+    #  path                     anonymous     student    employer   alumni     staff
+    "/":                       (OK,          OK,        OK,        OK,        OK),
+    "/students/":              (LOGIN,       OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/students/profile":       (LOGIN,       OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/employers/":             (LOGIN,       FORBIDDEN, OK,        FORBIDDEN, FORBIDDEN),
+    "/employers/organization": (LOGIN,       FORBIDDEN, OK,        FORBIDDEN, FORBIDDEN),
+    "/alumni/":                (LOGIN,       FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
+    "/alumni/profile":         (LOGIN,       FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
+    "/staff/":                 (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/staff/users":            (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/auth/password":          (LOGIN,       OK,        OK,        OK,        OK),
+    "/api/v1/me":              (UNAUTHORIZED, OK,       OK,        OK,        OK),
+}
+ROLES = ("anonymous", "student", "employer", "alumni", "staff")
+
+
+@pytest.mark.parametrize("path, role, expected", [
+    (path, role, statuses[index]) for path, statuses in TABLE.items()
+    for index, role in enumerate(ROLES)
+])
+def test_permission_table(client, login_as, path, role, expected):
+    if role != "anonymous":
+        login_as(FACTORIES[role]())
+    assert client.get(path).status_code == expected
+
+
+def test_only_staff_create_accounts(login_as):
+    client = login_as(StudentFactory())
+    page_token = client.csrf_token()
+    response = client.post("/staff/users", data={
+        "csrf_token": page_token, "name": "Mallory", "email": "mallory@school.edu",
+        "role": "staff", "password": "i want to be staff"})
+    assert response.status_code == 403
+
+
+def test_staff_create_a_staff_account(login_as):
+    client = login_as(StaffFactory())
+    response = client.submit("/staff/users", {
+        "name": "New Staff", "email": "new.staff@school.edu", "role": "staff",
+        "password": "temporary passphrase"})
+    assert response.status_code == 302
+    assert "new.staff@school.edu" in client.get("/staff/users").get_data(as_text=True)
