@@ -38,6 +38,7 @@ run: $(STAMP)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP) browser
+	$(BIN)/ruff check marketplace workers tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-services: $(STAMP) browser

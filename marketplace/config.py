@@ -85,7 +85,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
         "UPLOAD_FOLDER": str(instance_path / "uploads"),
     }
-    config.update({key: value for key, value in overrides.items() if key != "BASE_URL"})  # BASE_URL read above
+    config.update({key: value for key, value in overrides.items() if key != "BASE_URL"})
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite has no pool worth pre-pinging, and one file is shared by threads.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

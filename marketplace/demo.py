@@ -88,7 +88,8 @@ ALUMNI = [
     ("Mei Tanaka", 2020, "Lumen Software", "Software Engineer", "digital_technology"),
     ("Rafael Soto", 2010, "Soto & Daughters Construction", "Owner", "construction"),
     ("Imani Carter", 2019, "Summit Ridge USD", "4th Grade Teacher", "education"),
-    ("Nora Lindqvist", 2014, "Evergreen Logistics", "Operations Lead", "supply_chain_transportation"),
+    ("Nora Lindqvist", 2014, "Evergreen Logistics", "Operations Lead",
+     "supply_chain_transportation"),
 ]
 
 

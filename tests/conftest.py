@@ -15,7 +15,7 @@ from sqlalchemy import event
 from marketplace import create_app
 from marketplace.extensions import db
 from tests import factories
-from tests.support import Client, fresh_database, app_config
+from tests.support import Client, app_config, fresh_database
 
 
 class ConnectionBoundSession(FlaskSession):

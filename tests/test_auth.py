@@ -10,7 +10,7 @@ from marketplace.blueprints.auth.views import BAD_CREDENTIALS
 from marketplace.extensions import db
 from marketplace.models import OrganizationStatus, Role, User
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, StudentFactory
-from tests.support import Client, fresh_database, app_config
+from tests.support import Client, app_config, fresh_database
 
 PASSWORD = "a sensible passphrase"
 

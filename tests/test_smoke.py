@@ -1,10 +1,10 @@
+from tests.support import ON_SERVICES
+
+
 def test_home(client):
     response = client.get("/")
     assert response.status_code == 200
     assert b"Career Connections" in response.data
-
-
-from tests.support import ON_SERVICES
 
 
 def test_healthz(client):

@@ -4,10 +4,26 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import request
+from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from wtforms import SelectField, SelectMultipleField, widgets
 from wtforms.validators import URL, Length, NumberRange, Optional, ValidationError
 
 from ..reference import cluster_choices, is_valid_time_zone, time_zone_choices
+
+
+class Form(FlaskForm):
+    """Base of the HTML forms: they read form posts only, never a JSON body."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            # Flask-WTF would turn any JSON body into form data, and a JSON list or
+            # number would crash it. HTML forms are posted as forms.
+            if formdata is _Auto and request.is_json:
+                return None
+            return super().wrap_formdata(form, formdata)
+
 
 TRI_STATE_CHOICES = [("", "Prefer not to say"), ("yes", "Yes"), ("no", "No")]
 

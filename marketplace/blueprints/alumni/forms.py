@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...reference import cluster_choices
-from ..fields import graduation_year_validators, time_zone_field
+from ..fields import Form, graduation_year_validators, time_zone_field
 
 
-class AlumniProfileForm(FlaskForm):
+class AlumniProfileForm(Form):
     name = StringField("Full name", validators=[
         DataRequired(message="Enter your name."), Length(max=120)])
     graduation_year = IntegerField(

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
@@ -16,6 +15,7 @@ from ...models import OrganizationType
 from ...reference import cluster_choices
 from ...services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from ..fields import (
+    Form,
     TriStateField,
     clusters_field,
     graduation_year_validators,
@@ -51,14 +51,14 @@ def confirm_field(other: str = "password") -> PasswordField:
     ])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("E-mail", validators=[DataRequired(message="Enter your e-mail address."),
                                              Length(max=254)])
     password = PasswordField("Password", validators=[
         DataRequired(message="Enter your password."), Length(max=MAX_PASSWORD_LENGTH)])
 
 
-class _AccountFields(FlaskForm):
+class _AccountFields(Form):
     name = StringField("Full name", validators=[
         DataRequired(message="Enter your name."), Length(max=120)])
     email = EmailField("E-mail", validators=EMAIL_VALIDATORS)
@@ -103,7 +103,7 @@ class AlumniRegistrationForm(_AccountFields):
     time_zone = time_zone_field()
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField("Current password", validators=[
         DataRequired(message="Enter your current password."), Length(max=MAX_PASSWORD_LENGTH)])
     password = new_password_field("New password")

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ...models import OrganizationType
-from ..fields import website_validators
+from ..fields import Form, website_validators
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(Form):
     contact_name = StringField("Your name", validators=[
         DataRequired(message="Enter your name."), Length(max=120)])
     name = StringField("Organization name", validators=[

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...models import Role
 from ..auth.forms import EMAIL_VALIDATORS, new_password_field
+from ..fields import Form
 
 
-class CreateUserForm(FlaskForm):
+class CreateUserForm(Form):
     name = StringField("Full name", validators=[
         DataRequired(message="Enter the person's name."), Length(max=120)])
     email = EmailField("E-mail", validators=EMAIL_VALIDATORS)

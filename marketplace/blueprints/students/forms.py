@@ -1,13 +1,18 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..fields import TriStateField, clusters_field, graduation_year_validators, time_zone_field
+from ..fields import (
+    Form,
+    TriStateField,
+    clusters_field,
+    graduation_year_validators,
+    time_zone_field,
+)
 
 
-class StudentProfileForm(FlaskForm):
+class StudentProfileForm(Form):
     name = StringField("Full name", validators=[
         DataRequired(message="Enter your name."), Length(max=120)])
     graduation_year = IntegerField(
