@@ -41,6 +41,7 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.auth.views import bp as auth_bp
     from .blueprints.employers.views import bp as employers_bp
     from .blueprints.main.views import bp as main_bp
+    from .blueprints.notifications.views import bp as notifications_bp
     from .blueprints.staff.views import bp as staff_bp
     from .blueprints.students.views import bp as students_bp
     from .extensions import csrf
@@ -51,6 +52,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(employers_bp, url_prefix="/employers")
     app.register_blueprint(alumni_bp, url_prefix="/alumni")
     app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
     # The API checks CSRF itself, for cookie-authenticated requests only.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -69,6 +71,7 @@ def register_commands(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    from .security import register
+    from . import outbox, security
 
-    register(app)
+    security.register(app)
+    outbox.register(app)

@@ -60,6 +60,16 @@ def seed_demo_command(if_empty: bool):
         click.echo(f"  {role:<9} {email}")
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Work until the queues are empty, then stop.")
+def worker_command(burst: bool):
+    """Start an RQ worker with its scheduler on the high, default and low queues."""
+    from workers.worker import main
+
+    raise SystemExit(main(burst=burst))
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(worker_command)

@@ -70,6 +70,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis down must not lock everybody out: limits fall back to memory.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
@@ -84,6 +86,11 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
         "UPLOAD_FOLDER": str(instance_path / "uploads"),
+        "RQ_QUEUE_PREFIX": env.get("RQ_QUEUE_PREFIX", ""),
+        # Rows not handed to the queue within this many seconds are re-sent by the relay.
+        "OUTBOX_GRACE_SECONDS": int(env.get("OUTBOX_GRACE_SECONDS") or 30),
+        # With no worker (embedded default), periodic jobs run after requests.
+        "INLINE_PERIODIC_JOBS": True,
     }
     config.update({key: value for key, value in overrides.items() if key != "BASE_URL"})
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -51,13 +55,26 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
+_begin_immediate = contextvars.ContextVar("sqlite_begin_immediate", default=False)
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """Transactions begun inside this block take SQLite's write lock up front.
+
+    That is SQLite's stand-in for PostgreSQL's row locks: a read-check-write
+    unit of work cannot interleave with another writer. On PostgreSQL it does
+    nothing; use ``SELECT ... FOR UPDATE`` or constraints there.
+    """
+    token = _begin_immediate.set(True)
+    try:
+        yield
+    finally:
+        _begin_immediate.reset(token)
+
+
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(conn):
     if conn.dialect.name != "sqlite":
         return
-    # A unit of work that must not interleave with another writer asks for the
-    # write lock up front (SQLite's equivalent of a row lock).
-    if conn.info.pop("sqlite_begin_immediate", False):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")

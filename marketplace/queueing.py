@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
+from rq import Queue
 
 
 def redis_connection() -> Redis | None:
@@ -17,6 +18,15 @@ def redis_connection() -> Redis | None:
         client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         current_app.extensions["redis"] = client
     return client
+
+
+def queue_name(name: str) -> str:
+    # A prefix keeps test runs (and several deployments on one Redis) apart.
+    return current_app.config.get("RQ_QUEUE_PREFIX", "") + name
+
+
+def queue_for(name: str) -> Queue:
+    return Queue(queue_name(name), connection=redis_connection())
 
 
 def queue_health() -> str:

@@ -50,4 +50,13 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict:
-        return {"Role": Role, "CAREER_CLUSTERS": CAREER_CLUSTERS, "OUTCOMES": OUTCOMES}
+        return {"Role": Role, "CAREER_CLUSTERS": CAREER_CLUSTERS, "OUTCOMES": OUTCOMES,
+                "unread_notifications": _unread_notifications}
+
+
+def _unread_notifications() -> int:
+    from flask_login import current_user
+
+    from .services.notifications import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0

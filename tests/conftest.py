@@ -15,6 +15,7 @@ from sqlalchemy import event
 from marketplace import create_app
 from marketplace.extensions import db
 from tests import factories
+from tests.jobs_for_tests import test_metadata
 from tests.support import Client, app_config, fresh_database
 
 
@@ -31,6 +32,7 @@ def app():
     app.test_client_class = Client
     with app.app_context():
         upgrade()
+        test_metadata.create_all(db.engine)
     return app
 
 
@@ -137,3 +139,34 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
 
 
 __all__ = ["sa", "wait_for"]
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Hand what this test committed to the queue, and run the queue until it is empty.
+
+    Inline mode has already run the jobs after each commit; with Redis, an
+    in-process burst worker runs them against the test's own transaction.
+    """
+    from marketplace.outbox import dispatch_ready
+    from marketplace.queueing import queue_for, redis_connection
+    from workers.registry import QUEUES
+
+    def run(until=None, timeout: float = 10.0) -> None:
+        """``until``: keep working (retries come due) until it returns True."""
+        dispatch_ready()
+        if redis_connection() is None:
+            return
+        from rq import SimpleWorker
+
+        queues = [queue_for(name) for name in QUEUES]
+        deadline = time.monotonic() + timeout
+        while True:
+            SimpleWorker(queues, connection=redis_connection()).work(
+                burst=True, with_scheduler=until is not None, logging_level="WARNING")
+            dispatch_ready()
+            if until is None or until() or time.monotonic() > deadline:
+                return
+            time.sleep(0.3)
+
+    return run

@@ -53,6 +53,10 @@ def app_config(database_url: str, **extra) -> dict:
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "UPLOAD_FOLDER": str(TMP_ROOT / "uploads"),
         "MAIL_SERVER": None,
+        "RQ_QUEUE_PREFIX": f"cc-test-{RUN_ID}-",
+        "OUTBOX_GRACE_SECONDS": 30,
+        # Tests run periodic jobs themselves, when they mean to.
+        "INLINE_PERIODIC_JOBS": False,
     }
     if database_url.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

@@ -12,8 +12,13 @@ from .accounts import (
     StudentProfile,
     User,
 )
+from .jobs import DeliveryStatus, EmailDelivery, Notification, OutboxMessage
 
 __all__ = [
+    "DeliveryStatus",
+    "EmailDelivery",
+    "Notification",
+    "OutboxMessage",
     "AlumniProfile",
     "ApiToken",
     "AuditEntry",

@@ -81,21 +81,50 @@ def _new_user(email: str, name: str, role: Role, password: str) -> User:
     return user
 
 
-def register_student(email: str, name: str, password: str, **profile) -> User:
-    """Create a student account with its profile. Flushes; not safe to rerun (e-mail unique)."""
+WELCOME_TEXT = {
+    Role.STUDENT: "Browse opportunities that career staff have checked, and book an hour with "
+                  "an alum in the field you want. Your dashboard shows the career outcomes "
+                  "you have reached so far.",
+    Role.EMPLOYER: "Career staff will verify your organization; meanwhile you can prepare "
+                   "your first posting.",
+    Role.ALUMNI: "Thank you for giving your time. Offer a mentoring slot whenever it suits "
+                 "you, in your own time zone.",
+    Role.STAFF: "You can vet employers, review postings and see outcome reports.",
+}
+
+
+def _welcome(user: User, created_by_staff: bool = False) -> None:
+    from .notifications import notify
+
+    title = ("A Career Connections account was created for you" if created_by_staff
+             else "Welcome to Career Connections")
+    notify(user, "welcome", title, WELCOME_TEXT[user.role], link="/")
+
+
+def register_student(email: str, name: str, password: str, welcome: bool = True,
+                     **profile) -> User:
+    """Create a student account with its profile and queue a welcome e-mail.
+
+    Flushes; not safe to rerun (the e-mail address is unique).
+    """
     user = _new_user(email, name, Role.STUDENT, password)
     clusters = profile.pop("clusters", [])
     user.student_profile = StudentProfile(**profile)
     user.student_profile.clusters = clusters
     db.session.flush()
+    if welcome:
+        _welcome(user)
     return user
 
 
-def register_alumni(email: str, name: str, password: str, **profile) -> User:
-    """Create an alum's account with its profile. Flushes; not safe to rerun."""
+def register_alumni(email: str, name: str, password: str, welcome: bool = True,
+                    **profile) -> User:
+    """Create an alum's account with its profile and queue a welcome e-mail. Flushes."""
     user = _new_user(email, name, Role.ALUMNI, password)
     user.alumni_profile = AlumniProfile(**profile)
     db.session.flush()
+    if welcome:
+        _welcome(user)
     return user
 
 
@@ -107,8 +136,12 @@ def register_employer(
     organization_type: OrganizationType,
     website: str | None = None,
     verified: bool = False,
+    welcome: bool = True,
 ) -> User:
-    """Create an employer and its organization (``pending`` unless ``verified``). Flushes."""
+    """Create an employer and its organization (``pending`` unless ``verified``).
+
+    Queues a welcome e-mail. Flushes; not safe to rerun.
+    """
     user = _new_user(email, name, Role.EMPLOYER, password)
     user.organization = Organization(
         name=organization_name.strip(),
@@ -117,6 +150,8 @@ def register_employer(
         status=OrganizationStatus.VERIFIED if verified else OrganizationStatus.PENDING,
     )
     db.session.flush()
+    if welcome:
+        _welcome(user)
     return user
 
 
@@ -124,7 +159,10 @@ def create_user(
     email: str, name: str, role: Role, password: str, organization_name: str | None = None,
     by: User | None = None,
 ) -> User:
-    """Create any kind of account, staff included (CLI and staff only). Flushes; audit-logged."""
+    """Create any kind of account, staff included (CLI and staff only).
+
+    Flushes; audit-logged; tells the new user by notification and e-mail.
+    """
     if role is Role.EMPLOYER:
         if not organization_name:
             raise ValidationFailed(
@@ -138,15 +176,17 @@ def create_user(
             user.organization = existing
         else:
             user = register_employer(
-                email, name, password, organization_name, OrganizationType.COMPANY, verified=True
+                email, name, password, organization_name, OrganizationType.COMPANY,
+                verified=True, welcome=False,
             )
     elif role is Role.STUDENT:
-        user = register_student(email, name, password)
+        user = register_student(email, name, password, welcome=False)
     elif role is Role.ALUMNI:
-        user = register_alumni(email, name, password)
+        user = register_alumni(email, name, password, welcome=False)
     else:
         user = _new_user(email, name, role, password)
     db.session.flush()
+    _welcome(user, created_by_staff=True)
     db.session.add(
         AuditEntry(
             actor_id=by.id if by else None, action="user.created", subject_type="user",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import EmailField, SelectField, StringField
+from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...models import Role
@@ -21,3 +21,7 @@ class CreateUserForm(Form):
     def validate_organization(self, field):
         if self.role.data == Role.EMPLOYER.value and not (field.data or "").strip():
             raise ValidationError("An employer needs an organization.")
+
+
+class RetryJobForm(Form):
+    job_id = HiddenField(validators=[DataRequired(), Length(max=200)])

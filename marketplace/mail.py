@@ -1,0 +1,54 @@
+"""Sending e-mail: SMTP when ``MAIL_SERVER`` is set, the application log otherwise."""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content: bytes
+    maintype: str
+    subtype: str
+    params: dict | None = None
+
+
+def build_message(to: str, subject: str, text: str, html: str | None = None,
+                  attachments: list[Attachment] | None = None) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="career-connections")
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
+    for attachment in attachments or []:
+        message.add_attachment(attachment.content, maintype=attachment.maintype,
+                               subtype=attachment.subtype, filename=attachment.filename,
+                               params=attachment.params or {})
+    return message
+
+
+def deliver(message: EmailMessage) -> bool:
+    """Send through SMTP and return True, or log the message and return False.
+
+    Raises the SMTP or socket error when sending fails, for the caller to record
+    and for RQ to retry.
+    """
+    server = current_app.config.get("MAIL_SERVER")
+    if not server:
+        current_app.logger.info("E-mail (no MAIL_SERVER set, not sent):\n%s",
+                                message.get_body(("plain",)).get_content()
+                                if message.is_multipart() else message.get_content())
+        current_app.logger.info("  To: %s  Subject: %s", message["To"], message["Subject"])
+        return False
+    with smtplib.SMTP(server, current_app.config["MAIL_PORT"], timeout=15) as smtp:
+        smtp.send_message(message)
+    return True

@@ -1,0 +1,81 @@
+"""The outbox (background work waiting to be done) and notifications."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, enum_type, utcnow
+
+
+class OutboxMessage(db.Model):
+    """One unit of background work, written in the same transaction as the change
+    that needs it. ``completed_at`` is set in the job's own transaction, so a job
+    whose effect committed is never run again."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(sa.String(80))
+    args: Mapped[list] = mapped_column(sa.JSON, default=list)
+    queue: Mapped[str] = mapped_column(sa.String(20), default="default")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        # The relay and the console look only at unfinished rows.
+        sa.Index("ix_outbox_message_pending", "completed_at", "created_at"),
+    )
+
+    @property
+    def rq_job_id(self) -> str:
+        return f"outbox-{self.id}"
+
+
+class Notification(db.Model):
+    """A message in a user's in-app notification centre (and maybe an e-mail)."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(sa.String(60))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    link: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User")
+
+    __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+
+class DeliveryStatus(enum.StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+    LOGGED = "logged"  # no MAIL_SERVER: written to the application log instead
+
+
+class EmailDelivery(db.Model):
+    """One attempt to send one e-mail. Every attempt is kept, failed ones with the error."""
+
+    __tablename__ = "email_delivery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("notification.id"), index=True)
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    template: Mapped[str] = mapped_column(sa.String(80))
+    status: Mapped[DeliveryStatus] = mapped_column(enum_type(DeliveryStatus))
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

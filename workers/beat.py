@@ -1,0 +1,60 @@
+"""The beat: enqueues each periodic job once per period, whatever the number of workers.
+
+Every worker runs a beat. Each period of each job has one fixed RQ job id
+(``periodic-<name>-<period number>``), enqueued with ``unique=True``: the first
+beat wins, the others get DuplicateJobError and move on. Two runs of one job
+can overlap only if a run outlasts its period; jobs are written to allow that.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.exceptions import DuplicateJobError
+
+from .registry import PERIODIC, load_jobs
+
+log = logging.getLogger("workers.beat")
+
+
+def periodic_job_id(name: str, every: int, now: float) -> str:
+    return f"periodic-{name}-{int(now // every)}"
+
+
+def tick(connection: Redis, prefix: str, now: float, last: dict[str, str]) -> list[str]:
+    """Enqueue every periodic job whose current period has no job yet. Returns new ids."""
+    enqueued = []
+    for name, spec in PERIODIC.items():
+        job_id = periodic_job_id(name, spec.every, now)
+        if last.get(name) == job_id:
+            continue
+        try:
+            Queue(prefix + spec.queue, connection=connection).enqueue(
+                "workers.runner.run_periodic", name, job_id=job_id, unique=True,
+                job_timeout=spec.timeout, result_ttl=max(spec.every * 2, 60),
+                failure_ttl=7 * 24 * 3600, description=f"periodic {name}")
+            enqueued.append(job_id)
+        except DuplicateJobError:
+            pass  # another worker's beat was first
+        last[name] = job_id
+    return enqueued
+
+
+def run_beat(redis_url: str, prefix: str, parent_pid: int, interval: float = 1.0) -> None:
+    """Loop until the parent worker is gone."""
+    load_jobs()
+    connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+    last: dict[str, str] = {}
+    while os.getppid() == parent_pid:
+        try:
+            for job_id in tick(connection, prefix, time.time(), last):
+                log.debug("beat: enqueued %s", job_id)
+        except RedisError as error:
+            log.warning("beat: Redis unavailable: %s", error)
+            last.clear()
+        time.sleep(interval)

@@ -1,0 +1,85 @@
+"""Maintenance: the outbox relay."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from redis.exceptions import RedisError
+
+from marketplace.extensions import db
+from marketplace.models import OutboxMessage
+from marketplace.models.base import utcnow
+from marketplace.queueing import redis_connection
+
+from .registry import JOBS, load_jobs, periodic
+
+RELAY_BATCH = 500
+
+
+@periodic(every=15, queue="low", timeout=120)
+def relay_outbox() -> int:
+    """Re-send unfinished outbox rows that never reached the queue. Safe to rerun.
+
+    With Redis: a row whose RQ job does not exist (never enqueued, Redis was
+    down or lost it) is enqueued again under its own job id, so a job still
+    queued or running is never doubled; failed jobs wait for staff in the
+    console. Inline: a failed row is retried after its backoff until its
+    retries are used up. Returns the number of rows re-sent.
+    """
+    grace = timedelta(seconds=current_app.config["OUTBOX_GRACE_SECONDS"])
+    now = utcnow()
+    rows = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.completed_at.is_(None), OutboxMessage.created_at < now - grace)
+        .order_by(OutboxMessage.id).limit(RELAY_BATCH)).all()
+    if redis_connection() is None:
+        return _retry_inline(rows, now)
+    return _resend_missing(rows, now)
+
+
+def _resend_missing(rows: list[OutboxMessage], now) -> int:
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    from marketplace.outbox import send_to_queue
+
+    connection = redis_connection()
+    resent = []
+    for message in rows:
+        try:
+            Job.fetch(message.rq_job_id, connection=connection)
+            continue  # queued, running, scheduled for retry, or failed: RQ has it
+        except NoSuchJobError:
+            pass
+        try:
+            send_to_queue(message)
+        except RedisError as error:
+            current_app.logger.warning("relay: Redis unavailable: %s", error)
+            break
+        resent.append(message.id)
+    if resent:
+        db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id.in_(resent))
+                           .values(dispatched_at=now))
+    return len(resent)
+
+
+def _retry_inline(rows: list[OutboxMessage], now) -> int:
+    from marketplace.outbox import run_inline
+
+    if not JOBS:
+        load_jobs()
+    due = []
+    for message in rows:
+        intervals = JOBS[message.job].retry_intervals if message.job in JOBS else ()
+        if message.attempts > len(intervals):
+            continue  # out of retries: staff retry it from the console
+        wait = intervals[message.attempts - 1] if message.attempts else 0
+        if message.last_attempt_at is None or message.last_attempt_at <= now - timedelta(
+                seconds=wait):
+            due.append(message.id)
+    db.session.commit()
+    for outbox_id in due:
+        run_inline(outbox_id)
+    return len(due)

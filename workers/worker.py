@@ -1,0 +1,42 @@
+"""The worker: an RQ worker with its scheduler on high, default and low, plus the beat."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+
+from redis import Redis
+from rq import Queue, Worker
+
+from .beat import run_beat
+from .registry import QUEUES
+from .runner import get_app, use_app
+
+
+def main(burst: bool = False, with_beat: bool = True, queues: tuple[str, ...] = QUEUES) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = get_app()
+    use_app(app)
+    redis_url = app.config.get("REDIS_URL")
+    if not redis_url:
+        print("REDIS_URL is not set: with no Redis, jobs run inline in the web process "
+              "and no worker is needed.", file=sys.stderr)
+        return 2
+    prefix = app.config.get("RQ_QUEUE_PREFIX", "")
+    connection = Redis.from_url(redis_url)
+    beat = None
+    if with_beat and not burst:
+        beat = multiprocessing.get_context("fork").Process(
+            target=run_beat, args=(redis_url, prefix, os.getpid()), daemon=True, name="beat")
+        beat.start()
+    try:
+        worker = Worker([Queue(prefix + name, connection=connection) for name in queues],
+                        connection=connection)
+        worker.work(with_scheduler=True, burst=burst,
+                    logging_level=os.environ.get("RQ_LOG_LEVEL", "INFO"))
+    finally:
+        if beat is not None:
+            beat.terminate()
+    return 0
