@@ -154,6 +154,11 @@ def register(app: Flask) -> None:
     def _dispatch_outbox(exception):
         if exception is not None:
             return
+        if g.get("outbox_ready"):
+            # End this unit of work's session first: whatever it did not commit
+            # is discarded at teardown anyway, and inline jobs then run on a
+            # connection of their own with nothing of the request still open.
+            db.session.rollback()
         try:
             dispatch_ready()
         except Exception:

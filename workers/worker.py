@@ -32,8 +32,13 @@ def main(burst: bool = False, with_beat: bool = True, queues: tuple[str, ...] = 
             target=run_beat, args=(redis_url, prefix, os.getpid()), daemon=True, name="beat")
         beat.start()
     try:
-        worker = Worker([Queue(prefix + name, connection=connection) for name in queues],
-                        connection=connection)
+        worker = Worker(
+            [Queue(prefix + name, connection=connection) for name in queues],
+            connection=connection,
+            # How soon a dead worker's job is noticed and retried (RQ defaults: 600 s, 30 s).
+            maintenance_interval=int(os.environ.get("RQ_MAINTENANCE_INTERVAL", 60)),
+            job_monitoring_interval=int(os.environ.get("RQ_JOB_MONITORING_INTERVAL", 15)),
+        )
         worker.work(with_scheduler=True, burst=burst,
                     logging_level=os.environ.get("RQ_LOG_LEVEL", "INFO"))
     finally:

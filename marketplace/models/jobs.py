@@ -37,7 +37,9 @@ class OutboxMessage(db.Model):
 
     @property
     def rq_job_id(self) -> str:
-        return f"outbox-{self.id}"
+        # The creation time makes the id unique even if the database is rebuilt
+        # while Redis keeps the ids of finished jobs.
+        return f"outbox-{self.id}-{int(self.created_at.timestamp() * 1000)}"
 
 
 class Notification(db.Model):

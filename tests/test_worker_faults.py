@@ -1,0 +1,253 @@
+"""A real worker process against the local PostgreSQL and Redis, and what happens when
+things break: a worker killed mid-batch, Redis down while requests commit, a job that
+keeps failing. Services round only (``make test-services``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from marketplace import create_app
+from marketplace.extensions import db
+from marketplace.models import EmailDelivery, OutboxMessage, Role
+from marketplace.outbox import dispatch_ready, enqueue_after_commit
+from tests.jobs_for_tests import effect_counts, job_switch, test_metadata
+from tests.support import (
+    ON_SERVICES,
+    TEST_REDIS_URL,
+    TMP_ROOT,
+    Client,
+    app_config,
+    free_port,
+    fresh_database,
+)
+
+pytestmark = [
+    pytest.mark.services, pytest.mark.no_db,
+    pytest.mark.skipif(not ON_SERVICES, reason="needs PostgreSQL and Redis (make test-services)"),
+]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def database_url():
+    url = fresh_database("worker_faults")
+    app = create_app(app_config(url))
+    with app.app_context():
+        upgrade()
+        test_metadata.create_all(db.engine)
+        db.engine.dispose()
+    return url
+
+
+def make_app(database_url: str, redis_url: str, prefix: str):
+    app = create_app(app_config(database_url, REDIS_URL=redis_url, RQ_QUEUE_PREFIX=prefix,
+                                OUTBOX_GRACE_SECONDS=1))
+    app.test_client_class = Client
+    return app
+
+
+class WorkerProcess:
+    """``python -m workers`` in its own process group, so kill -9 takes the work-horse too."""
+
+    def __init__(self, database_url: str, redis_url: str, prefix: str, name: str):
+        self.log = TMP_ROOT / f"worker-{name}-{uuid.uuid4().hex[:6]}.log"
+        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+               "RQ_QUEUE_PREFIX": prefix, "SECRET_KEY": "worker-test-secret",
+               "CC_EXTRA_JOB_MODULES": "tests.jobs_for_tests", "OUTBOX_GRACE_SECONDS": "1",
+               "RQ_MAINTENANCE_INTERVAL": "5", "RQ_JOB_MONITORING_INTERVAL": "5",
+               "RQ_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "workers"], cwd=ROOT, env=env,
+                                            stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+def completed_rows(app, job: str) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(
+            OutboxMessage.job == job, OutboxMessage.completed_at.is_not(None)))
+
+
+def test_kill_9_mid_batch_every_effect_exactly_once(database_url):
+    prefix = f"faults-a-{uuid.uuid4().hex[:6]}-"
+    app = make_app(database_url, TEST_REDIS_URL, prefix)
+    keys = range(100_000, 101_000)
+    with app.app_context():
+        for key in keys:
+            enqueue_after_commit("record_effect", key)
+        db.session.commit()
+        assert len(dispatch_ready()) == 1000
+
+    first = WorkerProcess(database_url, TEST_REDIS_URL, prefix, "first")
+    try:
+        assert wait_until(lambda: completed_rows(app, "record_effect") >= 150, timeout=60)
+        first.kill()
+        done_at_kill = completed_rows(app, "record_effect")
+        assert done_at_kill < 1000, "the batch finished before the kill; nothing was tested"
+    finally:
+        first.kill()
+
+    second = WorkerProcess(database_url, TEST_REDIS_URL, prefix, "second")
+    try:
+        # The job the killed worker was running is noticed once its heartbeat
+        # lapses (about a minute), then retried.
+        assert wait_until(lambda: completed_rows(app, "record_effect") == 1000, timeout=150), \
+            second.log.read_text()[-3000:]
+    finally:
+        second.stop()
+    with app.app_context():
+        counts = effect_counts(db.session)
+    batch = {key: counts.get(key, 0) for key in keys}
+    print(f"kill -9 after {done_at_kill} of 1000 jobs; after restart: "
+          f"{sum(1 for c in batch.values() if c == 1)} exactly once, "
+          f"{sum(1 for c in batch.values() if c > 1)} more than once, "
+          f"{sum(1 for c in batch.values() if c == 0)} never")
+    assert set(batch.values()) == {1}
+
+
+@pytest.fixture
+def private_redis():
+    """A Redis server of our own on a free loopback port, which the test may stop."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("redis-server is not installed")
+    port = free_port()
+
+    class Private:
+        url = f"redis://127.0.0.1:{port}/0"
+        process = None
+
+        def start(self):
+            self.process = subprocess.Popen(
+                [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            from redis import Redis
+
+            client = Redis.from_url(self.url)
+            assert wait_until(lambda: _pings(client), timeout=10)
+
+        def stop(self):
+            if self.process and self.process.poll() is None:
+                self.process.terminate()
+                self.process.wait(timeout=10)
+
+    private = Private()
+    private.start()
+    yield private
+    private.stop()
+
+
+def _pings(client) -> bool:
+    try:
+        return client.ping()
+    except Exception:
+        return False
+
+
+def test_redis_down_requests_succeed_and_effects_follow(database_url, private_redis):
+    prefix = f"faults-b-{uuid.uuid4().hex[:6]}-"
+    app = make_app(database_url, private_redis.url, prefix)
+    private_redis.stop()
+
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 503
+    emails = [f"redis-down-{uuid.uuid4().hex[:6]}-{n}@school.edu" for n in range(5)]
+    for email in emails:
+        response = client.submit("/auth/register/student", {
+            "name": "Offline Test", "email": email, "password": "a sensible passphrase",
+            "confirm": "a sensible passphrase", "graduation_year": "2027", "time_zone": "UTC"})
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        client.post("/auth/logout", data={"csrf_token": client.csrf_token()})
+
+    def delivered() -> int:
+        with app.app_context():
+            return db.session.scalar(sa.select(sa.func.count(EmailDelivery.id)).where(
+                EmailDelivery.to_address.in_(emails)))
+
+    assert delivered() == 0
+    private_redis.start()
+    assert client.get("/healthz").status_code == 200
+    worker = WorkerProcess(database_url, private_redis.url, prefix, "after-redis")
+    try:
+        assert wait_until(lambda: delivered() == 5, timeout=60), worker.log.read_text()[-3000:]
+    finally:
+        worker.stop()
+
+
+def test_failing_job_retried_listed_and_retry_button_works(database_url):
+    prefix = f"faults-c-{uuid.uuid4().hex[:6]}-"
+    app = make_app(database_url, TEST_REDIS_URL, prefix)
+    key = 200_000 + int(uuid.uuid4().int % 1000)
+    with app.app_context():
+        from marketplace.services.accounts import create_user
+
+        staff_email = f"staff-{uuid.uuid4().hex[:6]}@school.edu"
+        create_user(staff_email, "Staff", Role.STAFF, "staff passphrase 1")
+        message = enqueue_after_commit("fail_until_fixed", key)
+        db.session.commit()
+        job_id, message_id = message.rq_job_id, message.id
+        dispatch_ready()
+
+    worker = WorkerProcess(database_url, TEST_REDIS_URL, prefix, "failing")
+    try:
+        def attempts() -> int:
+            with app.app_context():
+                return db.session.get(OutboxMessage, message_id).attempts
+
+        # Tried once, then retried twice on its backoff, then failed for good.
+        assert wait_until(lambda: attempts() == 3, timeout=60), worker.log.read_text()[-3000:]
+        client = app.test_client()
+        client.submit("/auth/login", {"email": staff_email, "password": "staff passphrase 1"})
+        page = wait_until(lambda: (lambda text: job_id in text and text)(
+            client.get("/staff/jobs").get_data(as_text=True)), timeout=20)
+        assert page and "not fixed yet" in page
+
+        with app.app_context():
+            db.session.execute(job_switch.insert().values(key=key))
+            db.session.commit()
+        response = client.submit("/staff/jobs/retry", {"job_id": job_id}, page="/staff/jobs")
+        assert response.status_code == 302
+
+        def effect() -> int:
+            with app.app_context():
+                return effect_counts(db.session).get(key, 0)
+
+        assert wait_until(lambda: effect() == 1, timeout=30), worker.log.read_text()[-3000:]
+        assert "No failed jobs." in client.get("/staff/jobs").get_data(as_text=True)
+    finally:
+        worker.stop()
