@@ -47,6 +47,10 @@ test-services: $(STAMP) browser
 worker: $(STAMP)
 	$(BIN)/python -m workers
 
+# 10,000 outbox jobs through two workers vs RQ's own worker on an empty job.
+bench-worker: $(STAMP)
+	$(BIN)/python -m bench.bench_worker
+
 lint: $(STAMP)
 	$(BIN)/ruff check marketplace workers tests
 

@@ -22,6 +22,9 @@ TABLE = {
     "/alumni/profile":         (LOGIN,       FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
     "/staff/":                 (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "/staff/users":            (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/staff/jobs":             (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/staff/emails":           (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/notifications/":         (LOGIN,       OK,        OK,        OK,        OK),
     "/auth/password":          (LOGIN,       OK,        OK,        OK,        OK),
     "/api/v1/me":              (UNAUTHORIZED, OK,       OK,        OK,        OK),
 }

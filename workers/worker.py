@@ -8,17 +8,37 @@ import os
 import sys
 
 from redis import Redis
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 
 from .beat import run_beat
 from .registry import QUEUES
 from .runner import get_app, use_app
 
 
+def warm_up(app) -> None:
+    """Connect and compile the runner's queries once in the parent process.
+
+    Each job runs in a forked work-horse; whatever the parent has already
+    imported and compiled (the database driver, SQLAlchemy's statement cache)
+    the horse inherits instead of redoing it for every job.
+    """
+    import sqlalchemy as sa
+
+    from marketplace.extensions import db
+    from marketplace.models import OutboxMessage
+
+    with app.app_context():
+        db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.id == -1)
+                          .with_for_update())
+        db.session.rollback()
+        db.engine.dispose()
+
+
 def main(burst: bool = False, with_beat: bool = True, queues: tuple[str, ...] = QUEUES) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = get_app()
     use_app(app)
+    warm_up(app)
     redis_url = app.config.get("REDIS_URL")
     if not redis_url:
         print("REDIS_URL is not set: with no Redis, jobs run inline in the web process "
@@ -32,7 +52,8 @@ def main(burst: bool = False, with_beat: bool = True, queues: tuple[str, ...] = 
             target=run_beat, args=(redis_url, prefix, os.getpid()), daemon=True, name="beat")
         beat.start()
     try:
-        worker = Worker(
+        worker_class = Worker if os.environ.get("RQ_FORK_PER_JOB") == "1" else SimpleWorker
+        worker = worker_class(
             [Queue(prefix + name, connection=connection) for name in queues],
             connection=connection,
             # How soon a dead worker's job is noticed and retried (RQ defaults: 600 s, 30 s).

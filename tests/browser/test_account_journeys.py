@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from playwright.sync_api import expect
@@ -53,6 +54,13 @@ def test_student_registers_edits_profile_logs_out_and_in(page):
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello, Maria Lopez")
     check_accessibility(page, "student-dashboard")
+
+    # The welcome notification waits in the notification centre.
+    page.get_by_role("link", name="Notifications 1 unread").click()
+    expect(page.locator(".notification__title")).to_contain_text("Welcome to Career Connections")
+    check_accessibility(page, "notifications")
+    page.get_by_role("button", name=re.compile(r"Mark read\W+Welcome")).click()
+    expect(page.get_by_role("link", name="Notifications", exact=True)).to_be_visible()
 
     page.get_by_role("link", name="Profile", exact=True).click()
     page.get_by_label("Major or program").fill("Nursing")
@@ -129,6 +137,15 @@ def test_staff_logs_in_and_creates_a_staff_account(page, make_user):
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("status")).to_contain_text("Created staff account")
     check_accessibility(page, "staff-users")
+
+    page.get_by_role("link", name="Jobs").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Background jobs")
+    expect(page.get_by_text("No failed jobs.")).to_be_visible()
+    check_accessibility(page, "staff-jobs")
+    page.get_by_role("link", name="E-mail delivery log").click()
+    expect(page.get_by_text("A Career Connections account was created for you").first
+           ).to_be_visible()
+    check_accessibility(page, "staff-emails")
     log_out(page)
 
 

@@ -1,0 +1,5 @@
+"""The baseline's job: nothing, in a module that imports nothing."""
+
+
+def empty_job() -> None:
+    return None
