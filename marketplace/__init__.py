@@ -13,6 +13,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(Path(app.instance_path), overrides))
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    if app.config["PROXY_FIX_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     register_extensions(app)
     register_blueprints(app)
@@ -42,6 +47,7 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.employers.views import bp as employers_bp
     from .blueprints.main.views import bp as main_bp
     from .blueprints.notifications.views import bp as notifications_bp
+    from .blueprints.opportunities.views import bp as opportunities_bp
     from .blueprints.staff.views import bp as staff_bp
     from .blueprints.students.views import bp as students_bp
     from .extensions import csrf
@@ -53,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(alumni_bp, url_prefix="/alumni")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(opportunities_bp, url_prefix="/opportunities")
     # The API checks CSRF itself, for cookie-authenticated requests only.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

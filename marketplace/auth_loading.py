@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 from flask_login import LoginManager
 
 from .extensions import db
@@ -30,7 +30,10 @@ def load_user_from_bearer() -> User | None:
         return None
     from .services.accounts import user_for_token
 
-    return user_for_token(token.strip())
+    user = user_for_token(token.strip())
+    if user is not None:
+        g.authenticated_by_token = True  # only then may the API skip its CSRF check
+    return user
 
 
 def configure(login_manager: LoginManager) -> None:

@@ -75,6 +75,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        "ACCOUNT_RATE_LIMIT": "10 per minute;30 per hour",
+        # Behind a TLS proxy, the number of proxies that set X-Forwarded-For.
+        "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS") or 0),
+        "INSTITUTION_TIME_ZONE": env.get("INSTITUTION_TIME_ZONE") or "America/New_York",
         # argon2id; OWASP's recommended minimum is m=19 MiB, t=2. Tests lower it.
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 64 * 1024,

@@ -47,3 +47,17 @@ def can_edit_organization(user: User, organization: Organization) -> bool:
     if user.role is Role.STAFF:
         return True
     return user.role is Role.EMPLOYER and user.organization_id == organization.id
+
+
+def can_manage_opportunity(user: User, opportunity) -> bool:
+    """Edit, submit, duplicate, close: the posting organization's employers, and staff."""
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.STAFF:
+        return True
+    return user.role is Role.EMPLOYER and user.organization_id == opportunity.organization_id
+
+
+def can_view_opportunity(user: User, opportunity) -> bool:
+    """Public postings for everyone; anything else only for those who manage it."""
+    return opportunity.is_public or can_manage_opportunity(user, opportunity)

@@ -7,6 +7,7 @@ from alembic import context
 from flask import current_app
 
 from marketplace.models.base import UTCDateTime
+from marketplace.search_schema import include_object
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
@@ -48,6 +49,7 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     with db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=db.metadata, **conf_args)
         with context.begin_transaction():

@@ -48,13 +48,31 @@ def test_cookie_authenticated_writes_need_a_csrf_token(login_as):
     assert response.status_code == 201
 
 
-def test_bearer_writes_need_no_csrf_token_and_new_tokens_work(app, api_client):
+def test_new_tokens_work_but_a_token_cannot_mint_tokens(app, login_as, api_client):
     user = StudentFactory()
-    response = api_client(user).post("/api/v1/tokens")
-    assert response.status_code == 201
+    client = login_as(user)
+    response = client.post("/api/v1/tokens", headers={"X-CSRFToken": client.csrf_token()})
     token = response.get_json()["token"]
     me = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.get_json()["id"] == user.id
+    assert api_client(user).post("/api/v1/tokens").status_code == 403
+
+
+def test_a_fake_bearer_header_does_not_skip_csrf_for_a_cookie_session(login_as):
+    client = login_as(StudentFactory())
+    response = client.post("/api/v1/tokens", headers={"Authorization": "Bearer garbage"})
+    assert response.status_code == 400
+
+
+def test_password_change_revokes_api_tokens(app, login_as, api_client):
+    user = StudentFactory()
+    token_client = api_client(user)
+    assert token_client.get("/api/v1/me").status_code == 200
+    client = login_as(user)
+    client.submit("/auth/password", {"current_password": "correct horse battery staple",
+                                     "password": "another passphrase", "confirm":
+                                     "another passphrase"})
+    assert token_client.get("/api/v1/me").status_code == 401
 
 
 def flask_path_to_openapi(rule: str) -> str:

@@ -9,6 +9,7 @@ from flask_migrate import downgrade, upgrade
 
 from marketplace import create_app
 from marketplace.extensions import db
+from marketplace.search_schema import include_object
 from tests.support import app_config, fresh_database
 
 
@@ -18,7 +19,9 @@ def test_migrations_match_models_and_downgrade_cleanly():
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+            context = MigrationContext.configure(connection,
+                                                 opts={"include_object": include_object})
+            differences = compare_metadata(context, db.metadata)
         assert differences == [], differences
 
         downgrade(revision="base")

@@ -71,6 +71,11 @@ def clusters_field(label: str = "Career clusters you are interested in") -> Mult
     return MultiCheckboxField(label, choices=cluster_choices(), validate_choice=True)
 
 
+def validate_web_scheme(form, field) -> None:
+    if field.data and not field.data.lower().startswith(("https://", "http://")):
+        raise ValidationError("Enter a full web address, like https://example.org.")
+
+
 def website_validators() -> list:
-    return [Optional(), Length(max=300),
+    return [Optional(), Length(max=300), validate_web_scheme,
             URL(require_tld=True, message="Enter a full web address, like https://example.org.")]

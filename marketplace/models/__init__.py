@@ -13,8 +13,22 @@ from .accounts import (
     User,
 )
 from .jobs import DeliveryStatus, EmailDelivery, Notification, OutboxMessage
+from .opportunities import (
+    TRANSITIONS,
+    Opportunity,
+    OpportunityKind,
+    OpportunityStatus,
+    SavedOpportunity,
+    WorkMode,
+)
 
 __all__ = [
+    "TRANSITIONS",
+    "Opportunity",
+    "OpportunityKind",
+    "OpportunityStatus",
+    "SavedOpportunity",
+    "WorkMode",
     "DeliveryStatus",
     "EmailDelivery",
     "Notification",

@@ -240,6 +240,14 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     check_password_rules(new_password)
     user.password_hash = hash_password(new_password)
     end_sessions(user)
+    revoke_api_tokens(user)
+
+
+def revoke_api_tokens(user: User) -> int:
+    """Revoke every API token of ``user`` (a password change ends all access)."""
+    return db.session.execute(
+        sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())).rowcount
 
 
 def _token_digest(token: str) -> str:

@@ -31,7 +31,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def live_app():
-    app = create_app(app_config(fresh_database("browser"), LOGIN_RATE_LIMIT="1000 per minute"))
+    app = create_app(app_config(fresh_database("browser"), LOGIN_RATE_LIMIT="1000 per minute",
+                                ACCOUNT_RATE_LIMIT="1000 per minute"))
     with app.app_context():
         upgrade()
     return app

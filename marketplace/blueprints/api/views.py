@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import abort, g, jsonify, request
 from flask_login import current_user
 
 from ...extensions import csrf, db
@@ -28,11 +28,14 @@ ME = schema("Me", {
 
 @bp.before_request
 def check_csrf_for_cookie_auth():
-    """Bearer-token calls need no CSRF token; cookie-authenticated writes do."""
-    g.api_bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
+    """Calls authenticated by a Bearer token need no CSRF token; cookie-authenticated writes do.
+
+    The session cookie wins over the header when both are sent, so what counts is
+    how this request's user was actually loaded, not whether the header is there.
+    """
     unsafe = request.method in ("POST", "PUT", "PATCH", "DELETE")
     # Anonymous calls go on to the view, which answers 401.
-    if unsafe and not g.api_bearer and current_user.is_authenticated:
+    if unsafe and current_user.is_authenticated and not g.get("authenticated_by_token"):
         csrf.protect()
 
 
@@ -60,10 +63,12 @@ TOKEN = schema("NewToken", {
 
 
 @bp.route("/tokens", methods=["POST"])
-@documented("/tokens", "post", "Issue a new API token for the authenticated user",
-            response=TOKEN, status="201", errors=("400", "401"))
+@documented("/tokens", "post", "Issue a new API token (from a logged-in browser session only)",
+            response=TOKEN, status="201", errors=("400", "401", "403"))
 @role_required(*ALL_ROLES)
 def create_token():
+    if g.get("authenticated_by_token"):
+        abort(403, description="Issue new tokens from a logged-in session, not with a token.")
     token = issue_api_token(current_user)
     db.session.commit()
     return jsonify({"token": token}), 201

@@ -65,8 +65,18 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_email() -> str:
+    return "login-email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _account_limit() -> str:
+    return current_app.config["ACCOUNT_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+# Per address as well: guessing one account's password from many clients is slowed too.
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -110,6 +120,7 @@ def register():
 
 
 @bp.route("/register/<role>", methods=["GET", "POST"])
+@limiter.limit(_account_limit, methods=["POST"])
 def register_role(role: str):
     if role not in REGISTRATION_FORMS:
         abort(404)
@@ -156,6 +167,7 @@ def _create_account(role: str, form) -> User:
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_account_limit, methods=["POST"])
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from ...errors import DomainError
 from ...extensions import db
-from ...models import OrganizationType, Role
+from ...models import Opportunity, OpportunityStatus, OrganizationType, Role
 from ...policies import can_edit_organization, role_required
+from ...services import opportunities as postings
 from ...services.profiles import update_organization
-from .forms import OrganizationForm
+from ..helpers import show_domain_error
+from .forms import ActionForm, OpportunityForm, OrganizationForm
 
 bp = Blueprint("employers", __name__)
 
@@ -36,3 +40,95 @@ def edit_organization():
         flash("Organization profile saved.", "success")
         return redirect(url_for("employers.edit_organization"))
     return render_template("employers/organization.html", form=form, organization=organization)
+
+
+@bp.route("/opportunities")
+@role_required(Role.EMPLOYER)
+def list_opportunities():
+    organization = current_user.organization
+    if organization is None:
+        abort(403)
+    rows = db.session.scalars(
+        sa.select(Opportunity).where(Opportunity.organization_id == organization.id)
+        .order_by(Opportunity.updated_at.desc(), Opportunity.id.desc())).all()
+    return render_template("employers/opportunities.html", opportunities=rows,
+                           organization=organization, action_form=ActionForm())
+
+
+def _managed(opportunity_id: int) -> Opportunity:
+    try:
+        return postings.get_managed_opportunity(opportunity_id, current_user)
+    except DomainError:
+        abort(404)
+
+
+@bp.route("/opportunities/new", methods=["GET", "POST"])
+@role_required(Role.EMPLOYER)
+def create_opportunity():
+    organization = current_user.organization
+    if organization is None:
+        abort(403)
+    form = OpportunityForm()
+    if form.validate_on_submit():
+        try:
+            opportunity = postings.create_opportunity(organization, current_user, **form.values())
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Draft saved. Submit it for review when it is ready.", "success")
+            return redirect(url_for("employers.edit_opportunity", opportunity_id=opportunity.id))
+    return render_template("employers/opportunity_form.html", form=form, opportunity=None,
+                           action_form=ActionForm())
+
+
+@bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
+@role_required(Role.EMPLOYER)
+def edit_opportunity(opportunity_id: int):
+    opportunity = _managed(opportunity_id)
+    form = OpportunityForm(obj=opportunity, kind=opportunity.kind.value,
+                           work_mode=opportunity.work_mode.value,
+                           skills=", ".join(opportunity.skills or []))
+    if form.validate_on_submit():
+        try:
+            back_to_review = postings.update_opportunity(opportunity, current_user,
+                                                         **form.values())
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Saved. The change to a live posting goes back to career staff for review."
+                  if back_to_review else "Saved.", "success")
+            return redirect(url_for("employers.edit_opportunity", opportunity_id=opportunity_id))
+    return render_template("employers/opportunity_form.html", form=form, opportunity=opportunity,
+                           action_form=ActionForm())
+
+
+@bp.route("/opportunities/<int:opportunity_id>/<action>", methods=["POST"])
+@role_required(Role.EMPLOYER)
+def act_on_opportunity(opportunity_id: int, action: str):
+    if action not in ("submit", "duplicate", "close"):
+        abort(404)
+    opportunity = _managed(opportunity_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        if action == "submit":
+            status = postings.submit_opportunity(opportunity, current_user)
+            message = ("Published: your organization is trusted, so it went live right away."
+                       if status is OpportunityStatus.PUBLISHED else
+                       "Submitted. Career staff review postings within a few working days.")
+        elif action == "duplicate":
+            opportunity = postings.duplicate_opportunity(opportunity, current_user)
+            message = "Copied into a new draft. Set a new deadline before submitting."
+        else:
+            postings.close_opportunity(opportunity, current_user)
+            message = "Closed: it no longer takes applications."
+        db.session.commit()
+    except DomainError as error:
+        show_domain_error(None, error)
+    else:
+        flash(message, "success")
+    if action == "duplicate":
+        return redirect(url_for("employers.edit_opportunity", opportunity_id=opportunity.id))
+    return redirect(url_for("employers.list_opportunities"))

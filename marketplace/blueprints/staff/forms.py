@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...models import Role
@@ -25,3 +32,16 @@ class CreateUserForm(Form):
 
 class RetryJobForm(Form):
     job_id = HiddenField(validators=[DataRequired(), Length(max=200)])
+
+
+class DecisionForm(Form):
+    reason = TextAreaField("Reason (sent to the employer)", validators=[
+        Optional(), Length(max=2000)])
+
+
+class BulkApproveForm(Form):
+    opportunity_ids = SelectMultipleField("Postings", coerce=int, validate_choice=False)
+
+
+class OrganizationDecisionForm(Form):
+    reason = StringField("Reason", validators=[Optional(), Length(max=500)])

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...errors import DomainError
 from ...extensions import db
-from ...models import EmailDelivery, Organization, OrganizationStatus, Role, User
+from ...models import (
+    EmailDelivery,
+    Organization,
+    OrganizationStatus,
+    Role,
+    User,
+)
+from ...models.base import utcnow
 from ...policies import role_required
+from ...services import opportunities as postings
 from ...services.accounts import create_user
 from ...services.jobs import console_state, retry_failed_job
 from ..helpers import show_domain_error
-from .forms import CreateUserForm, RetryJobForm
+from .forms import (
+    BulkApproveForm,
+    CreateUserForm,
+    DecisionForm,
+    OrganizationDecisionForm,
+    RetryJobForm,
+)
 
 bp = Blueprint("staff", __name__)
 
@@ -88,3 +102,102 @@ def email_log():
         .offset((page - 1) * EMAILS_PER_PAGE).limit(EMAILS_PER_PAGE + 1)).all()
     return render_template("staff/emails.html", deliveries=deliveries[:EMAILS_PER_PAGE],
                            page=page, has_next=len(deliveries) > EMAILS_PER_PAGE)
+
+
+@bp.route("/review")
+@role_required(Role.STAFF)
+def review_queue():
+    queue = postings.review_queue()
+    return render_template("staff/review.html", queue=queue, now=utcnow(),
+                           median_wait=postings.median_wait_this_month(),
+                           decision_form=DecisionForm(), bulk_form=BulkApproveForm())
+
+
+@bp.route("/review/<int:opportunity_id>/<decision>", methods=["POST"])
+@role_required(Role.STAFF)
+def decide_opportunity(opportunity_id: int, decision: str):
+    if decision not in ("approve", "reject"):
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash("Please try again: the form had expired.", "error")
+        return redirect(url_for("staff.review_queue"))
+    try:
+        if decision == "approve":
+            opportunity = postings.approve_opportunity(opportunity_id, current_user)
+        else:
+            opportunity = postings.reject_opportunity(opportunity_id, current_user,
+                                                      form.reason.data)
+        db.session.commit()
+    except DomainError as error:
+        show_domain_error(None, error)
+    else:
+        flash(f"{'Approved' if decision == 'approve' else 'Rejected'}: {opportunity.title}.",
+              "success")
+    return redirect(url_for("staff.review_queue"))
+
+
+@bp.route("/review/bulk-approve", methods=["POST"])
+@role_required(Role.STAFF)
+def bulk_approve():
+    form = BulkApproveForm()
+    if not form.validate_on_submit() or not form.opportunity_ids.data:
+        flash("Tick the postings to approve first.", "error")
+        return redirect(url_for("staff.review_queue"))
+    approved, problems = [], []
+    for opportunity_id in form.opportunity_ids.data[:200]:
+        try:
+            approved.append(postings.approve_opportunity(opportunity_id, current_user).title)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            problems.append(error.message)
+    if approved:
+        flash(f"Approved {len(approved)} posting{'s' if len(approved) != 1 else ''}.", "success")
+    for problem in problems:
+        flash(problem, "error")
+    return redirect(url_for("staff.review_queue"))
+
+
+@bp.route("/organizations")
+@role_required(Role.STAFF)
+def list_organizations():
+    status = request.args.get("status", "pending")
+    statement = sa.select(Organization).order_by(Organization.created_at, Organization.id)
+    if status in {s.value for s in OrganizationStatus}:
+        statement = statement.where(Organization.status == status)
+    else:
+        status = "all"
+    organizations = db.session.scalars(statement.limit(500)).all()
+    return render_template("staff/organizations.html", organizations=organizations,
+                           status=status, form=OrganizationDecisionForm())
+
+
+@bp.route("/organizations/<int:organization_id>/<action>", methods=["POST"])
+@role_required(Role.STAFF)
+def decide_organization(organization_id: int, action: str):
+    if action not in ("verify", "suspend", "trust", "untrust"):
+        abort(404)
+    organization = db.session.get(Organization, organization_id)
+    if organization is None:
+        abort(404)
+    form = OrganizationDecisionForm()
+    if not form.validate_on_submit():
+        flash("Please try again: the form had expired.", "error")
+        return redirect(url_for("staff.list_organizations"))
+    try:
+        if action == "verify":
+            postings.set_organization_status(organization, OrganizationStatus.VERIFIED,
+                                             current_user, form.reason.data)
+        elif action == "suspend":
+            postings.set_organization_status(organization, OrganizationStatus.SUSPENDED,
+                                             current_user, form.reason.data)
+        else:
+            postings.set_organization_trusted(organization, action == "trust", current_user)
+        db.session.commit()
+    except DomainError as error:
+        show_domain_error(None, error)
+    else:
+        flash(f"{organization.name}: {action} done.", "success")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(
+        request.host_url) else url_for("staff.list_organizations"))

@@ -1,0 +1,79 @@
+"""Public browse and search of postings, the detail page, and saving for students."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ...errors import DomainError
+from ...extensions import db
+from ...models import Opportunity, OpportunityKind, Role, SavedOpportunity
+from ...policies import can_view_opportunity, role_required
+from ...services.browse import BrowseFilters, browse, parse_filters
+from ...services.opportunities import toggle_saved
+from ...text import plain_excerpt, render_markdown
+from .forms import SaveForm
+
+bp = Blueprint("opportunities", __name__)
+
+
+def saved_ids(opportunity_ids: list[int]) -> set[int]:
+    if not (current_user.is_authenticated and current_user.role is Role.STUDENT
+            and opportunity_ids):
+        return set()
+    return set(db.session.scalars(sa.select(SavedOpportunity.opportunity_id).where(
+        SavedOpportunity.user_id == current_user.id,
+        SavedOpportunity.opportunity_id.in_(opportunity_ids))))
+
+
+@bp.route("")
+def list_opportunities():
+    errors = {}
+    try:
+        filters = parse_filters(request.args)
+    except DomainError as error:
+        errors = error.fields
+        filters = BrowseFilters()
+    items, next_cursor = browse(filters)
+    return render_template(
+        "opportunities/list.html", items=items, next_cursor=next_cursor, filters=filters,
+        errors=errors, saved=saved_ids([o.id for o in items]), excerpt=plain_excerpt,
+        kinds=list(OpportunityKind), save_form=SaveForm(), first_page=filters.cursor is None)
+
+
+@bp.route("/<int:opportunity_id>")
+def show_opportunity(opportunity_id: int):
+    opportunity = db.session.get(Opportunity, opportunity_id)
+    # Drafts, pending, rejected and expired postings do not exist for students.
+    if opportunity is None or not can_view_opportunity(current_user, opportunity):
+        abort(404)
+    return render_template("opportunities/detail.html", opportunity=opportunity,
+                           description=render_markdown(opportunity.description),
+                           saved=opportunity.id in saved_ids([opportunity.id]),
+                           save_form=SaveForm())
+
+
+@bp.route("/<int:opportunity_id>/save", methods=["POST"])
+@role_required(Role.STUDENT)
+def save_opportunity(opportunity_id: int):
+    opportunity = db.session.get(Opportunity, opportunity_id)
+    if opportunity is None or not opportunity.is_public:
+        abort(404)
+    if not SaveForm().validate_on_submit():
+        abort(400)
+    now_saved = toggle_saved(opportunity, current_user)
+    db.session.commit()
+    flash("Saved to your list." if now_saved else "Removed from your saved list.", "success")
+    return redirect(url_for("opportunities.show_opportunity", opportunity_id=opportunity_id))
+
+
+@bp.route("/saved")
+@role_required(Role.STUDENT)
+def list_saved():
+    items = db.session.scalars(
+        sa.select(Opportunity).join(SavedOpportunity,
+                                    SavedOpportunity.opportunity_id == Opportunity.id)
+        .where(SavedOpportunity.user_id == current_user.id)
+        .order_by(SavedOpportunity.created_at.desc())).all()
+    return render_template("opportunities/saved.html", items=items, excerpt=plain_excerpt)

@@ -1,0 +1,217 @@
+"""Browse and full-text search of published postings, with keyset pagination.
+
+PostgreSQL searches a generated ``tsvector`` (GIN index) with
+``websearch_to_tsquery``; SQLite an FTS5 index with ``bm25``. Pages are cut by
+a cursor holding the last row's sort key and id, so page 500 costs what page 1
+does and the number of queries per page is fixed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
+from werkzeug.datastructures import MultiDict
+
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..models import (
+    Opportunity,
+    OpportunityKind,
+    OpportunityStatus,
+    Organization,
+    OrganizationStatus,
+    WorkMode,
+)
+from ..reference import CAREER_CLUSTERS
+
+SORTS = ("relevance", "newest", "deadline")
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 50
+MAX_QUERY_LENGTH = 200
+WORD = re.compile(r"\w+", re.UNICODE)
+TRUE_VALUES = {"true", "1", "yes", "on"}
+FALSE_VALUES = {"false", "0", "no", "off"}
+
+
+@dataclass
+class BrowseFilters:
+    q: str = ""
+    kind: str = ""
+    cluster: str = ""
+    remote: str = ""
+    paid: bool | None = None
+    location: str = ""
+    sort: str = "newest"
+    cursor: tuple | None = None
+    limit: int = PAGE_SIZE
+
+    def as_args(self) -> dict:
+        """The filters as URL arguments (without the cursor), for links and bookmarks."""
+        args = {"q": self.q, "kind": self.kind, "cluster": self.cluster, "remote": self.remote,
+                "location": self.location,
+                "paid": "" if self.paid is None else ("true" if self.paid else "false")}
+        if self.sort != ("relevance" if self.q else "newest"):
+            args["sort"] = self.sort
+        return {key: value for key, value in args.items() if value}
+
+
+def parse_filters(args: MultiDict) -> BrowseFilters:
+    """Read and check browse arguments; every problem is reported by field."""
+    errors: dict[str, str] = {}
+    q = " ".join((args.get("q") or "").split())
+    if len(q) > MAX_QUERY_LENGTH:
+        errors["q"] = f"Search for at most {MAX_QUERY_LENGTH} characters."
+    if not WORD.search(q):
+        q = ""  # nothing searchable (only punctuation): show everything
+    kind = args.get("kind") or ""
+    if kind and kind not in {k.value for k in OpportunityKind}:
+        errors["kind"] = "Unknown kind of opportunity."
+    cluster = args.get("cluster") or ""
+    if cluster and cluster not in CAREER_CLUSTERS:
+        errors["cluster"] = "Unknown career cluster."
+    remote = args.get("remote") or ""
+    if remote and remote not in {m.value for m in WorkMode}:
+        errors["remote"] = "Choose onsite, hybrid or remote."
+    paid_text = (args.get("paid") or "").lower()
+    paid = True if paid_text in TRUE_VALUES else False if paid_text in FALSE_VALUES else None
+    if paid_text and paid is None:
+        errors["paid"] = "Use true or false."
+    location = " ".join((args.get("location") or "").split())[:100]
+    sort = args.get("sort") or ("relevance" if q else "newest")
+    if sort not in SORTS:
+        errors["sort"] = "Sort by relevance, newest or deadline."
+    elif sort == "relevance" and not q:
+        sort = "newest"
+    limit_text = args.get("limit") or str(PAGE_SIZE)
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE_SIZE:
+        errors["limit"] = f"Ask for 1 to {MAX_PAGE_SIZE} postings per page."
+        limit_text = str(PAGE_SIZE)
+    cursor = None
+    if args.get("cursor") and "sort" not in errors:
+        cursor = decode_cursor(args["cursor"], sort)
+        if cursor is None:
+            errors["cursor"] = "This page link is no longer valid; start from the first page."
+    if errors:
+        raise ValidationFailed("Some search options are not valid.", errors)
+    return BrowseFilters(q, kind, cluster, remote, paid, location, sort, cursor,
+                         int(limit_text))
+
+
+def encode_cursor(sort: str, key, row_id: int) -> str:
+    if isinstance(key, (date, datetime)):
+        key = key.isoformat()
+    raw = json.dumps([sort, key, row_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(text: str, sort: str) -> tuple | None:
+    if len(text) > 200:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        cursor_sort, key, row_id = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        return None
+    if cursor_sort != sort or not isinstance(row_id, int) or isinstance(row_id, bool):
+        return None
+    try:
+        if sort == "newest":
+            key = datetime.fromisoformat(key)
+            if key.tzinfo is None:
+                return None
+        elif sort == "deadline":
+            key = date.fromisoformat(key)
+        elif not isinstance(key, (int, float)) or isinstance(key, bool):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return key, row_id
+
+
+def fts5_query(q: str) -> str:
+    """Every word quoted: FTS5 syntax in the input is taken as plain words."""
+    return " ".join(f'"{word}"' for word in WORD.findall(q))
+
+
+def public_postings() -> sa.Select:
+    """Published postings of verified organizations: what students may see."""
+    return (sa.select(Opportunity).join(Opportunity.organization)
+            .where(Opportunity.status == OpportunityStatus.PUBLISHED,
+                   Organization.status == OrganizationStatus.VERIFIED)
+            .options(contains_eager(Opportunity.organization)))
+
+
+def browse(filters: BrowseFilters) -> tuple[list[Opportunity], str | None]:
+    """One page of public postings and the cursor of the next page (None at the end)."""
+    statement = public_postings()
+    if filters.kind:
+        statement = statement.where(Opportunity.kind == filters.kind)
+    if filters.cluster:
+        statement = statement.where(Opportunity.career_cluster == filters.cluster)
+    if filters.remote:
+        statement = statement.where(Opportunity.work_mode == filters.remote)
+    if filters.paid is not None:
+        statement = statement.where(Opportunity.paid.is_(filters.paid))
+    if filters.location:
+        pattern = "%" + filters.location.replace("\\", "\\\\").replace("%", "\\%") \
+            .replace("_", "\\_") + "%"
+        statement = statement.where(Opportunity.location.ilike(pattern, escape="\\"))
+
+    rank = None
+    if filters.q:
+        if db.session.get_bind().dialect.name == "postgresql":
+            vector = sa.literal_column("opportunity.search_vector")
+            query = sa.func.websearch_to_tsquery("english", filters.q)
+            statement = statement.where(vector.op("@@")(query))
+            rank = sa.cast(sa.func.ts_rank_cd(vector, query), sa.Float(precision=53))
+        else:
+            matches = (sa.select(sa.literal_column("rowid").label("id"),
+                                 (-sa.func.bm25(sa.literal_column("opportunity_fts")))
+                                 .label("rank"))
+                       .select_from(sa.text("opportunity_fts"))
+                       .where(sa.text("opportunity_fts MATCH :fts_query"))
+                       .subquery())
+            statement = statement.join(matches, matches.c.id == Opportunity.id).params(
+                fts_query=fts5_query(filters.q))
+            rank = matches.c.rank
+
+    if filters.sort == "relevance" and rank is not None:
+        key, descending = rank, True
+    elif filters.sort == "deadline":
+        key, descending = Opportunity.application_deadline, False
+    else:
+        key, descending = Opportunity.published_at, True
+    if filters.cursor is not None:
+        last_key, last_id = filters.cursor
+        if descending:
+            statement = statement.where(sa.or_(key < last_key,
+                                               sa.and_(key == last_key, Opportunity.id < last_id)))
+        else:
+            statement = statement.where(sa.or_(key > last_key,
+                                               sa.and_(key == last_key, Opportunity.id > last_id)))
+    order = (key.desc(), Opportunity.id.desc()) if descending else (key.asc(), Opportunity.id.asc())
+    statement = statement.order_by(*order).limit(filters.limit + 1)
+    if rank is not None:
+        statement = statement.add_columns(rank.label("search_rank"))
+        rows = db.session.execute(statement).all()
+        items = [row[0] for row in rows]
+        ranks = [row[1] for row in rows]
+    else:
+        items = list(db.session.scalars(statement).unique())
+        ranks = []
+    next_cursor = None
+    if len(items) > filters.limit:
+        items = items[: filters.limit]
+        last = items[-1]
+        sort_value = (ranks[filters.limit - 1] if filters.sort == "relevance" and ranks
+                      else last.application_deadline if filters.sort == "deadline"
+                      else last.published_at)
+        next_cursor = encode_cursor(filters.sort, sort_value, last.id)
+    return items, next_cursor

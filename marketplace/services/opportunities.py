@@ -1,0 +1,340 @@
+"""Postings: create, edit, submit, review, publish, close, expire; organization vetting."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from ..extensions import db, write_transaction
+from ..models import (
+    AuditEntry,
+    Opportunity,
+    OpportunityKind,
+    OpportunityStatus,
+    Organization,
+    OrganizationStatus,
+    OrganizationType,
+    Role,
+    SavedOpportunity,
+    User,
+)
+from ..models.base import utcnow
+from ..models.opportunities import EDITABLE
+from ..policies import can_manage_opportunity
+from .notifications import notify
+
+# Fields whose change sends a published posting back to review.
+MATERIAL_FIELDS = ("title", "description", "kind", "paid", "pay_min", "pay_max", "pay_period")
+EDITABLE_FIELDS = ("title", "kind", "description", "location", "work_mode", "paid", "pay_min",
+                   "pay_max", "pay_period", "hours_per_week", "start_date", "end_date",
+                   "application_deadline", "positions", "career_cluster", "skills")
+
+FREE_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "ymail.com", "hotmail.com", "outlook.com",
+    "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "proton.me", "protonmail.com",
+    "gmx.com", "gmx.net", "mail.com", "yandex.com", "zoho.com",
+})
+SCAM_PHRASES = ("commission only", "commission-only", "gift card", "wire transfer",
+                "upfront fee", "up-front fee", "processing fee", "cash a check", "crypto wallet")
+
+
+def institution_today() -> date:
+    """Today where the career center is: deadlines end at midnight there."""
+    zone = ZoneInfo(current_app.config.get("INSTITUTION_TIME_ZONE", "America/New_York"))
+    return datetime.now(zone).date()
+
+
+def audit(actor: User | None, action: str, subject: Opportunity | Organization,
+          reason: str | None = None, **details) -> None:
+    db.session.add(AuditEntry(
+        actor_id=actor.id if actor else None, action=action,
+        subject_type="opportunity" if isinstance(subject, Opportunity) else "organization",
+        subject_id=subject.id, reason=reason, details=details or None))
+
+
+def risk_flags(opportunity: Opportunity, contact: User | None) -> list[str]:
+    """What a reviewer should look at twice. Computed at each submission."""
+    flags = []
+    domain = (contact.email.rsplit("@", 1)[-1].lower() if contact else "")
+    if domain in FREE_MAIL_DOMAINS:
+        flags.append(f"Contact uses a free e-mail domain ({domain})")
+    if (opportunity.kind is OpportunityKind.INTERNSHIP and not opportunity.paid
+            and opportunity.organization.type is OrganizationType.COMPANY):
+        flags.append("Unpaid internship at a for-profit company")
+    if opportunity.paid and opportunity.pay_min is None:
+        flags.append("Paid, but no pay information")
+    text = f"{opportunity.title}\n{opportunity.description}".lower()
+    for phrase in SCAM_PHRASES:
+        if phrase in text:
+            flags.append(f'Mentions "{phrase}"')
+    if opportunity.application_deadline and opportunity.application_deadline < institution_today():
+        flags.append("Application deadline already past")
+    return flags
+
+
+def _check_fields(values: dict) -> None:
+    errors = {}
+    if values.get("paid") and values.get("pay_min") is not None \
+            and values.get("pay_max") is not None and values["pay_max"] < values["pay_min"]:
+        errors["pay_max"] = "The top of the pay range is below the bottom."
+    if values.get("start_date") and values.get("end_date") \
+            and values["end_date"] < values["start_date"]:
+        errors["end_date"] = "The end date is before the start date."
+    if errors:
+        raise ValidationFailed("Please correct the highlighted fields.", errors)
+
+
+def create_opportunity(organization: Organization, by: User, **values) -> Opportunity:
+    """A new draft for ``organization``. Flushes."""
+    _check_fields(values)
+    if not values.get("paid"):
+        values.update(pay_min=None, pay_max=None, pay_period=None)
+    opportunity = Opportunity(organization=organization, created_by=by,
+                              status=OpportunityStatus.DRAFT, **values)
+    db.session.add(opportunity)
+    db.session.flush()
+    return opportunity
+
+
+def update_opportunity(opportunity: Opportunity, by: User, **values) -> bool:
+    """Apply edits. A material change to a published posting sends it back to review.
+
+    Returns True when the posting went back to review. Flushes.
+    """
+    if opportunity.status not in EDITABLE:
+        raise InvalidTransition(f"A {opportunity.status.label.lower()} posting cannot be edited; "
+                                "duplicate it to post it again.")
+    merged = {field: getattr(opportunity, field) for field in EDITABLE_FIELDS} | values
+    _check_fields(merged)
+    if not merged.get("paid"):
+        values.update(pay_min=None, pay_max=None, pay_period=None)
+    material = any(field in values and values[field] != getattr(opportunity, field)
+                   for field in MATERIAL_FIELDS)
+    for field, value in values.items():
+        setattr(opportunity, field, value)
+    back_to_review = False
+    if opportunity.status is OpportunityStatus.PUBLISHED and material \
+            and not opportunity.organization.trusted:
+        opportunity.status = OpportunityStatus.PENDING_REVIEW
+        opportunity.submitted_at = utcnow()
+        opportunity.risk_flags = risk_flags(opportunity, by)
+        audit(by, "opportunity.resubmitted", opportunity, reason="material change")
+        back_to_review = True
+    elif opportunity.status is OpportunityStatus.PENDING_REVIEW:
+        opportunity.risk_flags = risk_flags(opportunity, by)
+    db.session.flush()
+    return back_to_review
+
+
+def duplicate_opportunity(opportunity: Opportunity, by: User) -> Opportunity:
+    """A new draft with the same details. Flushes."""
+    values = {field: getattr(opportunity, field) for field in EDITABLE_FIELDS}
+    values["skills"] = list(values["skills"] or [])
+    values["application_deadline"] = None  # the old one is usually past
+    copy = Opportunity(organization_id=opportunity.organization_id, created_by=by,
+                       status=OpportunityStatus.DRAFT, **values)
+    db.session.add(copy)
+    db.session.flush()
+    return copy
+
+
+def _move(opportunity: Opportunity, status: OpportunityStatus) -> None:
+    if not opportunity.can_move_to(status):
+        raise InvalidTransition(
+            f"This posting is {opportunity.status.label.lower()} and cannot become "
+            f"{status.label.lower()}.")
+    opportunity.status = status
+
+
+def submit_opportunity(opportunity: Opportunity, by: User) -> OpportunityStatus:
+    """Send a draft (or rejected) posting to review; a trusted organization's is published.
+
+    Computes the risk flags. Flushes. Returns the new status.
+    """
+    missing = {}
+    if not opportunity.application_deadline:
+        missing["application_deadline"] = "Set an application deadline before submitting."
+    if not (opportunity.description or "").strip():
+        missing["description"] = "Describe the opportunity before submitting."
+    if opportunity.work_mode.value != "remote" and not (opportunity.location or "").strip():
+        missing["location"] = "Say where the work happens."
+    if missing:
+        raise ValidationFailed("A few details are needed before review.", missing)
+    opportunity.risk_flags = risk_flags(opportunity, by)
+    opportunity.submitted_at = utcnow()
+    organization = opportunity.organization
+    if organization.trusted and organization.status is OrganizationStatus.VERIFIED:
+        _move(opportunity, OpportunityStatus.PUBLISHED)
+        opportunity.published_at = utcnow()
+        opportunity.decided_at = utcnow()
+        audit(by, "opportunity.auto_published", opportunity,
+              reason="trusted organization: published without review",
+              risk_flags=opportunity.risk_flags)
+    else:
+        _move(opportunity, OpportunityStatus.PENDING_REVIEW)
+        audit(by, "opportunity.submitted", opportunity, risk_flags=opportunity.risk_flags)
+    db.session.flush()
+    return opportunity.status
+
+
+def lock_opportunity(opportunity_id: int) -> Opportunity:
+    """Load a posting for a decision, locked against a concurrent decision."""
+    if db.session.get_bind().dialect.name == "sqlite" and db.session.in_transaction():
+        # SQLite locks only at BEGIN IMMEDIATE: end the read transaction the
+        # request opened (loading the user) so the next one takes the lock.
+        db.session.commit()
+    with write_transaction():
+        opportunity = db.session.scalar(
+            sa.select(Opportunity).where(Opportunity.id == opportunity_id).with_for_update()
+            .execution_options(populate_existing=True))
+    if opportunity is None:
+        raise NotFound("No such posting.")
+    return opportunity
+
+
+def _already_decided(opportunity: Opportunity) -> Conflict:
+    who = opportunity.decided_by.name if opportunity.decided_by else "someone else"
+    return Conflict(f"“{opportunity.title}” was already decided ({opportunity.status.label}) "
+                    f"by {who}. Nothing was changed.")
+
+
+def approve_opportunity(opportunity_id: int, by: User) -> Opportunity:
+    """Publish a posting waiting for review; tell the employer. Locks, flushes."""
+    opportunity = lock_opportunity(opportunity_id)
+    if opportunity.status is not OpportunityStatus.PENDING_REVIEW:
+        raise _already_decided(opportunity)
+    if opportunity.organization.status is not OrganizationStatus.VERIFIED:
+        raise Conflict("Verify the organization before approving its postings.")
+    _move(opportunity, OpportunityStatus.PUBLISHED)
+    now = utcnow()
+    opportunity.published_at = opportunity.published_at or now
+    opportunity.decided_at = now
+    opportunity.decided_by_id = by.id
+    opportunity.rejection_reason = None
+    audit(by, "opportunity.approved", opportunity)
+    if opportunity.created_by:
+        notify(opportunity.created_by, "opportunity_approved",
+               f"Your posting “{opportunity.title}” is live",
+               "Students can now find it and apply.", link=f"/opportunities/{opportunity.id}")
+    db.session.flush()
+    return opportunity
+
+
+def reject_opportunity(opportunity_id: int, by: User, reason: str) -> Opportunity:
+    """Reject a posting waiting for review, with a reason the employer sees. Locks, flushes."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Give the employer a reason for the rejection.",
+                               {"reason": "Required."})
+    opportunity = lock_opportunity(opportunity_id)
+    if opportunity.status is not OpportunityStatus.PENDING_REVIEW:
+        raise _already_decided(opportunity)
+    _move(opportunity, OpportunityStatus.REJECTED)
+    opportunity.decided_at = utcnow()
+    opportunity.decided_by_id = by.id
+    opportunity.rejection_reason = reason[:2000]
+    audit(by, "opportunity.rejected", opportunity, reason=opportunity.rejection_reason)
+    if opportunity.created_by:
+        notify(opportunity.created_by, "opportunity_rejected",
+               f"Your posting “{opportunity.title}” needs changes", reason,
+               link=f"/employers/opportunities/{opportunity.id}/edit")
+    db.session.flush()
+    return opportunity
+
+
+def close_opportunity(opportunity: Opportunity, by: User) -> None:
+    """Stop taking applications (employer or staff). Flushes."""
+    _move(opportunity, OpportunityStatus.CLOSED)
+    opportunity.closed_at = utcnow()
+    audit(by, "opportunity.closed", opportunity)
+    db.session.flush()
+
+
+def expire_opportunities() -> int:
+    """Expire published postings whose deadline has passed. Safe to rerun. Returns the count."""
+    result = db.session.execute(
+        sa.update(Opportunity)
+        .where(Opportunity.status == OpportunityStatus.PUBLISHED,
+               Opportunity.application_deadline < institution_today())
+        .values(status=OpportunityStatus.EXPIRED, closed_at=utcnow()))
+    return result.rowcount
+
+
+def review_queue(limit: int = 200) -> list[Opportunity]:
+    """Postings waiting for a decision, oldest first."""
+    return db.session.scalars(
+        sa.select(Opportunity).where(Opportunity.status == OpportunityStatus.PENDING_REVIEW)
+        .options(sa.orm.joinedload(Opportunity.organization),
+                 sa.orm.joinedload(Opportunity.created_by))
+        .order_by(Opportunity.submitted_at, Opportunity.id).limit(limit)).all()
+
+
+def median_wait_this_month() -> timedelta | None:
+    """Median time from submission to decision, for decisions made this month."""
+    start = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    rows = db.session.execute(
+        sa.select(Opportunity.submitted_at, Opportunity.decided_at).where(
+            Opportunity.decided_at >= start, Opportunity.decided_by_id.is_not(None),
+            Opportunity.submitted_at.is_not(None))).all()
+    waits = [(decided - submitted).total_seconds() for submitted, decided in rows]
+    return timedelta(seconds=statistics.median(waits)) if waits else None
+
+
+# --- organizations ----------------------------------------------------------
+
+def set_organization_status(organization: Organization, status: OrganizationStatus,
+                            by: User, reason: str | None = None) -> None:
+    """Verify or suspend an organization and tell its people. Flushes."""
+    reason = (reason or "").strip() or None
+    if status is OrganizationStatus.SUSPENDED and not reason:
+        raise ValidationFailed("Say why the organization is suspended.", {"reason": "Required."})
+    if organization.status is status:
+        raise Conflict(f"{organization.name} is already {status.value}.")
+    organization.status = status
+    organization.status_reason = reason
+    audit(by, f"organization.{status.value}", organization, reason=reason)
+    title = {OrganizationStatus.VERIFIED: f"{organization.name} is verified",
+             OrganizationStatus.SUSPENDED: f"{organization.name} is suspended",
+             OrganizationStatus.PENDING: f"{organization.name} is under review again"}[status]
+    body = {OrganizationStatus.VERIFIED: "Your postings can now be published after review.",
+            OrganizationStatus.SUSPENDED: f"Its postings are hidden. Reason: {reason}",
+            OrganizationStatus.PENDING: reason or ""}[status]
+    for member in organization.members:
+        notify(member, "organization_status", title, body, link="/employers/")
+    db.session.flush()
+
+
+def set_organization_trusted(organization: Organization, trusted: bool, by: User) -> None:
+    """Trusted organizations publish without review (recorded in the audit log). Flushes."""
+    organization.trusted = trusted
+    audit(by, "organization.trusted" if trusted else "organization.untrusted", organization,
+          reason="postings publish without review" if trusted else None)
+    db.session.flush()
+
+
+# --- saving ------------------------------------------------------------------
+
+def toggle_saved(opportunity: Opportunity, student: User) -> bool:
+    """Save or unsave a posting for a student. Returns True when it is now saved. Flushes."""
+    if student.role is not Role.STUDENT:
+        raise PermissionDenied("Only students save postings.")
+    existing = db.session.get(SavedOpportunity, (student.id, opportunity.id))
+    if existing:
+        db.session.delete(existing)
+        db.session.flush()
+        return False
+    db.session.add(SavedOpportunity(user_id=student.id, opportunity_id=opportunity.id))
+    db.session.flush()
+    return True
+
+
+def get_managed_opportunity(opportunity_id: int, user: User) -> Opportunity:
+    opportunity = db.session.get(Opportunity, opportunity_id)
+    if opportunity is None or not can_manage_opportunity(user, opportunity):
+        raise NotFound("No such posting.")
+    return opportunity
