@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from marketplace.extensions import db
 from marketplace.models import (
     AlumniProfile,
+    Opportunity,
+    OpportunityKind,
+    OpportunityStatus,
     Organization,
     OrganizationStatus,
     OrganizationType,
@@ -82,3 +87,26 @@ class AlumniFactory(UserFactory):
 class StaffFactory(UserFactory):
     role = Role.STAFF
     email = factory.Sequence(lambda n: f"staff{n}@school.edu")
+
+
+class OpportunityFactory(Base):
+    class Meta:
+        model = Opportunity
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"Opportunity {n}")
+    kind = OpportunityKind.INTERNSHIP
+    status = OpportunityStatus.PUBLISHED
+    description = "Hands-on work with a friendly team."
+    location = "Dayton, OH"
+    paid = True
+    pay_min = 18
+    pay_period = "hour"
+    career_cluster = "digital_technology"
+    positions = 1
+    skills = factory.LazyFunction(list)
+    risk_flags = factory.LazyFunction(list)
+    application_deadline = factory.LazyFunction(lambda: date.today() + timedelta(days=30))
+    published_at = factory.Sequence(
+        lambda n: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n))
+    submitted_at = factory.LazyAttribute(lambda o: o.published_at)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import uuid
@@ -19,6 +22,7 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
 ON_SERVICES = bool(TEST_DATABASE_URL)
 TMP_ROOT = Path(tempfile.mkdtemp(prefix="cc-tests-"))
+ROOT = Path(__file__).resolve().parents[1]
 RUN_ID = uuid.uuid4().hex[:8]
 
 
@@ -114,3 +118,32 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+class WorkerProcess:
+    """``python -m workers`` in its own process group, so kill -9 takes the work-horse too."""
+
+    def __init__(self, database_url: str, redis_url: str, prefix: str, name: str):
+        self.log = TMP_ROOT / f"worker-{name}-{uuid.uuid4().hex[:6]}.log"
+        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+               "RQ_QUEUE_PREFIX": prefix, "SECRET_KEY": "worker-test-secret",
+               "CC_EXTRA_JOB_MODULES": "tests.jobs_for_tests", "OUTBOX_GRACE_SECONDS": "1",
+               "RQ_MAINTENANCE_INTERVAL": "5", "RQ_JOB_MONITORING_INTERVAL": "5",
+               "RQ_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "workers"], cwd=ROOT, env=env,
+                                            stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()

@@ -4,14 +4,10 @@ keeps failing. Services round only (``make test-services``)."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -25,8 +21,8 @@ from tests.jobs_for_tests import effect_counts, job_switch, test_metadata
 from tests.support import (
     ON_SERVICES,
     TEST_REDIS_URL,
-    TMP_ROOT,
     Client,
+    WorkerProcess,
     app_config,
     free_port,
     fresh_database,
@@ -36,8 +32,6 @@ pytestmark = [
     pytest.mark.services, pytest.mark.no_db,
     pytest.mark.skipif(not ON_SERVICES, reason="needs PostgreSQL and Redis (make test-services)"),
 ]
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -56,35 +50,6 @@ def make_app(database_url: str, redis_url: str, prefix: str):
                                 OUTBOX_GRACE_SECONDS=1))
     app.test_client_class = Client
     return app
-
-
-class WorkerProcess:
-    """``python -m workers`` in its own process group, so kill -9 takes the work-horse too."""
-
-    def __init__(self, database_url: str, redis_url: str, prefix: str, name: str):
-        self.log = TMP_ROOT / f"worker-{name}-{uuid.uuid4().hex[:6]}.log"
-        env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-               "RQ_QUEUE_PREFIX": prefix, "SECRET_KEY": "worker-test-secret",
-               "CC_EXTRA_JOB_MODULES": "tests.jobs_for_tests", "OUTBOX_GRACE_SECONDS": "1",
-               "RQ_MAINTENANCE_INTERVAL": "5", "RQ_JOB_MONITORING_INTERVAL": "5",
-               "RQ_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
-        with open(self.log, "w") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "workers"], cwd=ROOT, env=env,
-                                            stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.5):

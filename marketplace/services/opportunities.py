@@ -184,7 +184,7 @@ def submit_opportunity(opportunity: Opportunity, by: User) -> OpportunityStatus:
 
 def lock_opportunity(opportunity_id: int) -> Opportunity:
     """Load a posting for a decision, locked against a concurrent decision."""
-    if db.session.get_bind().dialect.name == "sqlite" and db.session.in_transaction():
+    if db.session.get_bind().dialect.name == "sqlite" and db.session().in_transaction():
         # SQLite locks only at BEGIN IMMEDIATE: end the read transaction the
         # request opened (loading the user) so the next one takes the lock.
         db.session.commit()

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from playwright.sync_api import expect
 
 from marketplace import create_app
 from marketplace.extensions import db
-from tests.support import app_config, fresh_database, live_server
+from tests.support import TEST_REDIS_URL, WorkerProcess, app_config, fresh_database, live_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
@@ -31,11 +32,19 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def live_app():
-    app = create_app(app_config(fresh_database("browser"), LOGIN_RATE_LIMIT="1000 per minute",
+    database_url = fresh_database("browser")
+    app = create_app(app_config(database_url, LOGIN_RATE_LIMIT="1000 per minute",
                                 ACCOUNT_RATE_LIMIT="1000 per minute"))
     with app.app_context():
         upgrade()
-    return app
+    if TEST_REDIS_URL:
+        # The services round runs the whole stack: a real worker serves this app's queues.
+        worker = WorkerProcess(database_url, TEST_REDIS_URL, app.config["RQ_QUEUE_PREFIX"],
+                               "browser")
+        yield app
+        worker.stop()
+    else:
+        yield app
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +85,17 @@ def phone(browser, base_url):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def reload_until_visible(page, locator, timeout: float = 20.0) -> None:
+    """Background work lands a moment later with Redis: reload until it shows."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not locator.count() and time.monotonic() < deadline:
+        time.sleep(0.5)
+        page.reload()
+    expect(locator.first).to_be_visible()
 
 
 def check_accessibility(page, name: str) -> None:

@@ -72,3 +72,13 @@ def create_token():
     token = issue_api_token(current_user)
     db.session.commit()
     return jsonify({"token": token}), 201
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 that says what is wrong."""
+    if not request.is_json:
+        abort(400, description="Send a JSON object with Content-Type: application/json.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, description="The body must be a JSON object.")
+    return body

@@ -45,7 +45,7 @@ class OpportunityForm(Form):
                     "prepare. Markdown works: **bold**, lists, links.")
     work_mode = SelectField("Where", choices=[("onsite", "On site"), ("hybrid", "Hybrid"),
                                               ("remote", "Remote")])
-    location = StringField("Location", validators=[Optional(), Length(max=200)],
+    location = StringField("Location", validators=[Length(max=200)],
                            description="City and state, or the campus building.")
     paid = BooleanField("This is paid", default=True)
     pay_min = DecimalField("Pay from (US$)", places=2, validators=[
