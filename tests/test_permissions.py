@@ -27,6 +27,13 @@ TABLE = {
     "/notifications/":         (LOGIN,       OK,        OK,        OK,        OK),
     "/auth/password":          (LOGIN,       OK,        OK,        OK,        OK),
     "/api/v1/me":              (UNAUTHORIZED, OK,       OK,        OK,        OK),
+    "/opportunities":          (OK,          OK,        OK,        OK,        OK),
+    "/opportunities/saved":    (LOGIN,       OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/employers/opportunities": (LOGIN,      FORBIDDEN, OK,        FORBIDDEN, FORBIDDEN),
+    "/employers/opportunities/new": (LOGIN,  FORBIDDEN, OK,        FORBIDDEN, FORBIDDEN),
+    "/staff/review":           (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/staff/organizations":    (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/api/v1/opportunities":   (OK,          OK,        OK,        OK,        OK),
 }
 ROLES = ("anonymous", "student", "employer", "alumni", "staff")
 

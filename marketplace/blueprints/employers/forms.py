@@ -53,7 +53,8 @@ class OpportunityForm(Form):
     pay_max = DecimalField("Pay up to (US$)", places=2, validators=[
         Optional(), NumberRange(min=0, max=1_000_000, message="Enter an amount from 0.")])
     pay_period = SelectField("Per", choices=[("hour", "hour"), ("week", "week"),
-                                             ("month", "month"), ("total", "in total")])
+                                             ("month", "month"), ("total", "in total")],
+                             default="hour")
     hours_per_week = IntegerField("Hours per week", validators=[
         Optional(), NumberRange(min=1, max=80, message="Enter 1 to 80 hours.")])
     start_date = DateField("Start date", validators=[Optional()])

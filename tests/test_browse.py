@@ -1,0 +1,200 @@
+"""Browse and search: filters, ranking, keyset pagination, odd input, queries per page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from marketplace.extensions import db
+from marketplace.models import OpportunityKind, OpportunityStatus, WorkMode
+from tests.factories import EmployerFactory, OpportunityFactory, StaffFactory, StudentFactory
+
+
+def titles(response) -> list[str]:
+    return [item["title"] for item in response.get_json()["items"]]
+
+
+@pytest.fixture
+def catalogue():
+    OpportunityFactory(title="Welding Apprentice", kind=OpportunityKind.APPRENTICESHIP,
+                       career_cluster="advanced_manufacturing",
+                       description="Learn MIG and TIG welding in a fabrication shop.")
+    OpportunityFactory(title="Nursing Assistant Intern", career_cluster="healthcare_human_services",
+                       description="Patient care on a busy hospital floor; welding not needed.",
+                       work_mode=WorkMode.ONSITE, location="Riverbend, OH")
+    OpportunityFactory(title="Remote Data Intern", description="Dashboards and SQL for analysts.",
+                       work_mode=WorkMode.REMOTE, location="", paid=False, pay_min=None)
+    OpportunityFactory(title="Café Barista Shadow", kind=OpportunityKind.JOB_SHADOW,
+                       career_cluster="hospitality_events_tourism",
+                       description="Latte art and café management — über fun.")
+    OpportunityFactory(title="Hidden Draft", status=OpportunityStatus.DRAFT,
+                       description="welding draft")
+    db.session.commit()
+
+
+def test_only_public_postings_are_listed(client, catalogue):
+    listed = titles(client.get("/api/v1/opportunities"))
+    assert "Hidden Draft" not in listed and len(listed) == 4
+
+
+def test_search_finds_a_word_of_the_description_and_ranks_titles_first(client, catalogue):
+    found = titles(client.get("/api/v1/opportunities?q=welding"))
+    assert found[0] == "Welding Apprentice"
+    assert set(found) == {"Welding Apprentice", "Nursing Assistant Intern"}
+    assert titles(client.get("/api/v1/opportunities?q=dashboards")) == ["Remote Data Intern"]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("kind=apprenticeship", {"Welding Apprentice"}),
+    ("cluster=healthcare_human_services", {"Nursing Assistant Intern"}),
+    ("remote=remote", {"Remote Data Intern"}),
+    ("paid=false", {"Remote Data Intern"}),
+    ("location=riverbend", {"Nursing Assistant Intern"}),
+    ("q=welding&kind=internship", {"Nursing Assistant Intern"}),
+])
+def test_filters(client, catalogue, query, expected):
+    assert set(titles(client.get(f"/api/v1/opportunities?{query}"))) == expected
+
+
+@pytest.mark.parametrize("q", ['"welding', "welding OR", "NEAR(a b)", "-welding", "wel*ding",
+                               "a" * 199, "café", "über", "日本語", "'; DROP TABLE x; --",
+                               "()", "\"\"", "%_%"])
+def test_odd_search_syntax_works_or_is_refused_cleanly(client, catalogue, q):
+    response = client.get("/api/v1/opportunities", query_string={"q": q})
+    assert response.status_code == 200
+    html = client.get("/opportunities", query_string={"q": q})
+    assert html.status_code == 200
+
+
+def test_non_latin_and_accents(client, catalogue):
+    assert titles(client.get("/api/v1/opportunities", query_string={"q": "café"})) == [
+        "Café Barista Shadow"]
+
+
+@pytest.mark.parametrize("query, field", [
+    ("kind=spaceship", "kind"), ("cluster=nope", "cluster"), ("remote=moon", "remote"),
+    ("paid=maybe", "paid"), ("sort=random", "sort"), ("cursor=%%%", "cursor"),
+    ("cursor=eyJ4IjoxfQ", "cursor"), ("limit=0", "limit"), ("limit=abc", "limit"),
+    ("q=" + "x" * 201, "q"),
+])
+def test_malformed_filters_are_400_in_the_api_and_a_message_in_html(client, query, field):
+    response = client.get(f"/api/v1/opportunities?{query}")
+    assert response.status_code == 400
+    assert field in response.get_json()["error"]["fields"]
+    html = client.get(f"/opportunities?{query}")
+    assert html.status_code == 200 and "not understood" in html.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("sort", ["newest", "deadline", "relevance"])
+def test_keyset_pages_cover_everything_once(client, sort):
+    for n in range(23):
+        OpportunityFactory(title=f"Posting {n:02d}", description="common words here",
+                           application_deadline=date.today() + timedelta(days=n % 5 + 1))
+    db.session.commit()
+    seen, cursor = [], None
+    for _ in range(10):
+        params = {"limit": 5, "sort": sort, "q": "common"}
+        if cursor:
+            params["cursor"] = cursor
+        body = client.get("/api/v1/opportunities", query_string=params).get_json()
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == 23 and len(set(seen)) == 23
+    if sort == "deadline":
+        deadlines = [client.get(f"/api/v1/opportunities/{i}").get_json()["application_deadline"]
+                     for i in seen]
+        assert deadlines == sorted(deadlines)
+
+
+def test_queries_per_page_do_not_grow_with_page_size_or_number(client, count_queries):
+    for n in range(60):
+        OpportunityFactory(title=f"Role {n}")
+    db.session.commit()
+    counts = {}
+    for limit in (5, 40):
+        with count_queries() as counter:
+            client.get(f"/opportunities?limit={limit}")
+        counts[f"limit {limit}"] = counter.count
+    cursor = None
+    for page in range(1, 6):
+        params = {"limit": 10}
+        if cursor:
+            params["cursor"] = cursor
+        with count_queries() as counter:
+            body = client.get("/api/v1/opportunities", query_string=params).get_json()
+        counts[f"api page {page}"] = counter.count
+        cursor = body["next_cursor"]
+    assert counts["limit 5"] == counts["limit 40"]
+    assert len({v for k, v in counts.items() if k.startswith("api")}) == 1, counts
+
+
+def test_student_html_browse_and_detail(login_as, client, catalogue):
+    login_as(StudentFactory())
+    page = client.get("/opportunities?q=welding&kind=apprenticeship").get_data(as_text=True)
+    assert "Welding Apprentice" in page and "Nursing Assistant" not in page
+
+
+def test_api_create_patch_submit_approve(api_client):
+    employer = EmployerFactory()
+    staff = StaffFactory()
+    db.session.commit()
+    employer_api, staff_api = api_client(employer), api_client(staff)
+    body = {"title": "API Intern", "kind": "internship", "description": "Build things.",
+            "location": "Dayton, OH", "remote": "hybrid", "paid": True, "pay_min": 20,
+            "career_cluster": "digital_technology", "positions": 2,
+            "application_deadline": (date.today() + timedelta(days=10)).isoformat(),
+            "skills": ["Python"]}
+    created = employer_api.post("/api/v1/opportunities", json=body)
+    assert created.status_code == 201, created.get_json()
+    data = created.get_json()
+    assert data["status"] == "draft" and data["organization"]["id"] == employer.organization_id
+    opportunity_id = data["id"]
+    patched = employer_api.patch(f"/api/v1/opportunities/{opportunity_id}",
+                                 json={"positions": 3})
+    assert patched.get_json()["positions"] == 3 and patched.get_json()["title"] == "API Intern"
+    assert employer_api.post(f"/api/v1/opportunities/{opportunity_id}/submit").get_json()[
+        "status"] == "pending_review"
+    assert employer_api.post(f"/api/v1/opportunities/{opportunity_id}/approve").status_code == 403
+    approved = staff_api.post(f"/api/v1/opportunities/{opportunity_id}/approve")
+    assert approved.get_json()["status"] == "published"
+    again = staff_api.post(f"/api/v1/opportunities/{opportunity_id}/reject",
+                           json={"reason": "late"})
+    assert again.status_code == 409 and "already decided" in again.get_json()["error"]["message"]
+    closed = employer_api.post(f"/api/v1/opportunities/{opportunity_id}/close")
+    assert closed.get_json()["status"] == "closed"
+    assert employer_api.post(f"/api/v1/opportunities/{opportunity_id}/close").status_code == 409
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"title": 5}, "title"), ({"kind": "spaceship"}, "kind"), ({"paid": "yes"}, "paid"),
+    ({"positions": 0}, "positions"), ({"positions": 1.5}, "positions"),
+    ({"application_deadline": "2020-13-45"}, "application_deadline"),
+    ({"remote": "moon"}, "remote"), ({"skills": "x"}, "skills"), ({"bogus": 1}, "bogus"),
+    ({"pay_min": 30, "pay_max": 10}, "pay_max"), ({"title": None}, "title"),
+])
+def test_api_validation_errors_name_the_field(api_client, body, field):
+    employer = EmployerFactory()
+    db.session.commit()
+    base = {"title": "T", "kind": "internship", "description": "D", "location": "X",
+            "remote": "onsite", "paid": True, "career_cluster": "education", "positions": 1}
+    response = api_client(employer).post("/api/v1/opportunities", json={**base, **body})
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_api_roles(api_client, client):
+    student = StudentFactory()
+    opportunity = OpportunityFactory(status=OpportunityStatus.DRAFT)
+    other_employer = EmployerFactory()
+    db.session.commit()
+    assert api_client(student).post("/api/v1/opportunities", json={}).status_code == 403
+    assert client.post("/api/v1/opportunities", json={}).status_code == 401
+    assert api_client(other_employer).patch(f"/api/v1/opportunities/{opportunity.id}",
+                                            json={"title": "x"}).status_code == 404
+    staff_list = api_client(StaffFactory()).get("/api/v1/opportunities?status=draft")
+    assert opportunity.id in [item["id"] for item in staff_list.get_json()["items"]]
+    student_list = api_client(student).get("/api/v1/opportunities?status=draft")
+    assert opportunity.id not in [item["id"] for item in student_list.get_json()["items"]]

@@ -1,0 +1,62 @@
+"""Two staff deciding the same posting at the same moment: one wins, one is told."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from flask_migrate import upgrade
+
+from marketplace import create_app
+from marketplace.extensions import db
+from marketplace.models import Opportunity, OpportunityStatus, Role
+from marketplace.services.accounts import create_user, issue_api_token
+from tests.support import app_config, fresh_database
+
+
+@pytest.mark.no_db
+def test_concurrent_approve_and_reject():
+    app = create_app(app_config(fresh_database("review_race")))
+    with app.app_context():
+        upgrade()
+        employer = create_user("boss@race.example", "Boss", Role.EMPLOYER, "employer passphrase",
+                               organization_name="Race Co")
+        tokens = [issue_api_token(create_user(f"staff{n}@race.example", f"Staff {n}",
+                                              Role.STAFF, "staff passphrase 1"))
+                  for n in range(2)]
+        opportunity = Opportunity(organization=employer.organization, created_by=employer,
+                                  title="Contested", kind="internship",
+                                  career_cluster="education", description="d", location="x",
+                                  status=OpportunityStatus.PENDING_REVIEW)
+        db.session.add(opportunity)
+        db.session.commit()
+        opportunity_id = opportunity.id
+
+    results: list[tuple[str, int, dict]] = []
+    barrier = threading.Barrier(2)
+
+    def decide(token: str, action: str) -> None:
+        client = app.test_client()
+        barrier.wait()
+        kwargs = {"json": {"reason": "Not a fit"}} if action == "reject" else {}
+        response = client.post(f"/api/v1/opportunities/{opportunity_id}/{action}",
+                               headers={"Authorization": f"Bearer {token}"}, **kwargs)
+        results.append((action, response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=decide, args=(tokens[0], "approve")),
+               threading.Thread(target=decide, args=(tokens[1], "reject"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    statuses = sorted(status for _, status, _ in results)
+    assert statuses == [200, 409], results
+    winner = next(action for action, status, _ in results if status == 200)
+    loser_body = next(body for _, status, body in results if status == 409)
+    assert "already decided" in loser_body["error"]["message"]
+    with app.app_context():
+        final = db.session.get(Opportunity, opportunity_id).status
+        assert final is (OpportunityStatus.PUBLISHED if winner == "approve"
+                         else OpportunityStatus.REJECTED)
+        db.engine.dispose()
