@@ -10,7 +10,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: run test test-services worker install browser lint bench-worker clean
+.PHONY: run test test-services worker install browser lint bench bench-worker clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ test-services: $(STAMP) browser
 
 worker: $(STAMP)
 	$(BIN)/python -m workers
+
+# Browse, search and detail under load, next to a trivial route (PostgreSQL, gunicorn, wrk).
+bench: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python -m bench.bench_web
 
 # 10,000 outbox jobs through two workers vs RQ's own worker on an empty job.
 bench-worker: $(STAMP)

@@ -15,6 +15,12 @@ def home():
     return render_template("main/home.html")
 
 
+@bp.route("/ping")
+def ping():
+    """Liveness only (no database, no queue): for load balancers and as a speed baseline."""
+    return "pong", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 @bp.route("/healthz")
 def healthz():
     """``{"database": "ok", "queue": "ok" | "inline"}``; 503 when a part is down."""

@@ -1,0 +1,174 @@
+"""``make bench``: browse, search and detail pages under load, next to a trivial route.
+
+Loads 100,000 published postings into the database it is given (PostgreSQL by
+default), serves the app with gunicorn (2 x cores + 1 workers) and drives each URL
+with wrk at 32 connections. Prints requests/s, p99 latency and each URL's ratio to
+the trivial route measured in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTINGS = int(os.environ.get("BENCH_POSTINGS", 100_000))
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+CONNECTIONS = 32
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+WORDS = ("patient care data analysis welding customer service marketing design budget "
+         "teaching logistics research software community nutrition safety energy solar "
+         "accounting writing video events hospitality farming construction carpentry "
+         "electrical plumbing robotics quality inventory outreach tutoring library archive "
+         "policy grants finance lending retail sales social media photography audio "
+         "laboratory chemistry biology nursing therapy counseling coaching").split()
+CLUSTERS = ["advanced_manufacturing", "agriculture", "arts_entertainment_design",
+            "construction", "digital_technology", "education", "energy_natural_resources",
+            "financial_services", "healthcare_human_services", "hospitality_events_tourism",
+            "management_entrepreneurship", "marketing_sales", "public_service_safety",
+            "supply_chain_transportation"]
+KINDS = ["internship", "apprenticeship", "micro_internship", "job_shadow"]
+
+
+def fresh_database(name: str) -> str:
+    url = sa.make_url(PG_URL)
+    if url.get_backend_name() != "postgresql":
+        return PG_URL
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def load(database_url: str) -> int:
+    from flask_migrate import upgrade
+
+    from marketplace import create_app
+    from marketplace.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
+    rng = random.Random(7)
+    with app.app_context():
+        upgrade()
+        organization_id = db.session.execute(sa.text(
+            "INSERT INTO organization (name, website, type, status, trusted, created_at) "
+            "VALUES ('Bench Org', NULL, 'company', 'verified', false, now()) RETURNING id"
+        )).scalar_one()
+        db.session.commit()
+        start = datetime.now(UTC) - timedelta(days=60)
+        today = date.today()
+        table = db.metadata.tables["opportunity"]
+        batch = []
+        for n in range(POSTINGS):
+            words = rng.sample(WORDS, 12)
+            batch.append({
+                "organization_id": organization_id, "title": f"{words[0].title()} "
+                f"{words[1]} {rng.choice(['intern', 'apprentice', 'assistant', 'shadow'])}",
+                "kind": rng.choice(KINDS), "status": "published",
+                "description": " ".join(words) + ". " + " ".join(rng.sample(WORDS, 20)),
+                "location": rng.choice(["Dayton, OH", "Columbus, OH", "Remote", "Akron, OH"]),
+                "work_mode": rng.choice(["onsite", "hybrid", "remote"]), "paid": rng.random() < .8,
+                "positions": 1, "career_cluster": rng.choice(CLUSTERS), "skills": [],
+                "risk_flags": [],
+                "application_deadline": today + timedelta(days=rng.randint(5, 90)),
+                "published_at": start + timedelta(seconds=n * 30),
+                "submitted_at": start, "created_at": start, "updated_at": start,
+            })
+            if len(batch) == 5000:
+                db.session.execute(table.insert(), batch)
+                batch = []
+        if batch:
+            db.session.execute(table.insert(), batch)
+        db.session.commit()
+        db.session.execute(sa.text("ANALYZE opportunity"))
+        db.session.commit()
+        some_id = db.session.execute(sa.text("SELECT max(id) FROM opportunity")).scalar_one()
+        db.engine.dispose()
+    return some_id
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wrk(url: str) -> tuple[float, float]:
+    output = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url],
+                            capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", output).groups()
+    p99_ms = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise SystemExit(f"{url}: {errors.group(1)} error responses\n{output}")
+    return rate, p99_ms
+
+
+def main() -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (make bench installs Debian's wrk)")
+    database_url = fresh_database("cc_bench_web")
+    print(f"loading {POSTINGS} published postings into {sa.make_url(database_url).database} ...",
+          flush=True)
+    started = time.perf_counter()
+    detail_id = load(database_url)
+    print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
+    workers = 2 * (os.cpu_count() or 1) + 1
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret",
+           "PYTHONPATH": str(ROOT)}
+    env.pop("REDIS_URL", None)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
+         f"127.0.0.1:{port}", "--log-level", "warning", "marketplace:create_app()"],
+        cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/ping", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        targets = [
+            ("trivial /ping", "/ping"),
+            ("browse", "/opportunities"),
+            ("search", "/opportunities?q=welding"),
+            ("filtered browse", "/opportunities?kind=internship&cluster=digital_technology"),
+            ("detail", f"/opportunities/{detail_id}"),
+        ]
+        for _, path in targets:  # warm every worker's caches
+            for _ in range(workers * 2):
+                urllib.request.urlopen(base + path, timeout=10).read()
+        print(f"gunicorn {workers} workers; wrk {CONNECTIONS} connections, {DURATION} each")
+        results = {name: wrk(base + path) for name, path in targets}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    trivial = results["trivial /ping"][0]
+    goals = {"browse": 0.40, "filtered browse": 0.40, "search": 0.25, "detail": 0.40}
+    print(f"{'route':<18}{'req/s':>10}{'p99 ms':>10}{'ratio':>9}  goal")
+    for name, (rate, p99) in results.items():
+        goal = goals.get(name)
+        mark = "" if goal is None else (f">= {goal:.0%} and p99 < 100 ms: "
+                                        + ("met" if rate / trivial >= goal and p99 < 100
+                                           else "NOT met"))
+        print(f"{name:<18}{rate:>10.1f}{p99:>10.1f}{rate / trivial:>9.0%}  {mark}")
+
+
+if __name__ == "__main__":
+    main()
