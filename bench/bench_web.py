@@ -39,6 +39,21 @@ CLUSTERS = ["advanced_manufacturing", "agriculture", "arts_entertainment_design"
             "management_entrepreneurship", "marketing_sales", "public_service_safety",
             "supply_chain_transportation"]
 KINDS = ["internship", "apprenticeship", "micro_internship", "job_shadow"]
+SEARCH_WORD = "welding"
+
+
+def filler_words(count: int, rng: random.Random) -> list[str]:
+    """Made-up words standing in for the long tail of a real posting's vocabulary.
+
+    Real descriptions share few words; without a long tail every domain word
+    would appear in half of all postings and no search would be selective.
+    """
+    syllables = ["ka", "lo", "mi", "ren", "to", "sa", "vel", "dor", "qui", "ban", "es", "tur",
+                 "pha", "gri", "mon", "lu", "ze", "cor", "fin", "ad"]
+    words: set[str] = set()
+    while len(words) < count:
+        words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
 
 
 def fresh_database(name: str) -> str:
@@ -69,16 +84,17 @@ def load(database_url: str) -> int:
         )).scalar_one()
         db.session.commit()
         start = datetime.now(UTC) - timedelta(days=60)
+        filler = filler_words(3000, rng)
         today = date.today()
         table = db.metadata.tables["opportunity"]
         batch = []
         for n in range(POSTINGS):
-            words = rng.sample(WORDS, 12)
+            words = rng.sample(WORDS, 4)
             batch.append({
                 "organization_id": organization_id, "title": f"{words[0].title()} "
                 f"{words[1]} {rng.choice(['intern', 'apprentice', 'assistant', 'shadow'])}",
                 "kind": rng.choice(KINDS), "status": "published",
-                "description": " ".join(words) + ". " + " ".join(rng.sample(WORDS, 20)),
+                "description": " ".join(words) + ". " + " ".join(rng.sample(filler, 40)),
                 "location": rng.choice(["Dayton, OH", "Columbus, OH", "Remote", "Akron, OH"]),
                 "work_mode": rng.choice(["onsite", "hybrid", "remote"]), "paid": rng.random() < .8,
                 "positions": 1, "career_cluster": rng.choice(CLUSTERS), "skills": [],
@@ -96,7 +112,11 @@ def load(database_url: str) -> int:
         db.session.execute(sa.text("ANALYZE opportunity"))
         db.session.commit()
         some_id = db.session.execute(sa.text("SELECT max(id) FROM opportunity")).scalar_one()
+        matches = db.session.execute(sa.text(
+            "SELECT count(*) FROM opportunity WHERE search_vector @@ "
+            "websearch_to_tsquery('english', :q)"), {"q": SEARCH_WORD}).scalar_one()
         db.engine.dispose()
+    print(f"'{SEARCH_WORD}' matches {matches} postings", flush=True)
     return some_id
 
 
@@ -147,7 +167,7 @@ def main() -> None:
         targets = [
             ("trivial /ping", "/ping"),
             ("browse", "/opportunities"),
-            ("search", "/opportunities?q=welding"),
+            ("search", f"/opportunities?q={SEARCH_WORD}"),
             ("filtered browse", "/opportunities?kind=internship&cluster=digital_technology"),
             ("detail", f"/opportunities/{detail_id}"),
         ]

@@ -58,7 +58,8 @@ def app_config(database_url: str, **extra) -> dict:
         "ACCOUNT_RATE_LIMIT": "1000 per minute",
         "UPLOAD_FOLDER": str(TMP_ROOT / "uploads"),
         "MAIL_SERVER": None,
-        "RQ_QUEUE_PREFIX": f"cc-test-{RUN_ID}-",
+        # One prefix per app: a worker serving one test app never takes another's jobs.
+        "RQ_QUEUE_PREFIX": f"cc-test-{RUN_ID}-{uuid.uuid4().hex[:6]}-",
         "OUTBOX_GRACE_SECONDS": 30,
         # Tests run periodic jobs themselves, when they mean to.
         "INLINE_PERIODIC_JOBS": False,

@@ -110,7 +110,9 @@ class Opportunity(db.Model):
         # Browse: newest first, and by deadline, among published postings.
         sa.Index("ix_opportunity_browse_newest", "status", "published_at", "id"),
         sa.Index("ix_opportunity_browse_deadline", "status", "application_deadline", "id"),
-        sa.Index("ix_opportunity_filters", "status", "career_cluster", "kind"),
+        # Filtered browse (cluster and kind), newest first, without a sort step.
+        sa.Index("ix_opportunity_browse_filtered", "status", "career_cluster", "kind",
+                 "published_at", "id"),
         sa.Index("ix_opportunity_review_queue", "status", "submitted_at"),
         sa.CheckConstraint("positions >= 1", name="positions_positive"),
     )

@@ -113,7 +113,7 @@ def upgrade():
     with op.batch_alter_table('opportunity', schema=None) as batch_op:
         batch_op.create_index('ix_opportunity_browse_deadline', ['status', 'application_deadline', 'id'], unique=False)
         batch_op.create_index('ix_opportunity_browse_newest', ['status', 'published_at', 'id'], unique=False)
-        batch_op.create_index('ix_opportunity_filters', ['status', 'career_cluster', 'kind'], unique=False)
+        batch_op.create_index('ix_opportunity_browse_filtered', ['status', 'career_cluster', 'kind', 'published_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_opportunity_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index('ix_opportunity_review_queue', ['status', 'submitted_at'], unique=False)
 
@@ -142,7 +142,7 @@ def downgrade():
     with op.batch_alter_table('opportunity', schema=None) as batch_op:
         batch_op.drop_index('ix_opportunity_review_queue')
         batch_op.drop_index(batch_op.f('ix_opportunity_organization_id'))
-        batch_op.drop_index('ix_opportunity_filters')
+        batch_op.drop_index('ix_opportunity_browse_filtered')
         batch_op.drop_index('ix_opportunity_browse_newest')
         batch_op.drop_index('ix_opportunity_browse_deadline')
 
