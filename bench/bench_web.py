@@ -1,7 +1,7 @@
 """``make bench``: browse, search and detail pages under load, next to a trivial route.
 
-Loads 100,000 published postings into the database it is given (PostgreSQL by
-default), serves the app with gunicorn (2 x cores + 1 workers) and drives each URL
+Loads 100,000 published postings into the PostgreSQL database it is given (the local
+one by default), serves the app with gunicorn (2 x cores + 1 workers) and drives each URL
 with wrk at 32 connections. Prints requests/s, p99 latency and each URL's ratio to
 the trivial route measured in the same run.
 """
@@ -21,6 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+
+from bench.common import fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTINGS = int(os.environ.get("BENCH_POSTINGS", 100_000))
@@ -54,18 +56,6 @@ def filler_words(count: int, rng: random.Random) -> list[str]:
     while len(words) < count:
         words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
     return sorted(words)
-
-
-def fresh_database(name: str) -> str:
-    url = sa.make_url(PG_URL)
-    if url.get_backend_name() != "postgresql":
-        return PG_URL
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def load(database_url: str) -> int:
@@ -141,7 +131,7 @@ def wrk(url: str) -> tuple[float, float]:
 def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (make bench installs Debian's wrk)")
-    database_url = fresh_database("cc_bench_web")
+    database_url = fresh_database(PG_URL, "cc_bench_web")
     print(f"loading {POSTINGS} published postings into {sa.make_url(database_url).database} ...",
           flush=True)
     started = time.perf_counter()

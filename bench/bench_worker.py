@@ -18,22 +18,14 @@ import sqlalchemy as sa
 from redis import Redis
 from rq import Queue
 
+from bench.common import fresh_database
+
 ROOT = Path(__file__).resolve().parents[1]
 JOBS = int(os.environ.get("BENCH_JOBS", 10_000))
 WORKERS = 2
 PG_URL = os.environ.get("BENCH_DATABASE_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def fresh_database(name: str) -> str:
-    url = sa.make_url(PG_URL)
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def run_workers(command: list[str], env: dict) -> float:
@@ -69,7 +61,7 @@ def outbox(redis: Redis) -> tuple[float, dict[int, int]]:
     from marketplace.models import OutboxMessage
     from marketplace.outbox import dispatch_ready, enqueue_after_commit
 
-    database_url = fresh_database("cc_bench_worker")
+    database_url = fresh_database(PG_URL, "cc_bench_worker")
     prefix = f"bench-ours-{uuid.uuid4().hex[:6]}-"
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
            "RQ_QUEUE_PREFIX": prefix, "SECRET_KEY": "bench-secret",

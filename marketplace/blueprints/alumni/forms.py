@@ -1,20 +1,11 @@
 from __future__ import annotations
 
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
-from ...reference import cluster_choices
-from ..fields import Form, graduation_year_validators, time_zone_field
+from ..auth.forms import AlumniDetailsForm
 
 
-class AlumniProfileForm(Form):
+class AlumniProfileForm(AlumniDetailsForm):
     name = StringField("Full name", validators=[
         DataRequired(message="Enter your name."), Length(max=120)])
-    graduation_year = IntegerField(
-        "Graduation year", validators=[Optional(), *graduation_year_validators(student=False)])
-    employer = StringField("Current employer", validators=[Optional(), Length(max=200)])
-    title = StringField("Job title", validators=[Optional(), Length(max=200)])
-    cluster = SelectField("Career cluster you work in",
-                          choices=[("", "Choose one")] + cluster_choices(),
-                          validators=[Optional()])
-    time_zone = time_zone_field()

@@ -66,7 +66,9 @@ class _AccountFields(Form):
     confirm = confirm_field()
 
 
-class StudentRegistrationForm(_AccountFields):
+class StudentDetailsForm(Form):
+    """A student's profile fields: asked at registration, edited on the profile page."""
+
     graduation_year = IntegerField(
         "Expected graduation year",
         validators=[InputRequired(message="Enter your expected graduation year."),
@@ -82,6 +84,10 @@ class StudentRegistrationForm(_AccountFields):
     time_zone = time_zone_field()
 
 
+class StudentRegistrationForm(_AccountFields, StudentDetailsForm):
+    pass
+
+
 class EmployerRegistrationForm(_AccountFields):
     organization_name = StringField("Organization name", validators=[
         DataRequired(message="Enter your organization's name."), Length(max=200)])
@@ -91,7 +97,9 @@ class EmployerRegistrationForm(_AccountFields):
     website = StringField("Website", validators=website_validators())
 
 
-class AlumniRegistrationForm(_AccountFields):
+class AlumniDetailsForm(Form):
+    """An alum's profile fields: asked at registration, edited on the profile page."""
+
     graduation_year = IntegerField(
         "Graduation year",
         validators=[Optional(), *graduation_year_validators(student=False)])
@@ -101,6 +109,10 @@ class AlumniRegistrationForm(_AccountFields):
                           choices=[("", "Choose one")] + cluster_choices(),
                           validators=[Optional()])
     time_zone = time_zone_field()
+
+
+class AlumniRegistrationForm(_AccountFields, AlumniDetailsForm):
+    pass
 
 
 class PasswordChangeForm(Form):
