@@ -61,3 +61,17 @@ def can_manage_opportunity(user: User, opportunity) -> bool:
 def can_view_opportunity(user: User, opportunity) -> bool:
     """Public postings for everyone; anything else only for those who manage it."""
     return opportunity.is_public or can_manage_opportunity(user, opportunity)
+
+
+def can_view_application(user: User, application) -> bool:
+    """A student's application: the student, the posting organization's employers, staff.
+
+    Alumni and every other employer see nothing of it (FERPA).
+    """
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.STAFF:
+        return True
+    if user.role is Role.STUDENT:
+        return user.id == application.student_id
+    return can_manage_opportunity(user, application.opportunity)

@@ -12,6 +12,15 @@ from .accounts import (
     StudentProfile,
     User,
 )
+from .applications import (
+    OPEN_STATUSES,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Placement,
+    PlacementStatus,
+    RecordAccess,
+)
 from .jobs import DeliveryStatus, EmailDelivery, Notification, OutboxMessage
 from .opportunities import (
     TRANSITIONS,
@@ -23,6 +32,13 @@ from .opportunities import (
 )
 
 __all__ = [
+    "OPEN_STATUSES",
+    "Application",
+    "ApplicationEvent",
+    "ApplicationStatus",
+    "Placement",
+    "PlacementStatus",
+    "RecordAccess",
     "TRANSITIONS",
     "Opportunity",
     "OpportunityKind",

@@ -99,3 +99,11 @@ class OpportunityForm(Form):
 
 class ActionForm(Form):
     """A button that changes state: only the CSRF token."""
+
+
+class MoveApplicationForm(Form):
+    status = SelectField("Move to", choices=[
+        ("reviewing", "Reviewing"), ("interviewing", "Interviewing"), ("offered", "Offer"),
+        ("declined", "Decline")])
+    note = TextAreaField("Message to the student (optional)",
+                         validators=[Optional(), Length(max=2000)])

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from ...errors import DomainError
 from ...extensions import db
-from ...models import Opportunity, OpportunityStatus, OrganizationType, Role
-from ...policies import can_edit_organization, role_required
+from ...models import (
+    Application,
+    ApplicationStatus,
+    Opportunity,
+    OpportunityStatus,
+    OrganizationType,
+    Role,
+)
+from ...policies import can_edit_organization, can_view_application, role_required
 from ...services import opportunities as postings
+from ...services.applications import allowed_moves, move_application, record_access, resume_path
 from ...services.profiles import update_organization
 from ..helpers import show_domain_error
-from .forms import ActionForm, OpportunityForm, OrganizationForm
+from .forms import ActionForm, MoveApplicationForm, OpportunityForm, OrganizationForm
 
 bp = Blueprint("employers", __name__)
 
@@ -132,3 +140,73 @@ def act_on_opportunity(opportunity_id: int, action: str):
     if action == "duplicate":
         return redirect(url_for("employers.edit_opportunity", opportunity_id=opportunity.id))
     return redirect(url_for("employers.list_opportunities"))
+
+
+@bp.route("/opportunities/<int:opportunity_id>/applicants")
+@role_required(Role.EMPLOYER)
+def list_applicants(opportunity_id: int):
+    opportunity = _managed(opportunity_id)
+    status = request.args.get("status", "")
+    statement = sa.select(Application).where(Application.opportunity_id == opportunity.id) \
+        .options(sa.orm.joinedload(Application.student)).order_by(Application.created_at)
+    if status in {s.value for s in ApplicationStatus}:
+        statement = statement.where(Application.status == status)
+    else:
+        status = ""
+    applications = db.session.scalars(statement).all()
+    return render_template("employers/applicants.html", opportunity=opportunity,
+                           applications=applications, status=status,
+                           statuses=list(ApplicationStatus))
+
+
+def _visible_application(application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or not can_view_application(current_user, application):
+        abort(404)
+    return application
+
+
+@bp.route("/applications/<int:application_id>")
+@role_required(Role.EMPLOYER)
+def show_application(application_id: int):
+    application = _visible_application(application_id)
+    record_access(current_user, application, "application")
+    db.session.commit()
+    form = MoveApplicationForm()
+    moves = allowed_moves(application, current_user)
+    form.status.choices = [(value, label) for value, label in form.status.choices
+                           if ApplicationStatus(value) in moves]
+    return render_template("employers/application.html", application=application, form=form)
+
+
+@bp.route("/applications/<int:application_id>/resume")
+@role_required(Role.EMPLOYER)
+def download_resume(application_id: int):
+    application = _visible_application(application_id)
+    path = resume_path(application)
+    if path is None or not path.exists():
+        abort(404)
+    record_access(current_user, application, "resume")
+    db.session.commit()
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=application.resume_filename or "resume.pdf")
+
+
+@bp.route("/applications/<int:application_id>/move", methods=["POST"])
+@role_required(Role.EMPLOYER)
+def move_applicant(application_id: int):
+    application = _visible_application(application_id)
+    form = MoveApplicationForm()
+    if form.validate_on_submit():
+        try:
+            move_application(application.id, ApplicationStatus(form.status.data), current_user,
+                             form.note.data)
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(f"Moved to {ApplicationStatus(form.status.data).label.lower()}; the student "
+                  "has been told.", "success")
+    else:
+        flash("Choose a step from the list.", "error")
+    return redirect(url_for("employers.show_application", application_id=application_id))

@@ -8,12 +8,14 @@ from flask_login import current_user
 
 from ...errors import DomainError
 from ...extensions import db
-from ...models import Opportunity, OpportunityKind, Role, SavedOpportunity
+from ...models import Application, Opportunity, OpportunityKind, Role, SavedOpportunity
 from ...policies import can_view_opportunity, role_required
+from ...services.applications import apply
 from ...services.browse import BrowseFilters, browse, parse_filters
 from ...services.opportunities import toggle_saved
 from ...text import plain_excerpt, render_markdown
-from .forms import SaveForm
+from ..helpers import show_domain_error
+from .forms import ApplicationForm, SaveForm
 
 bp = Blueprint("opportunities", __name__)
 
@@ -51,7 +53,38 @@ def show_opportunity(opportunity_id: int):
     return render_template("opportunities/detail.html", opportunity=opportunity,
                            description=render_markdown(opportunity.description),
                            saved=opportunity.id in saved_ids([opportunity.id]),
-                           save_form=SaveForm())
+                           save_form=SaveForm(), apply_form=ApplicationForm(),
+                           application=_own_application(opportunity))
+
+
+def _own_application(opportunity: Opportunity) -> Application | None:
+    if not (current_user.is_authenticated and current_user.role is Role.STUDENT):
+        return None
+    return db.session.scalar(sa.select(Application).where(
+        Application.opportunity_id == opportunity.id, Application.student_id == current_user.id))
+
+
+@bp.route("/<int:opportunity_id>/apply", methods=["POST"])
+@role_required(Role.STUDENT)
+def apply_to_opportunity(opportunity_id: int):
+    opportunity = db.session.get(Opportunity, opportunity_id)
+    if opportunity is None or not opportunity.is_public:
+        abort(404)
+    form = ApplicationForm()
+    if form.validate_on_submit():
+        try:
+            application = apply(opportunity, current_user, form.cover_letter.data,
+                                form.resume.data)
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Application sent. You can follow it here.", "success")
+            return redirect(url_for("students.show_application", application_id=application.id))
+    return render_template("opportunities/detail.html", opportunity=opportunity,
+                           description=render_markdown(opportunity.description),
+                           saved=opportunity.id in saved_ids([opportunity.id]),
+                           save_form=SaveForm(), apply_form=form, application=None), 422
 
 
 @bp.route("/<int:opportunity_id>/save", methods=["POST"])

@@ -1,0 +1,187 @@
+"""Applications: apply with a resume, move through the pipeline, record who looked."""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
+
+from ..errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from ..extensions import db, write_transaction
+from ..models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Opportunity,
+    Placement,
+    RecordAccess,
+    Role,
+    User,
+)
+from ..models.applications import EMPLOYER_MOVES, STUDENT_MOVES
+from ..policies import can_manage_opportunity, can_view_application
+from .notifications import notify
+from .opportunities import institution_today
+
+MAX_RESUME_BYTES = 5 * 1024 * 1024
+MAX_COVER_LETTER = 10_000
+
+
+def resume_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "resumes"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def display_name(filename: str | None) -> str:
+    """The student's file name, safe to show: no path, no control characters, bounded."""
+    name = (filename or "resume.pdf").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in unicodedata.normalize("NFC", name)
+                   if unicodedata.category(ch)[0] != "C")
+    name = re.sub(r"\s+", " ", name).strip(" .") or "resume.pdf"
+    return name[:200]
+
+
+def store_resume(upload: FileStorage) -> tuple[str, str, int]:
+    """Check an uploaded resume by its content and keep it under a generated name.
+
+    Returns (stored name, display name, size). Raises ValidationFailed for an
+    empty, oversized or non-PDF file; nothing is written then.
+    """
+    data = upload.stream.read(MAX_RESUME_BYTES + 1)
+    if not data:
+        raise ValidationFailed("The resume file is empty.", {"resume": "The file is empty."})
+    if len(data) > MAX_RESUME_BYTES:
+        raise ValidationFailed("Resumes can be at most 5 MB.", {"resume": "At most 5 MB."})
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        raise ValidationFailed("The resume must be a PDF file (save or export it as PDF).",
+                               {"resume": "Not a PDF file."})
+    stored = f"{uuid.uuid4().hex}.pdf"
+    path = resume_folder() / stored
+    with open(path, "xb") as handle:
+        handle.write(data)
+    return stored, display_name(upload.filename), len(data)
+
+
+def resume_path(application: Application) -> Path | None:
+    if not application.resume_stored_name:
+        return None
+    return resume_folder() / application.resume_stored_name
+
+
+def apply(opportunity: Opportunity, student: User, cover_letter: str,
+          resume: FileStorage | None = None) -> Application:
+    """Apply to a public posting before its deadline. One application per posting.
+
+    Stores the resume first and removes it again if the application cannot be
+    saved, so nothing is left half-written. Notifies the posting's contact. Flushes.
+    """
+    if student.role is not Role.STUDENT:
+        raise PermissionDenied("Only students apply.")
+    if not opportunity.is_public:
+        raise NotFound("No such posting.")
+    if opportunity.application_deadline and opportunity.application_deadline < \
+            institution_today():
+        raise Conflict("The deadline for this posting has passed.")
+    cover_letter = (cover_letter or "").strip()
+    if len(cover_letter) > MAX_COVER_LETTER:
+        raise ValidationFailed("The cover letter is too long.",
+                               {"cover_letter": f"At most {MAX_COVER_LETTER} characters."})
+    stored = None
+    application = Application(opportunity=opportunity, student=student,
+                              cover_letter=cover_letter)
+    if resume is not None and resume.filename:
+        stored, application.resume_filename, application.resume_size = store_resume(resume)
+        application.resume_stored_name = stored
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+            db.session.flush()
+    except IntegrityError:
+        if stored:
+            os.unlink(resume_folder() / stored)
+        raise Conflict("You have already applied to this posting.") from None
+    application.events.append(ApplicationEvent(status=ApplicationStatus.SUBMITTED,
+                                               actor_id=student.id))
+    if opportunity.created_by:
+        notify(opportunity.created_by, "application_received",
+               f"New applicant for “{opportunity.title}”",
+               f"{student.name} applied.",
+               link=f"/employers/opportunities/{opportunity.id}/applicants")
+    db.session.flush()
+    return application
+
+
+def allowed_moves(application: Application, user: User) -> frozenset[ApplicationStatus]:
+    if user.role is Role.STUDENT and user.id == application.student_id:
+        return STUDENT_MOVES.get(application.status, frozenset())
+    if can_manage_opportunity(user, application.opportunity):
+        return EMPLOYER_MOVES.get(application.status, frozenset())
+    return frozenset()
+
+
+def move_application(application_id: int, status: ApplicationStatus, by: User,
+                     note: str | None = None) -> Application:
+    """Move an application one step (SPEC's table); ``hired`` creates the placement.
+
+    The row is locked first, so two concurrent accepts of one offer make one
+    placement: the second finds the application already hired. Flushes.
+    """
+    if db.session.get_bind().dialect.name == "sqlite" and db.session().in_transaction():
+        db.session.commit()  # take SQLite's write lock at the next BEGIN
+    with write_transaction():
+        application = db.session.scalar(
+            sa.select(Application).where(Application.id == application_id).with_for_update()
+            .execution_options(populate_existing=True))
+    if application is None or not can_view_application(by, application):
+        raise NotFound("No such application.")
+    if status not in allowed_moves(application, by):
+        raise InvalidTransition(
+            f"This application is {application.status.label.lower()}; it cannot become "
+            f"{status.label.lower()} now.")
+    application.status = status
+    application.events.append(ApplicationEvent(status=status, actor_id=by.id,
+                                               note=(note or "").strip()[:2000] or None))
+    if status is ApplicationStatus.HIRED:
+        db.session.add(Placement(application=application, student_id=application.student_id,
+                                 opportunity_id=application.opportunity_id))
+    _tell_the_other_side(application, status, by, note)
+    db.session.flush()
+    return application
+
+
+def _tell_the_other_side(application: Application, status: ApplicationStatus, by: User,
+                         note: str | None) -> None:
+    title = application.opportunity.title
+    if by.id == application.student_id:
+        contact = application.opportunity.created_by
+        if contact:
+            notify(contact, "application_update",
+                   f"{application.student.name}: {status.label.lower()} for “{title}”",
+                   link=f"/employers/opportunities/{application.opportunity_id}/applicants")
+    else:
+        messages = {
+            ApplicationStatus.REVIEWING: "is being reviewed",
+            ApplicationStatus.INTERVIEWING: "moved to interviews",
+            ApplicationStatus.OFFERED: "has an offer for you",
+            ApplicationStatus.DECLINED: "was not selected",
+        }
+        notify(application.student, "application_update",
+               f"Your application for “{title}” {messages.get(status, status.label.lower())}",
+               note or "", link=f"/students/applications/{application.id}")
+
+
+def record_access(viewer: User, application: Application, what: str) -> None:
+    """Log a view or download of a student's record by anyone but the student. Flushes."""
+    if viewer.id == application.student_id:
+        return
+    db.session.add(RecordAccess(viewer_id=viewer.id, student_id=application.student_id,
+                                application_id=application.id, what=what))
+    db.session.flush()

@@ -1,0 +1,264 @@
+"""Applying with a resume, the pipeline, placements, and who may see a student's record."""
+
+from __future__ import annotations
+
+import io
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from marketplace import create_app
+from marketplace.extensions import db
+from marketplace.models import (
+    Application,
+    ApplicationStatus,
+    Opportunity,
+    OpportunityStatus,
+    Placement,
+    RecordAccess,
+    Role,
+)
+from marketplace.models.applications import EMPLOYER_MOVES, STUDENT_MOVES
+from tests.factories import (
+    AlumniFactory,
+    EmployerFactory,
+    OpportunityFactory,
+    StaffFactory,
+    StudentFactory,
+)
+from tests.support import app_config, fresh_database
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+A = ApplicationStatus
+
+
+def upload(content: bytes = PDF, name: str = "resume.pdf"):
+    return (io.BytesIO(content), name)
+
+
+def apply_through_form(client, opportunity, content=PDF, name="Maya Resume.pdf",
+                       letter="I would love to learn from your team."):
+    return client.submit(f"/opportunities/{opportunity.id}/apply",
+                         {"cover_letter": letter, "resume": upload(content, name)},
+                         page=f"/opportunities/{opportunity.id}",
+                         content_type="multipart/form-data")
+
+
+def test_student_applies_with_a_pdf(app, login_as, client):
+    opportunity = OpportunityFactory()
+    student = StudentFactory()
+    db.session.commit()
+    login_as(student)
+    response = apply_through_form(client, opportunity)
+    assert response.status_code == 302
+    db.session.expire_all()
+    application = db.session.scalar(sa.select(Application))
+    assert application.status is A.SUBMITTED and application.resume_filename == "Maya Resume.pdf"
+    stored = Path(app.config["UPLOAD_FOLDER"]) / "resumes" / application.resume_stored_name
+    assert stored.read_bytes() == PDF and "static" not in str(stored)
+    assert application.resume_stored_name != "Maya Resume.pdf"
+    page = client.get(f"/students/applications/{application.id}").get_data(as_text=True)
+    assert "Submitted" in page and "Nobody yet" in page
+
+
+@pytest.mark.parametrize("content, name, message, status", [
+    (b"MZ\x90\x00" + b"\x00" * 500, "resume.pdf", "must be a PDF", 422),
+    (b"", "resume.pdf", "is empty", 422),
+    (b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024 + 10) + b"\n%%EOF", "big.pdf", "at most 5 MB", 422),
+    (b"%PDF-1.4\n" + b"0" * (6 * 1024 * 1024) + b"\n%%EOF", "huge.pdf", "too large", 413),
+])
+def test_upload_rejections(app, login_as, client, content, name, message, status):
+    opportunity = OpportunityFactory()
+    db.session.commit()
+    login_as(StudentFactory())
+    response = apply_through_form(client, opportunity, content=content, name=name)
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Application.id))) == 0
+    folder = Path(app.config["UPLOAD_FOLDER"]) / "resumes"
+    assert not folder.exists() or all(p.read_bytes() != content for p in folder.iterdir())
+
+
+def test_hostile_file_name_is_neutralised(login_as, client):
+    opportunity = OpportunityFactory()
+    db.session.commit()
+    login_as(StudentFactory())
+    apply_through_form(client, opportunity, name="../../etc/passwd\x00<script>x</script>.pdf")
+    db.session.expire_all()
+    application = db.session.scalar(sa.select(Application))
+    assert "/" not in application.resume_filename and "\x00" not in application.resume_filename
+    assert len(application.resume_stored_name) == 36  # 32 hex + ".pdf"
+    page = client.get(f"/students/applications/{application.id}").get_data(as_text=True)
+    assert "<script>x</script>" not in page
+
+
+def test_one_application_per_student_per_posting(login_as, client):
+    opportunity = OpportunityFactory()
+    db.session.commit()
+    login_as(StudentFactory())
+    apply_through_form(client, opportunity)
+    response = apply_through_form(client, opportunity)
+    assert "already applied" in response.get_data(as_text=True) or response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Application.id))) == 1
+
+
+def test_no_applications_after_the_deadline(api_client):
+    opportunity = OpportunityFactory(application_deadline=date.today() - timedelta(days=1))
+    student = StudentFactory()
+    db.session.commit()
+    response = api_client(student).post(f"/api/v1/opportunities/{opportunity.id}/applications",
+                                        json={"cover_letter": "hi"})
+    assert response.status_code == 409 and "deadline" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("source", list(A))
+@pytest.mark.parametrize("target", list(A))
+def test_move_table(source, target):
+    employer_ok = target in EMPLOYER_MOVES.get(source, ())
+    student_ok = target in STUDENT_MOVES.get(source, ())
+    open_source = source in {A.SUBMITTED, A.REVIEWING, A.INTERVIEWING, A.OFFERED}
+    assert not (employer_ok and student_ok)
+    if target is A.WITHDRAWN:
+        assert student_ok == open_source
+    if target is A.DECLINED:
+        assert employer_ok == open_source
+    if target in (A.HIRED, A.OFFER_DECLINED):
+        assert student_ok == (source is A.OFFERED) and not employer_ok
+    if not open_source:
+        assert not employer_ok and not student_ok
+
+
+def make_application(status=A.SUBMITTED):
+    opportunity = OpportunityFactory()
+    employer = EmployerFactory(organization=opportunity.organization)
+    opportunity.created_by = employer
+    student = StudentFactory()
+    application = Application(opportunity=opportunity, student=student, cover_letter="Hello",
+                              status=status)
+    db.session.add(application)
+    db.session.commit()
+    return application, employer, student
+
+
+def test_pipeline_offer_accept_creates_one_placement(api_client):
+    application, employer, student = make_application()
+    employer_api, student_api = api_client(employer), api_client(student)
+    for status in ("reviewing", "interviewing", "offered"):
+        response = employer_api.post(f"/api/v1/applications/{application.id}/status",
+                                     json={"status": status})
+        assert response.status_code == 200, response.get_json()
+    assert employer_api.post(f"/api/v1/applications/{application.id}/status",
+                             json={"status": "hired"}).status_code == 409
+    accepted = student_api.post(f"/api/v1/applications/{application.id}/status",
+                                json={"status": "hired"})
+    assert accepted.status_code == 200 and accepted.get_json()["placement_id"]
+    again = student_api.post(f"/api/v1/applications/{application.id}/status",
+                             json={"status": "hired"})
+    assert again.status_code == 409
+    assert db.session.scalar(sa.select(sa.func.count(Placement.id))) == 1
+
+
+def test_students_withdraw_and_employers_decline_with_a_message(login_as, client, api_client):
+    application, employer, student = make_application()
+    response = api_client(employer).post(f"/api/v1/applications/{application.id}/status",
+                                         json={"status": "declined", "note": "Filled, sorry"})
+    assert response.get_json()["status"] == "declined"
+    login_as(student)
+    page = client.get(f"/students/applications/{application.id}").get_data(as_text=True)
+    assert "Filled, sorry" in page
+    other, _, other_student = make_application()
+    client.post("/auth/logout", data={"csrf_token": client.csrf_token()})
+    login_as(other_student)
+    client.submit(f"/students/applications/{other.id}/withdraw",
+                  page=f"/students/applications/{other.id}")
+    db.session.expire_all()
+    assert other.status is A.WITHDRAWN
+
+
+def test_privacy_of_applications(app, api_client, login_as, client):
+    application, employer, student = make_application()
+    outsider = EmployerFactory()
+    alum = AlumniFactory()
+    staff = StaffFactory()
+    db.session.commit()
+    assert api_client(outsider).post(f"/api/v1/applications/{application.id}/status",
+                                     json={"status": "reviewing"}).status_code == 404
+    assert api_client(outsider).get("/api/v1/applications").get_json()["items"] == []
+    assert api_client(alum).get("/api/v1/applications").get_json()["items"] == []
+    assert len(api_client(staff).get("/api/v1/applications").get_json()["items"]) == 1
+    assert len(api_client(student).get("/api/v1/applications").get_json()["items"]) == 1
+    for user, expected in ((outsider, 404), (alum, 403), (employer, 200)):
+        viewer = app.test_client()
+        viewer.submit("/auth/login", {"email": user.email,
+                                      "password": "correct horse battery staple"})
+        assert viewer.get(f"/employers/applications/{application.id}").status_code == expected
+
+
+def test_views_and_downloads_are_logged_and_shown_to_the_student(app, login_as, client):
+    opportunity = OpportunityFactory()
+    employer = EmployerFactory(organization=opportunity.organization, name="Erin Employer")
+    student = StudentFactory()
+    db.session.commit()
+    login_as(student)
+    apply_through_form(client, opportunity)
+    db.session.expire_all()
+    application = db.session.scalar(sa.select(Application))
+    employer_client = app.test_client()
+    employer_client.submit("/auth/login", {"email": employer.email,
+                                           "password": "correct horse battery staple"})
+    assert employer_client.get(f"/employers/applications/{application.id}").status_code == 200
+    download = employer_client.get(f"/employers/applications/{application.id}/resume")
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Type"] == "application/pdf"
+    db.session.expire_all()
+    assert sorted(db.session.scalars(sa.select(RecordAccess.what))) == ["application", "resume"]
+    page = client.get(f"/students/applications/{application.id}").get_data(as_text=True)
+    assert "Erin Employer" in page and "viewed your resume" in page
+
+
+@pytest.mark.no_db
+def test_two_concurrent_accepts_make_one_placement():
+    app = create_app(app_config(fresh_database("accept_race")))
+    from marketplace.services.accounts import create_user, issue_api_token
+
+    with app.app_context():
+        upgrade()
+        employer = create_user("hr@race2.example", "HR", Role.EMPLOYER, "employer passphrase",
+                               organization_name="Race Two")
+        student = create_user("s@race2.example", "Stu", Role.STUDENT, "student passphrase")
+        opportunity = Opportunity(organization=employer.organization, created_by=employer,
+                                  title="Race", kind="internship", career_cluster="education",
+                                  description="d", location="x",
+                                  status=OpportunityStatus.PUBLISHED)
+        application = Application(opportunity=opportunity, student=student,
+                                  status=ApplicationStatus.OFFERED)
+        db.session.add_all([opportunity, application])
+        db.session.commit()
+        tokens = [issue_api_token(student) for _ in range(2)]
+        db.session.commit()
+        application_id = application.id
+
+    barrier, statuses = threading.Barrier(2), []
+
+    def accept(token):
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(client.post(f"/api/v1/applications/{application_id}/status",
+                                    json={"status": "hired"},
+                                    headers={"Authorization": f"Bearer {token}"}).status_code)
+
+    threads = [threading.Thread(target=accept, args=(token,)) for token in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [200, 409]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Placement.id))) == 1
+        db.engine.dispose()
