@@ -46,6 +46,7 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.auth.views import bp as auth_bp
     from .blueprints.employers.views import bp as employers_bp
     from .blueprints.main.views import bp as main_bp
+    from .blueprints.me.views import bp as me_bp
     from .blueprints.notifications.views import bp as notifications_bp
     from .blueprints.opportunities.views import bp as opportunities_bp
     from .blueprints.staff.views import bp as staff_bp
@@ -60,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(opportunities_bp, url_prefix="/opportunities")
+    app.register_blueprint(me_bp, url_prefix="/me")
     # The API checks CSRF itself, for cookie-authenticated requests only.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -34,6 +34,9 @@ TABLE = {
     "/staff/review":           (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "/staff/organizations":    (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "/api/v1/opportunities":   (OK,          OK,        OK,        OK,        OK),
+    "/students/applications":  (LOGIN,       OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/me/outcomes":            (LOGIN,       OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/api/v1/applications":    (UNAUTHORIZED, OK,       OK,        OK,        OK),
 }
 ROLES = ("anonymous", "student", "employer", "alumni", "staff")
 

@@ -30,8 +30,11 @@ from .opportunities import (
     SavedOpportunity,
     WorkMode,
 )
+from .outcomes import OutcomeEvidence, SourceKind
 
 __all__ = [
+    "OutcomeEvidence",
+    "SourceKind",
     "OPEN_STATUSES",
     "Application",
     "ApplicationEvent",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -129,6 +129,16 @@ class Placement(db.Model):
     opportunity_id: Mapped[int] = mapped_column(sa.ForeignKey("opportunity.id"), index=True)
     status: Mapped[PlacementStatus] = mapped_column(enum_type(PlacementStatus),
                                                     default=PlacementStatus.ACTIVE)
+    hours: Mapped[float | None] = mapped_column(sa.Float)
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    ratings: Mapped[dict | None] = mapped_column(sa.JSON)  # NACE competency key -> 1..4
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    reflection: Mapped[str | None] = mapped_column(sa.Text)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     application: Mapped[Application] = relationship()
+    student: Mapped[User] = relationship(foreign_keys=[student_id])
+    opportunity: Mapped[Opportunity] = relationship()

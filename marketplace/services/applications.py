@@ -8,27 +8,30 @@ import unicodedata
 import uuid
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from ..errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
-from ..extensions import db, write_transaction
+from ..extensions import db
 from ..models import (
     Application,
     ApplicationEvent,
     ApplicationStatus,
     Opportunity,
     Placement,
+    PlacementStatus,
     RecordAccess,
     Role,
     User,
 )
 from ..models.applications import EMPLOYER_MOVES, STUDENT_MOVES
+from ..models.base import utcnow
+from ..outbox import enqueue_after_commit
 from ..policies import can_manage_opportunity, can_view_application
+from ..reference import NACE_COMPETENCIES
 from .notifications import notify
-from .opportunities import institution_today
+from .opportunities import institution_today, lock_row
 
 MAX_RESUME_BYTES = 5 * 1024 * 1024
 MAX_COVER_LETTER = 10_000
@@ -134,12 +137,7 @@ def move_application(application_id: int, status: ApplicationStatus, by: User,
     The row is locked first, so two concurrent accepts of one offer make one
     placement: the second finds the application already hired. Flushes.
     """
-    if db.session.get_bind().dialect.name == "sqlite" and db.session().in_transaction():
-        db.session.commit()  # take SQLite's write lock at the next BEGIN
-    with write_transaction():
-        application = db.session.scalar(
-            sa.select(Application).where(Application.id == application_id).with_for_update()
-            .execution_options(populate_existing=True))
+    application = lock_row(Application, application_id)
     if application is None or not can_view_application(by, application):
         raise NotFound("No such application.")
     if status not in allowed_moves(application, by):
@@ -184,4 +182,54 @@ def record_access(viewer: User, application: Application, what: str) -> None:
         return
     db.session.add(RecordAccess(viewer_id=viewer.id, student_id=application.student_id,
                                 application_id=application.id, what=what))
+    db.session.flush()
+
+
+def complete_placement(placement_id: int, by: User, hours: float, start_date=None,
+                       end_date=None, ratings: dict | None = None,
+                       comment: str | None = None) -> Placement:
+    """The host confirms the work was done; evidence follows through the outbox. Flushes.
+
+    Locks the placement; a placement already completed or cancelled is a conflict.
+    """
+    placement = lock_row(Placement, placement_id)
+    if placement is None or not can_manage_opportunity(by, placement.opportunity):
+        raise NotFound("No such placement.")
+    errors = {}
+    if not isinstance(hours, int | float) or isinstance(hours, bool) or not 0 < hours <= 2000:
+        errors["hours"] = "Enter the hours worked (more than 0, at most 2000)."
+    ratings = ratings or {}
+    bad = [key for key, value in ratings.items()
+           if key not in NACE_COMPETENCIES or value not in (1, 2, 3, 4)]
+    if bad:
+        errors["ratings"] = "Rate competencies from 1 to 4: " + ", ".join(map(str, bad[:8]))
+    if start_date and end_date and end_date < start_date:
+        errors["end_date"] = "The end date is before the start date."
+    if errors:
+        raise ValidationFailed("Please correct the completion details.", errors)
+    if placement.status is not PlacementStatus.ACTIVE:
+        raise Conflict(f"This placement is already {placement.status.value}.")
+    placement.status = PlacementStatus.COMPLETED
+    placement.hours = float(hours)
+    placement.start_date, placement.end_date = start_date, end_date
+    placement.ratings = ratings or None
+    placement.comment = (comment or "").strip()[:4000] or None
+    placement.completed_at = utcnow()
+    placement.completed_by_id = by.id
+    enqueue_after_commit("record_placement_evidence", placement.id)
+    db.session.flush()
+    return placement
+
+
+def add_reflection(placement: Placement, student: User, text: str) -> None:
+    """The student's own words on what they learned. Flushes."""
+    if placement.student_id != student.id:
+        raise NotFound("No such placement.")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed("Write a few words first.", {"reflection": "Required."})
+    if len(text) > 4000:
+        raise ValidationFailed("Keep it under 4,000 characters.",
+                               {"reflection": "At most 4,000 characters."})
+    placement.reflection = text
     db.session.flush()

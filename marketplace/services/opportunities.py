@@ -182,16 +182,23 @@ def submit_opportunity(opportunity: Opportunity, by: User) -> OpportunityStatus:
     return opportunity.status
 
 
-def lock_opportunity(opportunity_id: int) -> Opportunity:
-    """Load a posting for a decision, locked against a concurrent decision."""
+def lock_row(model, row_id: int):
+    """Load one row locked against concurrent changes: ``FOR UPDATE`` on PostgreSQL,
+    the write lock taken at ``BEGIN IMMEDIATE`` on SQLite. None if there is no such row.
+    """
     if db.session.get_bind().dialect.name == "sqlite" and db.session().in_transaction():
         # SQLite locks only at BEGIN IMMEDIATE: end the read transaction the
         # request opened (loading the user) so the next one takes the lock.
         db.session.commit()
     with write_transaction():
-        opportunity = db.session.scalar(
-            sa.select(Opportunity).where(Opportunity.id == opportunity_id).with_for_update()
+        return db.session.scalar(
+            sa.select(model).where(model.id == row_id).with_for_update()
             .execution_options(populate_existing=True))
+
+
+def lock_opportunity(opportunity_id: int) -> Opportunity:
+    """Load a posting for a decision, locked against a concurrent decision."""
+    opportunity = lock_row(Opportunity, opportunity_id)
     if opportunity is None:
         raise NotFound("No such posting.")
     return opportunity

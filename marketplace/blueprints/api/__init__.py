@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import applications, opportunities, views  # noqa: E402,F401  (routes register on import)
+from . import applications, opportunities, outcomes, views  # noqa: E402,F401,I001

@@ -19,7 +19,7 @@ from wtforms.validators import (
 )
 
 from ...models import OpportunityKind, OrganizationType, WorkMode
-from ...reference import cluster_choices
+from ...reference import NACE_COMPETENCIES, cluster_choices
 from ..fields import Form, website_validators
 
 
@@ -107,3 +107,26 @@ class MoveApplicationForm(Form):
         ("declined", "Decline")])
     note = TextAreaField("Message to the student (optional)",
                          validators=[Optional(), Length(max=2000)])
+
+
+RATING_CHOICES = [("", "Not rated"), ("1", "1 · Emerging"), ("2", "2 · Developing"),
+                  ("3", "3 · Proficient"), ("4", "4 · Advanced")]
+
+
+class CompletePlacementForm(Form):
+    hours = DecimalField("Hours worked", places=1, validators=[
+        InputRequired(message="Enter the hours worked."),
+        NumberRange(min=0.5, max=2000, message="Enter 0.5 to 2000 hours.")])
+    start_date = DateField("First day", validators=[Optional()])
+    end_date = DateField("Last day", validators=[Optional()])
+    comment = TextAreaField("Comment for the student and the career center",
+                            validators=[Optional(), Length(max=4000)])
+
+    def ratings(self) -> dict[str, int]:
+        return {key: int(self[f"rating_{key}"].data) for key in NACE_COMPETENCIES
+                if self[f"rating_{key}"].data}
+
+
+for _key, _label in NACE_COMPETENCIES.items():
+    setattr(CompletePlacementForm, f"rating_{_key}",
+            SelectField(_label, choices=RATING_CHOICES, default=""))

@@ -14,14 +14,27 @@ from ...models import (
     Opportunity,
     OpportunityStatus,
     OrganizationType,
+    Placement,
     Role,
 )
 from ...policies import can_edit_organization, can_view_application, role_required
 from ...services import opportunities as postings
-from ...services.applications import allowed_moves, move_application, record_access, resume_path
+from ...services.applications import (
+    allowed_moves,
+    complete_placement,
+    move_application,
+    record_access,
+    resume_path,
+)
 from ...services.profiles import update_organization
 from ..helpers import show_domain_error
-from .forms import ActionForm, MoveApplicationForm, OpportunityForm, OrganizationForm
+from .forms import (
+    ActionForm,
+    CompletePlacementForm,
+    MoveApplicationForm,
+    OpportunityForm,
+    OrganizationForm,
+)
 
 bp = Blueprint("employers", __name__)
 
@@ -176,7 +189,10 @@ def show_application(application_id: int):
     moves = allowed_moves(application, current_user)
     form.status.choices = [(value, label) for value, label in form.status.choices
                            if ApplicationStatus(value) in moves]
-    return render_template("employers/application.html", application=application, form=form)
+    placement = db.session.scalar(sa.select(Placement).where(
+        Placement.application_id == application.id))
+    return render_template("employers/application.html", application=application, form=form,
+                           placement=placement, complete_form=CompletePlacementForm())
 
 
 @bp.route("/applications/<int:application_id>/resume")
@@ -210,3 +226,30 @@ def move_applicant(application_id: int):
     else:
         flash("Choose a step from the list.", "error")
     return redirect(url_for("employers.show_application", application_id=application_id))
+
+
+@bp.route("/placements/<int:placement_id>/complete", methods=["POST"])
+@role_required(Role.EMPLOYER)
+def complete_placement_view(placement_id: int):
+    placement = db.session.get(Placement, placement_id)
+    if placement is None or not can_view_application(current_user, placement.application):
+        abort(404)
+    form = CompletePlacementForm()
+    if form.validate_on_submit():
+        try:
+            complete_placement(placement_id, current_user, float(form.hours.data),
+                               form.start_date.data, form.end_date.data, form.ratings(),
+                               form.comment.data)
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Thank you: the placement is confirmed as completed, and it now counts "
+                  "toward the student's career outcomes.", "success")
+    else:
+        details = "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
+                            for name, errors in form.errors.items() if name != "csrf_token")
+        flash("Please check the completion details: " + (details or "the form had expired."),
+              "error")
+    return redirect(url_for("employers.show_application",
+                            application_id=placement.application_id))

@@ -13,15 +13,16 @@ from ...models import (
     Application,
     ApplicationStatus,
     Opportunity,
+    Placement,
     RecordAccess,
     Role,
     StudentProfile,
 )
 from ...policies import role_required
-from ...services.applications import allowed_moves, move_application
+from ...services.applications import add_reflection, allowed_moves, move_application
 from ...services.profiles import update_student_profile
 from ..helpers import show_domain_error
-from .forms import ApplicationActionForm, StudentProfileForm
+from .forms import ApplicationActionForm, ReflectionForm, StudentProfileForm
 
 bp = Blueprint("students", __name__)
 
@@ -74,9 +75,34 @@ def show_application(application_id: int):
     views = db.session.scalars(
         sa.select(RecordAccess).where(RecordAccess.application_id == application.id)
         .options(joinedload(RecordAccess.viewer)).order_by(RecordAccess.id.desc())).all()
+    placement = db.session.scalar(sa.select(Placement).where(
+        Placement.application_id == application.id))
     return render_template("students/application.html", application=application, views=views,
                            moves=allowed_moves(application, current_user),
-                           form=ApplicationActionForm())
+                           form=ApplicationActionForm(), placement=placement,
+                           reflection_form=ReflectionForm(reflection=placement.reflection
+                                                          if placement else None))
+
+
+@bp.route("/placements/<int:placement_id>/reflection", methods=["POST"])
+@role_required(Role.STUDENT)
+def save_reflection(placement_id: int):
+    placement = db.session.get(Placement, placement_id)
+    if placement is None or placement.student_id != current_user.id:
+        abort(404)
+    form = ReflectionForm()
+    if form.validate_on_submit():
+        try:
+            add_reflection(placement, current_user, form.reflection.data)
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Reflection saved.", "success")
+    else:
+        flash("Write a few words (at most 4,000 characters).", "error")
+    return redirect(url_for("students.show_application",
+                            application_id=placement.application_id))
 
 
 STUDENT_ACTIONS = {"accept": ApplicationStatus.HIRED, "decline": ApplicationStatus.OFFER_DECLINED,

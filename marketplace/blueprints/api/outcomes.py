@@ -1,0 +1,91 @@
+"""API: placement completion and a student's outcome evidence."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, jsonify
+from flask_login import current_user
+
+from ...errors import ValidationFailed
+from ...extensions import db
+from ...models import Role, User
+from ...reference import NACE_COMPETENCIES
+from ...services.applications import complete_placement
+from ...services.outcomes import evidence_for
+from . import bp
+from .openapi import documented, schema
+from .views import json_body
+
+COMPLETE = schema("PlacementCompletion", {
+    "type": "object", "required": ["hours"],
+    "properties": {
+        "hours": {"type": "number", "exclusiveMinimum": 0, "maximum": 2000},
+        "ratings": {"type": "object", "propertyNames": {"enum": list(NACE_COMPETENCIES)},
+                    "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 4}},
+        "start_date": {"type": "string", "format": "date"},
+        "end_date": {"type": "string", "format": "date"},
+        "comment": {"type": "string", "maxLength": 4000}}})
+PLACEMENT = schema("Placement", {
+    "type": "object", "properties": {"id": {"type": "integer"}, "status": {"type": "string"},
+                                     "hours": {"type": ["number", "null"]},
+                                     "application_id": {"type": "integer"}}})
+EVIDENCE = schema("Evidence", {
+    "type": "object", "required": ["items"],
+    "properties": {"items": {"type": "array", "items": {
+        "type": "object", "required": ["outcome", "source_kind", "source_id", "recorded_at"],
+        "properties": {"outcome": {"type": "string"},
+                       "source_kind": {"type": "string",
+                                       "enum": ["placement", "mentoring", "staff"]},
+                       "source_id": {"type": "integer"},
+                       "recorded_at": {"type": "string", "format": "date-time"}}}}}})
+
+
+def _date(body: dict, field: str) -> date | None:
+    value = body.get(field)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed("Use dates like 2026-06-30.", {field: "Not a date."}) from None
+
+
+@bp.route("/placements/<int:placement_id>/complete", methods=["POST"])
+@documented("/placements/{placement_id}/complete", "post", "Confirm a placement completed",
+            request=COMPLETE, response=PLACEMENT,
+            errors=("400", "401", "404", "409", "422"), roles="the host employer, staff")
+def complete_placement_api(placement_id: int):
+    if not current_user.is_authenticated:
+        abort(401)
+    body = json_body()
+    ratings = body.get("ratings") or {}
+    if not isinstance(ratings, dict):
+        raise ValidationFailed("Ratings are an object of competency: 1-4.",
+                               {"ratings": "Must be an object."})
+    comment = body.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        raise ValidationFailed("The comment must be text.", {"comment": "Must be text."})
+    placement = complete_placement(placement_id, current_user, body.get("hours"),
+                                   _date(body, "start_date"), _date(body, "end_date"), ratings,
+                                   comment)
+    db.session.commit()
+    return jsonify({"id": placement.id, "status": placement.status.value,
+                    "hours": placement.hours, "application_id": placement.application_id})
+
+
+@bp.route("/students/<int:student_id>/evidence")
+@documented("/students/{student_id}/evidence", "get", "A student's outcome evidence",
+            response=EVIDENCE, errors=("401", "403", "404"), roles="that student, staff")
+def student_evidence(student_id: int):
+    if not current_user.is_authenticated:
+        abort(401)
+    if not (current_user.role is Role.STAFF or current_user.id == student_id):
+        abort(403)
+    student = db.session.get(User, student_id)
+    if student is None or student.role is not Role.STUDENT:
+        abort(404)
+    return jsonify({"items": [
+        {"outcome": row.outcome, "source_kind": row.source_kind.value,
+         "source_id": row.source_id, "recorded_at": row.recorded_at.isoformat(),
+         "details": row.details} for row in evidence_for(student_id)]})

@@ -1,0 +1,33 @@
+"""Turning completed work into outcome evidence."""
+
+from __future__ import annotations
+
+from marketplace.extensions import db
+from marketplace.models import Placement, PlacementStatus, SourceKind
+from marketplace.services.notifications import notify
+from marketplace.services.outcomes import record_evidence
+
+from .registry import job
+
+
+@job(queue="high", timeout=60, retry_intervals=(10, 60, 300))
+def record_placement_evidence(placement_id: int) -> None:
+    """A completed placement is evidence of Experiential Learning and of Connections.
+
+    Records one row of each (unique per placement) and tells the student once.
+    Safe to rerun: a second run adds nothing and sends nothing.
+    """
+    placement = db.session.get(Placement, placement_id)
+    if placement is None or placement.status is not PlacementStatus.COMPLETED:
+        return
+    details = {"opportunity": placement.opportunity.title,
+               "organization": placement.opportunity.organization.name,
+               "hours": placement.hours}
+    added = [record_evidence(placement.student_id, outcome, SourceKind.PLACEMENT, placement.id,
+                             details)
+             for outcome in ("experiential_learning", "connections")]
+    if any(added):
+        notify(placement.student, "evidence_recorded",
+               f"Your placement at {details['organization']} counts toward your career outcomes",
+               "Experiential Learning and Connections are now on your record.",
+               link="/me/outcomes")
