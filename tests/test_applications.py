@@ -262,3 +262,48 @@ def test_two_concurrent_accepts_make_one_placement():
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Placement.id))) == 1
         db.engine.dispose()
+
+
+def test_offer_beyond_positions_needs_confirmation(api_client):
+    first, employer, _ = make_application(status=A.OFFERED)
+    second = Application(opportunity=first.opportunity, student=StudentFactory(),
+                         cover_letter="Me too")
+    db.session.add(second)
+    db.session.commit()
+    employer_api = api_client(employer)
+    refused = employer_api.post(f"/api/v1/applications/{second.id}/status",
+                                json={"status": "offered"})
+    assert refused.status_code == 409
+    assert "confirm_over_positions" in refused.get_json()["error"]["fields"]
+    confirmed = employer_api.post(f"/api/v1/applications/{second.id}/status",
+                                  json={"status": "offered", "confirm_over_positions": True})
+    assert confirmed.status_code == 200
+
+
+def test_bulk_decline_and_csv_export(login_as, client):
+    application, employer, student = make_application()
+    other = Application(opportunity=application.opportunity, student=StudentFactory(
+        name='=HYPERLINK("x")'), cover_letter="+1 formula")
+    db.session.add(other)
+    db.session.commit()
+    login_as(employer)
+    page = f"/employers/opportunities/{application.opportunity_id}/applicants"
+    export = client.get(page.replace("/applicants", "/applicants.csv"))
+    assert export.status_code == 200 and export.headers["Content-Type"].startswith("text/csv")
+    text = export.get_data(as_text=True)
+    assert student.email in text and "'=HYPERLINK" in text and "'+1 formula" in text
+    response = client.submit(page + "/decline", {"application_ids": [application.id, other.id],
+                                                 "note": "Thank you for applying."}, page=page)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert {application.status, other.status} == {A.DECLINED}
+    assert db.session.scalar(sa.select(sa.func.count(RecordAccess.id)).where(
+        RecordAccess.what == "export")) == 2
+
+
+def test_staff_read_the_access_log(login_as, client, api_client):
+    application, employer, student = make_application()
+    api_client(employer).get("/api/v1/applications")
+    login_as(StaffFactory())
+    page = client.get("/staff/access-log").get_data(as_text=True)
+    assert employer.email in page and student.name in page

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import unicodedata
 import uuid
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
@@ -130,12 +133,21 @@ def allowed_moves(application: Application, user: User) -> frozenset[Application
     return frozenset()
 
 
+def offers_and_hires(opportunity_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Application.id)).where(
+        Application.opportunity_id == opportunity_id,
+        Application.status.in_([ApplicationStatus.OFFERED, ApplicationStatus.HIRED])))
+
+
 def move_application(application_id: int, status: ApplicationStatus, by: User,
-                     note: str | None = None) -> Application:
+                     note: str | None = None, confirm_over_positions: bool = False
+                     ) -> Application:
     """Move an application one step (SPEC's table); ``hired`` creates the placement.
 
-    The row is locked first, so two concurrent accepts of one offer make one
-    placement: the second finds the application already hired. Flushes.
+    An offer beyond the posting's positions (counting offers out and hires)
+    needs ``confirm_over_positions``. The row is locked first, so two
+    concurrent accepts of one offer make one placement: the second finds the
+    application already hired. Flushes.
     """
     application = lock_row(Application, application_id)
     if application is None or not can_view_application(by, application):
@@ -144,6 +156,15 @@ def move_application(application_id: int, status: ApplicationStatus, by: User,
         raise InvalidTransition(
             f"This application is {application.status.label.lower()}; it cannot become "
             f"{status.label.lower()} now.")
+    if status is ApplicationStatus.OFFERED and not confirm_over_positions:
+        taken = offers_and_hires(application.opportunity_id)
+        if taken >= application.opportunity.positions:
+            raise Conflict(
+                f"This posting has {application.opportunity.positions} position"
+                f"{'s' if application.opportunity.positions != 1 else ''} and {taken} offer"
+                f"{'s' if taken != 1 else ''} or hire{'s' if taken != 1 else ''} already. "
+                "Confirm to make another offer anyway.",
+                {"confirm_over_positions": "Confirm to offer beyond the positions."})
     application.status = status
     application.events.append(ApplicationEvent(status=status, actor_id=by.id,
                                                note=(note or "").strip()[:2000] or None))
@@ -233,3 +254,42 @@ def add_reflection(placement: Placement, student: User, text: str) -> None:
                                {"reflection": "At most 4,000 characters."})
     placement.reflection = text
     db.session.flush()
+
+
+def decline_many(application_ids: list[int], by: User, note: str | None) -> tuple[int, list[str]]:
+    """Decline several applications with one message. Returns (declined, problems). Commits
+    each one separately, so one that moved meanwhile does not stop the others."""
+    declined, problems = 0, []
+    for application_id in application_ids[:500]:
+        try:
+            move_application(application_id, ApplicationStatus.DECLINED, by, note)
+            db.session.commit()
+            declined += 1
+        except (Conflict, NotFound) as error:
+            db.session.rollback()
+            problems.append(error.message)
+    return declined, problems
+
+
+def applicants_csv(opportunity: Opportunity, by: User) -> str:
+    """The posting's applicants as CSV (the employer's own data); each export is logged."""
+    applications = db.session.scalars(
+        sa.select(Application).where(Application.opportunity_id == opportunity.id)
+        .order_by(Application.created_at)).all()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["application_id", "name", "email", "status", "applied_at",
+                     "resume_file", "cover_letter"])
+    for application in applications:
+        writer.writerow([application.id, _csv_safe(application.student.name),
+                         application.student.email, application.status.value,
+                         application.created_at.isoformat(),
+                         _csv_safe(application.resume_filename or ""),
+                         _csv_safe(application.cover_letter)])
+        record_access(by, application, "export")
+    return buffer.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

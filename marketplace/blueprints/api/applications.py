@@ -35,7 +35,9 @@ APPLY = schema("ApplyInput", {
 STATUS = schema("StatusInput", {
     "type": "object", "required": ["status"],
     "properties": {"status": {"type": "string", "enum": [s.value for s in ApplicationStatus]},
-                   "note": {"type": "string", "maxLength": 2000}}})
+                   "note": {"type": "string", "maxLength": 2000},
+                   "confirm_over_positions": {"type": "boolean", "description":
+                                              "Offer beyond the posting's positions."}}})
 
 
 def application_json(application: Application, placement_id: int | None) -> dict:
@@ -119,7 +121,10 @@ def set_application_status(application_id: int):
     note = body.get("note")
     if note is not None and not isinstance(note, str):
         raise ValidationFailed("The note must be text.", {"note": "Must be text."})
-    application = move_application(application_id, status, current_user, note)
+    confirm = body.get("confirm_over_positions", False)
+    if not isinstance(confirm, bool):
+        raise ValidationFailed("Must be true or false.", {"confirm_over_positions": "Boolean."})
+    application = move_application(application_id, status, current_user, note, confirm)
     db.session.commit()
     return jsonify(application_json(application, placement_ids([application.id]).get(
         application.id)))

@@ -6,6 +6,7 @@ from wtforms import (
     DecimalField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -106,6 +107,13 @@ class MoveApplicationForm(Form):
         ("reviewing", "Reviewing"), ("interviewing", "Interviewing"), ("offered", "Offer"),
         ("declined", "Decline")])
     note = TextAreaField("Message to the student (optional)",
+                         validators=[Optional(), Length(max=2000)])
+    confirm_over_positions = BooleanField("Offer even though every position is taken")
+
+
+class BulkDeclineForm(Form):
+    application_ids = SelectMultipleField("Applicants", coerce=int, validate_choice=False)
+    note = TextAreaField("Message to the declined students (optional)",
                          validators=[Optional(), Length(max=2000)])
 
 

@@ -21,7 +21,9 @@ from ...policies import can_edit_organization, can_view_application, role_requir
 from ...services import opportunities as postings
 from ...services.applications import (
     allowed_moves,
+    applicants_csv,
     complete_placement,
+    decline_many,
     move_application,
     record_access,
     resume_path,
@@ -30,6 +32,7 @@ from ...services.profiles import update_organization
 from ..helpers import show_domain_error
 from .forms import (
     ActionForm,
+    BulkDeclineForm,
     CompletePlacementForm,
     MoveApplicationForm,
     OpportunityForm,
@@ -169,7 +172,38 @@ def list_applicants(opportunity_id: int):
     applications = db.session.scalars(statement).all()
     return render_template("employers/applicants.html", opportunity=opportunity,
                            applications=applications, status=status,
-                           statuses=list(ApplicationStatus))
+                           statuses=list(ApplicationStatus), bulk_form=BulkDeclineForm())
+
+
+@bp.route("/opportunities/<int:opportunity_id>/applicants.csv")
+@role_required(Role.EMPLOYER)
+def export_applicants(opportunity_id: int):
+    opportunity = _managed(opportunity_id)
+    body = applicants_csv(opportunity, current_user)
+    db.session.commit()
+    return body, 200, {"Content-Type": "text/csv; charset=utf-8",
+                       "Content-Disposition": f'attachment; filename="applicants-'
+                                              f'{opportunity.id}.csv"'}
+
+
+@bp.route("/opportunities/<int:opportunity_id>/applicants/decline", methods=["POST"])
+@role_required(Role.EMPLOYER)
+def decline_applicants(opportunity_id: int):
+    opportunity = _managed(opportunity_id)
+    form = BulkDeclineForm()
+    if not form.validate_on_submit() or not form.application_ids.data:
+        flash("Tick the applicants to decline first.", "error")
+        return redirect(url_for("employers.list_applicants", opportunity_id=opportunity.id))
+    ids = db.session.scalars(sa.select(Application.id).where(
+        Application.id.in_(form.application_ids.data),
+        Application.opportunity_id == opportunity.id)).all()
+    declined, problems = decline_many(list(ids), current_user, form.note.data)
+    if declined:
+        flash(f"Declined {declined} applicant{'s' if declined != 1 else ''}; each was told.",
+              "success")
+    for problem in problems:
+        flash(problem, "error")
+    return redirect(url_for("employers.list_applicants", opportunity_id=opportunity.id))
 
 
 def _visible_application(application_id: int) -> Application:
@@ -216,10 +250,14 @@ def move_applicant(application_id: int):
     if form.validate_on_submit():
         try:
             move_application(application.id, ApplicationStatus(form.status.data), current_user,
-                             form.note.data)
+                             form.note.data, bool(form.confirm_over_positions.data))
             db.session.commit()
         except DomainError as error:
             show_domain_error(form, error)
+            if "confirm_over_positions" in error.fields:
+                # Show the confirmation box on the page the employer comes back to.
+                return redirect(url_for("employers.show_application",
+                                        application_id=application_id, over=1))
         else:
             flash(f"Moved to {ApplicationStatus(form.status.data).label.lower()}; the student "
                   "has been told.", "success")

@@ -12,6 +12,7 @@ from ...models import (
     EmailDelivery,
     Organization,
     OrganizationStatus,
+    RecordAccess,
     Role,
     User,
 )
@@ -201,3 +202,16 @@ def decide_organization(organization_id: int, action: str):
         flash(f"{organization.name}: {action} done.", "success")
     return redirect(request.referrer if request.referrer and request.referrer.startswith(
         request.host_url) else url_for("staff.list_organizations"))
+
+
+@bp.route("/access-log")
+@role_required(Role.STAFF)
+def access_log():
+    page = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    rows = db.session.scalars(
+        sa.select(RecordAccess).options(sa.orm.joinedload(RecordAccess.viewer))
+        .order_by(RecordAccess.id.desc()).offset((page - 1) * 100).limit(101)).all()
+    students = {user.id: user for user in db.session.scalars(sa.select(User).where(
+        User.id.in_({row.student_id for row in rows})))} if rows else {}
+    return render_template("staff/access_log.html", rows=rows[:100], students=students,
+                           page=page, has_next=len(rows) > 100)
