@@ -138,7 +138,7 @@ def test_staff_logs_in_and_creates_a_staff_account(page, make_user):
     expect(page.get_by_role("status")).to_contain_text("Created staff account")
     check_accessibility(page, "staff-users")
 
-    page.get_by_role("link", name="Jobs").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Jobs").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Background jobs")
     expect(page.get_by_text("No failed jobs.")).to_be_visible()
     check_accessibility(page, "staff-jobs")

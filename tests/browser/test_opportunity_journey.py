@@ -48,7 +48,7 @@ def test_post_review_publish_and_find(page, make_user):
     log_out(page)
 
     log_in(page, staff)
-    page.get_by_role("link", name="Review").click()
+    page.get_by_role("link", name="Review", exact=True).click()
     card = page.locator(".result", has_text="Sound Engineering Intern")
     expect(card).to_be_visible()
     expect(card.get_by_text("No risk flags.")).to_be_visible()
