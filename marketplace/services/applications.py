@@ -126,9 +126,10 @@ def apply(opportunity: Opportunity, student: User, cover_letter: str,
 
 
 def allowed_moves(application: Application, user: User) -> frozenset[ApplicationStatus]:
+    """The steps ``user`` may take now: the student's own, or the hiring organization's."""
     if user.role is Role.STUDENT and user.id == application.student_id:
         return STUDENT_MOVES.get(application.status, frozenset())
-    if can_manage_opportunity(user, application.opportunity):
+    if user.role is Role.EMPLOYER and can_manage_opportunity(user, application.opportunity):
         return EMPLOYER_MOVES.get(application.status, frozenset())
     return frozenset()
 
@@ -152,6 +153,9 @@ def move_application(application_id: int, status: ApplicationStatus, by: User,
     application = lock_row(Application, application_id)
     if application is None or not can_view_application(by, application):
         raise NotFound("No such application.")
+    if by.role is Role.STAFF:
+        raise PermissionDenied("Career staff see applications but do not move them; the "
+                               "employer and the student do.")
     if status not in allowed_moves(application, by):
         raise InvalidTransition(
             f"This application is {application.status.label.lower()}; it cannot become "
