@@ -12,7 +12,7 @@ from functools import wraps
 from flask import abort, request
 from flask_login import current_user
 
-from .models import Organization, Role, User
+from .models import Organization, OrganizationStatus, Role, User
 
 
 def role_required(*roles: Role) -> Callable:
@@ -50,12 +50,14 @@ def can_edit_organization(user: User, organization: Organization) -> bool:
 
 
 def can_manage_opportunity(user: User, opportunity) -> bool:
-    """Edit, submit, duplicate, close: the posting organization's employers, and staff."""
+    """Edit, submit, duplicate, close, see applicants: the posting organization's employers
+    (unless the organization is suspended), and staff."""
     if not user.is_authenticated:
         return False
     if user.role is Role.STAFF:
         return True
-    return user.role is Role.EMPLOYER and user.organization_id == opportunity.organization_id
+    return (user.role is Role.EMPLOYER and user.organization_id == opportunity.organization_id
+            and user.organization.status is not OrganizationStatus.SUSPENDED)
 
 
 def can_view_opportunity(user: User, opportunity) -> bool:

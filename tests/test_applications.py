@@ -307,3 +307,74 @@ def test_staff_read_the_access_log(login_as, client, api_client):
     login_as(StaffFactory())
     page = client.get("/staff/access-log").get_data(as_text=True)
     assert employer.email in page and student.name in page
+
+
+def test_review_fixes_for_records(app, api_client, login_as, client):
+    from marketplace.models import OrganizationStatus
+    from marketplace.services.applications import display_name
+
+    assert display_name("cv.bat") == "cv.bat.pdf" and display_name("My CV.PDF") == "My CV.pdf"
+    application, employer, student = make_application()
+    employer.organization.status = OrganizationStatus.SUSPENDED
+    db.session.commit()
+    assert api_client(employer).post(f"/api/v1/applications/{application.id}/status",
+                                     json={"status": "interviewing"}).status_code == 404
+    assert api_client(employer).get("/api/v1/applications").get_json()["items"] == []
+
+
+def test_completion_rejects_tiny_hours_and_boolean_ratings(api_client):
+    opportunity = OpportunityFactory()
+    employer = EmployerFactory(organization=opportunity.organization)
+    student = StudentFactory()
+    application = Application(opportunity=opportunity, student=student, status=A.HIRED)
+    placement = Placement(application=application, student_id=student.id,
+                          opportunity_id=opportunity.id)
+    db.session.add_all([application, placement])
+    db.session.commit()
+    for body in ({"hours": 0.01}, {"hours": 5, "ratings": {"teamwork": True}}):
+        assert api_client(employer).post(f"/api/v1/placements/{placement.id}/complete",
+                                         json=body).status_code == 422
+
+
+@pytest.mark.no_db
+def test_two_concurrent_offers_respect_the_positions():
+    app = create_app(app_config(fresh_database("offer_race")))
+    from marketplace.services.accounts import create_user, issue_api_token
+
+    with app.app_context():
+        upgrade()
+        first = create_user("a@race3.example", "A", Role.EMPLOYER, "employer passphrase",
+                            organization_name="Race Three")
+        second = create_user("b@race3.example", "B", Role.EMPLOYER, "employer passphrase",
+                             organization_name="Race Three")
+        opportunity = Opportunity(organization=first.organization, created_by=first,
+                                  title="One seat", kind="internship", career_cluster="education",
+                                  description="d", location="x", positions=1,
+                                  status=OpportunityStatus.PUBLISHED)
+        applications = [Application(opportunity=opportunity, cover_letter="hi",
+                                    student=create_user(f"s{n}@race3.example", f"S{n}",
+                                                        Role.STUDENT, "student passphrase"))
+                        for n in range(2)]
+        db.session.add_all([opportunity, *applications])
+        db.session.commit()
+        jobs = [(issue_api_token(first), applications[0].id),
+                (issue_api_token(second), applications[1].id)]
+        db.session.commit()
+
+    barrier, statuses = threading.Barrier(2), []
+
+    def offer(token, application_id):
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(client.post(f"/api/v1/applications/{application_id}/status",
+                                    json={"status": "offered"},
+                                    headers={"Authorization": f"Bearer {token}"}).status_code)
+
+    threads = [threading.Thread(target=offer, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [200, 409]
+    with app.app_context():
+        db.engine.dispose()

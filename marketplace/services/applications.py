@@ -51,8 +51,10 @@ def display_name(filename: str | None) -> str:
     name = (filename or "resume.pdf").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in unicodedata.normalize("NFC", name)
                    if unicodedata.category(ch)[0] != "C")
-    name = re.sub(r"\s+", " ", name).strip(" .") or "resume.pdf"
-    return name[:200]
+    name = re.sub(r"\s+", " ", name).strip(" .") or "resume"
+    # The file is a PDF whatever it was called: never hand out another extension.
+    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    return (stem.strip(" .") or "resume")[:190] + ".pdf"
 
 
 def store_resume(upload: FileStorage) -> tuple[str, str, int]:
@@ -161,6 +163,10 @@ def move_application(application_id: int, status: ApplicationStatus, by: User,
             f"This application is {application.status.label.lower()}; it cannot become "
             f"{status.label.lower()} now.")
     if status is ApplicationStatus.OFFERED and not confirm_over_positions:
+        # Two offers at once must not both see a free position: hold the posting
+        # (PostgreSQL; SQLite's write lock already covers the whole database).
+        db.session.execute(sa.select(Opportunity.id).where(
+            Opportunity.id == application.opportunity_id).with_for_update())
         taken = offers_and_hires(application.opportunity_id)
         if taken >= application.opportunity.positions:
             raise Conflict(
@@ -221,11 +227,11 @@ def complete_placement(placement_id: int, by: User, hours: float, start_date=Non
     if placement is None or not can_manage_opportunity(by, placement.opportunity):
         raise NotFound("No such placement.")
     errors = {}
-    if not isinstance(hours, int | float) or isinstance(hours, bool) or not 0 < hours <= 2000:
-        errors["hours"] = "Enter the hours worked (more than 0, at most 2000)."
+    if not isinstance(hours, int | float) or isinstance(hours, bool) or not 0.5 <= hours <= 2000:
+        errors["hours"] = "Enter the hours worked (0.5 to 2000)."
     ratings = ratings or {}
     bad = [key for key, value in ratings.items()
-           if key not in NACE_COMPETENCIES or value not in (1, 2, 3, 4)]
+           if key not in NACE_COMPETENCIES or type(value) is not int or not 1 <= value <= 4]
     if bad:
         errors["ratings"] = "Rate competencies from 1 to 4: " + ", ".join(map(str, bad[:8]))
     if start_date and end_date and end_date < start_date:
@@ -250,6 +256,8 @@ def add_reflection(placement: Placement, student: User, text: str) -> None:
     """The student's own words on what they learned. Flushes."""
     if placement.student_id != student.id:
         raise NotFound("No such placement.")
+    if placement.status is not PlacementStatus.COMPLETED:
+        raise Conflict("You can add a reflection once the host confirms the placement.")
     text = (text or "").strip()
     if not text:
         raise ValidationFailed("Write a few words first.", {"reflection": "Required."})
@@ -286,7 +294,7 @@ def applicants_csv(opportunity: Opportunity, by: User) -> str:
                      "resume_file", "cover_letter"])
     for application in applications:
         writer.writerow([application.id, _csv_safe(application.student.name),
-                         application.student.email, application.status.value,
+                         _csv_safe(application.student.email), application.status.value,
                          application.created_at.isoformat(),
                          _csv_safe(application.resume_filename or ""),
                          _csv_safe(application.cover_letter)])

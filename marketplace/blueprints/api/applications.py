@@ -9,7 +9,15 @@ from sqlalchemy.orm import joinedload
 
 from ...errors import ValidationFailed
 from ...extensions import db
-from ...models import Application, ApplicationStatus, Opportunity, Placement, Role
+from ...models import (
+    Application,
+    ApplicationStatus,
+    Opportunity,
+    Organization,
+    OrganizationStatus,
+    Placement,
+    Role,
+)
 from ...services.applications import apply, move_application, record_access
 from . import bp
 from .openapi import documented, schema
@@ -91,8 +99,10 @@ def list_applications():
     if current_user.role is Role.STUDENT:
         statement = statement.where(Application.student_id == current_user.id)
     elif current_user.role is Role.EMPLOYER:
-        statement = statement.join(Opportunity).where(
-            Opportunity.organization_id == current_user.organization_id)
+        # The same rule as can_view_application: own organization, not suspended.
+        statement = statement.join(Opportunity).join(Organization).where(
+            Opportunity.organization_id == current_user.organization_id,
+            Organization.status != OrganizationStatus.SUSPENDED)
     elif current_user.role is not Role.STAFF:
         statement = statement.where(sa.false())
     applications = db.session.scalars(statement.options(
@@ -125,6 +135,7 @@ def set_application_status(application_id: int):
     if not isinstance(confirm, bool):
         raise ValidationFailed("Must be true or false.", {"confirm_over_positions": "Boolean."})
     application = move_application(application_id, status, current_user, note, confirm)
+    record_access(current_user, application, "application")  # the answer shows the letter
     db.session.commit()
     return jsonify(application_json(application, placement_ids([application.id]).get(
         application.id)))
