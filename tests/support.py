@@ -148,3 +148,27 @@ class WorkerProcess:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def post_concurrently(app, calls: list[tuple[str, str, dict | None]]) -> list[tuple[int, dict]]:
+    """Send API POSTs ``(token, path, json)`` at the same moment, one thread each.
+
+    Returns ``(status, body)`` per call, in the order given.
+    """
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def send(index: int, token: str, path: str, body: dict | None) -> None:
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(path, json=body or {},
+                               headers={"Authorization": f"Bearer {token}"})
+        results[index] = (response.status_code, response.get_json())
+
+    threads = [threading.Thread(target=send, args=(index, *call))
+               for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import threading
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from tests.factories import (
     StaffFactory,
     StudentFactory,
 )
-from tests.support import app_config, fresh_database
+from tests.support import app_config, fresh_database, post_concurrently
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 A = ApplicationStatus
@@ -244,21 +243,9 @@ def test_two_concurrent_accepts_make_one_placement():
         db.session.commit()
         application_id = application.id
 
-    barrier, statuses = threading.Barrier(2), []
-
-    def accept(token):
-        client = app.test_client()
-        barrier.wait()
-        statuses.append(client.post(f"/api/v1/applications/{application_id}/status",
-                                    json={"status": "hired"},
-                                    headers={"Authorization": f"Bearer {token}"}).status_code)
-
-    threads = [threading.Thread(target=accept, args=(token,)) for token in tokens]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(statuses) == [200, 409]
+    results = post_concurrently(app, [(token, f"/api/v1/applications/{application_id}/status",
+                                       {"status": "hired"}) for token in tokens])
+    assert sorted(status for status, _ in results) == [200, 409]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Placement.id))) == 1
         db.engine.dispose()
@@ -357,24 +344,12 @@ def test_two_concurrent_offers_respect_the_positions():
                         for n in range(2)]
         db.session.add_all([opportunity, *applications])
         db.session.commit()
-        jobs = [(issue_api_token(first), applications[0].id),
-                (issue_api_token(second), applications[1].id)]
+        calls = [(issue_api_token(user), f"/api/v1/applications/{application.id}/status",
+                  {"status": "offered"}) for user, application in zip(
+                      (first, second), applications, strict=True)]
         db.session.commit()
 
-    barrier, statuses = threading.Barrier(2), []
-
-    def offer(token, application_id):
-        client = app.test_client()
-        barrier.wait()
-        statuses.append(client.post(f"/api/v1/applications/{application_id}/status",
-                                    json={"status": "offered"},
-                                    headers={"Authorization": f"Bearer {token}"}).status_code)
-
-    threads = [threading.Thread(target=offer, args=job) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(statuses) == [200, 409]
+    results = post_concurrently(app, calls)
+    assert sorted(status for status, _ in results) == [200, 409]
     with app.app_context():
         db.engine.dispose()

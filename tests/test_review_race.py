@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from flask_migrate import upgrade
 
@@ -11,7 +9,7 @@ from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.models import Opportunity, OpportunityStatus, Role
 from marketplace.services.accounts import create_user, issue_api_token
-from tests.support import app_config, fresh_database
+from tests.support import app_config, fresh_database, post_concurrently
 
 
 @pytest.mark.no_db
@@ -32,23 +30,13 @@ def test_concurrent_approve_and_reject():
         db.session.commit()
         opportunity_id = opportunity.id
 
-    results: list[tuple[str, int, dict]] = []
-    barrier = threading.Barrier(2)
-
-    def decide(token: str, action: str) -> None:
-        client = app.test_client()
-        barrier.wait()
-        kwargs = {"json": {"reason": "Not a fit"}} if action == "reject" else {}
-        response = client.post(f"/api/v1/opportunities/{opportunity_id}/{action}",
-                               headers={"Authorization": f"Bearer {token}"}, **kwargs)
-        results.append((action, response.status_code, response.get_json()))
-
-    threads = [threading.Thread(target=decide, args=(tokens[0], "approve")),
-               threading.Thread(target=decide, args=(tokens[1], "reject"))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    actions = ("approve", "reject")
+    answers = post_concurrently(app, [
+        (token, f"/api/v1/opportunities/{opportunity_id}/{action}",
+         {"reason": "Not a fit"} if action == "reject" else None)
+        for token, action in zip(tokens, actions, strict=True)])
+    results = [(action, status, body) for action, (status, body)
+               in zip(actions, answers, strict=True)]
 
     statuses = sorted(status for _, status, _ in results)
     assert statuses == [200, 409], results
