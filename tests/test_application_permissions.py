@@ -23,9 +23,11 @@ NO_TOKEN = 400  # an anonymous POST has no CSRF token: refused before anything e
 # (method, path template, expected status per viewer, in VIEWERS order)
 TABLE = [
     ("GET", "/employers/applications/{a}",
-     (FORBIDDEN, FORBIDDEN, OK, GONE, FORBIDDEN, FORBIDDEN, LOGIN)),
+     (FORBIDDEN, FORBIDDEN, OK, GONE, FORBIDDEN, OK, LOGIN)),
     ("GET", "/employers/applications/{a}/resume",
-     (FORBIDDEN, FORBIDDEN, OK, GONE, FORBIDDEN, FORBIDDEN, LOGIN)),
+     (FORBIDDEN, FORBIDDEN, OK, GONE, FORBIDDEN, OK, LOGIN)),
+    ("GET", "/staff/applications",
+     (FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, LOGIN)),
     ("GET", "/employers/opportunities/{o}/applicants",
      (FORBIDDEN, FORBIDDEN, OK, GONE, FORBIDDEN, FORBIDDEN, LOGIN)),
     ("GET", "/employers/opportunities/{o}/applicants.csv",
@@ -33,7 +35,7 @@ TABLE = [
     ("POST", "/employers/applications/{a}/move",
      (FORBIDDEN, FORBIDDEN, REDIRECT, GONE, FORBIDDEN, FORBIDDEN, NO_TOKEN)),
     ("POST", "/employers/placements/{p}/complete",
-     (FORBIDDEN, FORBIDDEN, REDIRECT, GONE, FORBIDDEN, FORBIDDEN, NO_TOKEN)),
+     (FORBIDDEN, FORBIDDEN, REDIRECT, GONE, FORBIDDEN, REDIRECT, NO_TOKEN)),
     ("GET", "/students/applications/{a}",
      (OK, GONE, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN)),
     ("POST", "/students/applications/{a}/withdraw",

@@ -88,3 +88,16 @@ def test_apply_offer_accept_complete_evidence(page, make_user, live_app):
     expect(reached.filter(has_text="Connections")).to_contain_text(f"Greenhouse Lab {tag}")
     check_accessibility(page, "my-outcomes")
     log_out(page)
+
+    # Career staff see every application, and their view is logged like anyone's.
+    staff_email = f"staff-{tag}@school.edu"
+    make_user(Role.STAFF, staff_email, name="Sol Staff")
+    log_in(page, staff_email)
+    page.goto("/staff/applications")
+    check_accessibility(page, "staff-applications")
+    page.get_by_role("link", name=f"Iris Intern {tag}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Iris Intern {tag}")
+    page.goto("/staff/access-log")
+    expect(page.get_by_text(staff_email)).to_be_visible()
+    check_accessibility(page, "staff-access-log")
+    log_out(page)

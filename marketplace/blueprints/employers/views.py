@@ -214,7 +214,7 @@ def _visible_application(application_id: int) -> Application:
 
 
 @bp.route("/applications/<int:application_id>")
-@role_required(Role.EMPLOYER)
+@role_required(Role.EMPLOYER, Role.STAFF)
 def show_application(application_id: int):
     application = _visible_application(application_id)
     record_access(current_user, application, "application")
@@ -230,7 +230,7 @@ def show_application(application_id: int):
 
 
 @bp.route("/applications/<int:application_id>/resume")
-@role_required(Role.EMPLOYER)
+@role_required(Role.EMPLOYER, Role.STAFF)
 def download_resume(application_id: int):
     application = _visible_application(application_id)
     path = resume_path(application)
@@ -267,7 +267,7 @@ def move_applicant(application_id: int):
 
 
 @bp.route("/placements/<int:placement_id>/complete", methods=["POST"])
-@role_required(Role.EMPLOYER)
+@role_required(Role.EMPLOYER, Role.STAFF)
 def complete_placement_view(placement_id: int):
     placement = db.session.get(Placement, placement_id)
     if placement is None or not can_view_application(current_user, placement.application):

@@ -9,7 +9,10 @@ from flask_login import current_user
 from ...errors import DomainError
 from ...extensions import db
 from ...models import (
+    Application,
+    ApplicationStatus,
     EmailDelivery,
+    Opportunity,
     Organization,
     OrganizationStatus,
     RecordAccess,
@@ -215,3 +218,19 @@ def access_log():
         User.id.in_({row.student_id for row in rows})))} if rows else {}
     return render_template("staff/access_log.html", rows=rows[:100], students=students,
                            page=page, has_next=len(rows) > 100)
+
+
+@bp.route("/applications")
+@role_required(Role.STAFF)
+def list_applications():
+    status = request.args.get("status", "")
+    statement = sa.select(Application).options(
+        sa.orm.joinedload(Application.student),
+        sa.orm.joinedload(Application.opportunity).joinedload(Opportunity.organization),
+    ).order_by(Application.id.desc()).limit(200)
+    if status in {s.value for s in ApplicationStatus}:
+        statement = statement.where(Application.status == status)
+    else:
+        status = ""
+    return render_template("staff/applications.html", applications=db.session.scalars(
+        statement).unique().all(), status=status, statuses=list(ApplicationStatus))
