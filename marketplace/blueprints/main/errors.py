@@ -46,11 +46,13 @@ def register(app: Flask) -> None:
         title, text = MESSAGES.get(status, (error.name, error.description))
         if isinstance(error, CSRFError):
             text = "This form had expired or came from another site. Please try again."
+        # A description given to abort() is specific to this request: keep it
+        # (but not the rate limiter's, which is the limit itself, e.g. "10 per 1 minute").
+        elif (error.description and error.description != type(error).description
+              and status != 429):
+            text = error.description
         if wants_json():
-            # Keep specific descriptions given to abort(); use our plain text otherwise.
-            description = error.description if error.description and not isinstance(
-                error, CSRFError) and error.description != type(error).description else text
-            response, status = json_error(status, description)
+            response, status = json_error(status, text)
             if status == 405 and error.valid_methods:
                 response.headers["Allow"] = ", ".join(error.valid_methods)
             return response, status
