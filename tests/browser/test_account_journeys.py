@@ -22,6 +22,14 @@ def log_out(page) -> None:
     expect(page.get_by_role("status")).to_contain_text("You are logged out")
 
 
+def fill_account(page, name: str, email: str, password: str = PASSWORD) -> None:
+    """The account part of every registration form."""
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Repeat the password").fill(password)
+
+
 def log_in(page, email: str, password: str = PASSWORD) -> None:
     page.goto("/auth/login")
     page.get_by_label("E-mail").fill(email)
@@ -38,10 +46,7 @@ def test_student_registers_edits_profile_logs_out_and_in(page):
     page.get_by_role("link", name="Join as a student").click()
 
     # A first try with a short password is refused with a clear message.
-    page.get_by_label("Full name").fill("Maria Lopez")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password", exact=True).fill("short")
-    page.get_by_label("Repeat the password").fill("short")
+    fill_account(page, "Maria Lopez", email, "short")
     page.get_by_label("Expected graduation year").fill("2027")
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("alert").first).to_contain_text("Please check the form")
@@ -81,10 +86,7 @@ def test_student_registers_edits_profile_logs_out_and_in(page):
 
 def test_employer_registers_and_sees_pending_verification(page):
     page.goto("/auth/register/employer")
-    page.get_by_label("Full name").fill("Jon Park")
-    page.get_by_label("E-mail").fill(unique("employer"))
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Repeat the password").fill(PASSWORD)
+    fill_account(page, "Jon Park", unique("employer"))
     page.get_by_label("Organization name").fill("Parkside Clinic")
     page.get_by_label("Type of organization").select_option("nonprofit")
     page.get_by_label("Website").fill("https://parkside.example")
@@ -104,10 +106,7 @@ def test_employer_registers_and_sees_pending_verification(page):
 
 def test_alum_registers_and_edits_profile(page):
     page.goto("/auth/register/alumni")
-    page.get_by_label("Full name").fill("Sofia Reyes")
-    page.get_by_label("E-mail").fill(unique("alum"))
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Repeat the password").fill(PASSWORD)
+    fill_account(page, "Sofia Reyes", unique("alum"))
     page.get_by_label("Graduation year").fill("2014")
     page.get_by_label("Current employer").fill("Lumen Software")
     page.get_by_label("Career cluster you work in").select_option("digital_technology")

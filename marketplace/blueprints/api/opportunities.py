@@ -137,19 +137,9 @@ def validated_values(body: dict, current: Opportunity | None = None) -> dict:
             errors[field] = "Must be a list of text."
     if errors:
         raise ValidationFailed("Some fields are not valid.", errors)
-    merged = {}
-    if current is not None:
-        merged = {"title": current.title, "kind": current.kind.value,
-                  "description": current.description, "location": current.location,
-                  "remote": current.work_mode.value, "paid": current.paid,
-                  "pay_min": current.pay_min, "pay_max": current.pay_max,
-                  "pay_period": current.pay_period, "hours_per_week": current.hours_per_week,
-                  "start_date": current.start_date.isoformat() if current.start_date else None,
-                  "end_date": current.end_date.isoformat() if current.end_date else None,
-                  "application_deadline": current.application_deadline.isoformat()
-                  if current.application_deadline else None,
-                  "positions": current.positions, "career_cluster": current.career_cluster,
-                  "skills": list(current.skills or [])}
+    # A patch is checked as the whole posting it would produce.
+    merged = ({field: value for field, value in opportunity_json(current).items()
+               if field in OPPORTUNITY_FIELDS} if current is not None else {})
     merged.update(body)
     formdata = MultiDict()
     for field, value in merged.items():

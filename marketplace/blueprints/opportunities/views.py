@@ -50,11 +50,16 @@ def show_opportunity(opportunity_id: int):
     # Drafts, pending, rejected and expired postings do not exist for students.
     if opportunity is None or not can_view_opportunity(current_user, opportunity):
         abort(404)
+    return render_detail(opportunity, ApplicationForm(), _own_application(opportunity))
+
+
+def render_detail(opportunity: Opportunity, apply_form: ApplicationForm,
+                  application: Application | None):
     return render_template("opportunities/detail.html", opportunity=opportunity,
                            description=render_markdown(opportunity.description),
                            saved=opportunity.id in saved_ids([opportunity.id]),
-                           save_form=SaveForm(), apply_form=ApplicationForm(),
-                           application=_own_application(opportunity))
+                           save_form=SaveForm(), apply_form=apply_form,
+                           application=application)
 
 
 def _own_application(opportunity: Opportunity) -> Application | None:
@@ -81,10 +86,7 @@ def apply_to_opportunity(opportunity_id: int):
         else:
             flash("Application sent. You can follow it here.", "success")
             return redirect(url_for("students.show_application", application_id=application.id))
-    return render_template("opportunities/detail.html", opportunity=opportunity,
-                           description=render_markdown(opportunity.description),
-                           saved=opportunity.id in saved_ids([opportunity.id]),
-                           save_form=SaveForm(), apply_form=form, application=None), 422
+    return render_detail(opportunity, form, None), 422
 
 
 @bp.route("/<int:opportunity_id>/save", methods=["POST"])
