@@ -16,6 +16,8 @@ from marketplace.queueing import redis_connection
 from .registry import JOBS, load_jobs, periodic
 
 RELAY_BATCH = 500
+# Dispatched and still unfinished after this long: maybe a dead worker's job.
+STALE_AFTER = timedelta(seconds=60)
 
 
 @periodic(every=15, queue="low", timeout=120)
@@ -46,6 +48,12 @@ def _resend_missing(rows: list[OutboxMessage], now) -> int:
     from marketplace.outbox import send_to_queue
 
     connection = redis_connection()
+    try:
+        recover_abandoned_jobs({message.queue for message in rows if message.dispatched_at
+                                and message.dispatched_at < now - STALE_AFTER})
+    except RedisError as error:
+        current_app.logger.warning("relay: Redis unavailable: %s", error)
+        return 0
     resent = []
     for message in rows:
         try:
@@ -63,6 +71,30 @@ def _resend_missing(rows: list[OutboxMessage], now) -> int:
         db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id.in_(resent))
                            .values(dispatched_at=now))
     return len(resent)
+
+
+def recover_abandoned_jobs(queue_names: set[str]) -> None:
+    """Run RQ's own recovery of jobs a dead worker left behind, for these queues.
+
+    RQ does it in worker maintenance, guarded by a per-queue lock that lives 15
+    minutes; a worker killed while holding it would leave its last job stuck
+    that long. The relay sees unfinished rows and runs the same clean-up without
+    the lock. A job retried twice by two clean-ups still has one effect: the
+    runner locks the row and skips a finished one.
+    """
+    if not queue_names:
+        return
+    from rq import Worker
+    from rq.registry import clean_registries
+
+    from marketplace.queueing import queue_for
+
+    for name in queue_names:
+        queue = queue_for(name)
+        clean_registries(queue)
+        # A throwaway Worker object (not started, not registered) that RQ's
+        # clean-up of jobs stuck between dequeue and start needs to fail them.
+        queue.intermediate_queue.cleanup(Worker([queue], connection=queue.connection), queue)
 
 
 def _retry_inline(rows: list[OutboxMessage], now) -> int:
