@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from flask import g
 
@@ -149,3 +150,33 @@ def test_job_console_shows_depths_and_backlog(client, login_as):
     state = console_state()
     assert state.backlog_count == 1
     assert state.mode == ("redis" if ON_SERVICES else "inline")
+
+
+@pytest.mark.skipif(not ON_SERVICES, reason="needs Redis (make test-services)")
+def test_relay_requeues_a_job_a_dead_worker_popped_and_never_started(app, run_jobs):
+    """A worker on several queues pops with BLPOP; killed before it starts the job,
+    it leaves a job marked queued on no list. The relay puts it back, once."""
+    from marketplace.outbox import dispatch_ready
+    from marketplace.queueing import queue_for
+
+    queue = queue_for("high")
+    queue.connection.delete(queue.key)  # whatever earlier tests left queued
+    message = enqueue_after_commit("record_effect", 15)
+    message.created_at = utcnow() - timedelta(minutes=5)  # the job id derives from it
+    db.session.commit()
+    dispatch_ready()
+    assert queue.connection.lpop(queue.key).decode() == message.rq_job_id  # the dead pop
+    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == message.id)
+                       .values(dispatched_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+
+    assert relay_outbox() == 0  # first sighting: could be a live worker about to start it
+    db.session.commit()
+    assert queue.get_job_ids() == []
+    assert relay_outbox() == 1  # still lost a relay period later: enqueued again
+    db.session.commit()
+    assert queue.get_job_ids() == [message.rq_job_id]
+    assert relay_outbox() == 0  # on its queue now: left alone
+    db.session.commit()
+    run_jobs()
+    assert effect_counts(db.session) == {15: 1}

@@ -57,10 +57,19 @@ def _resend_missing(rows: list[OutboxMessage], now) -> int:
     resent = []
     for message in rows:
         try:
-            Job.fetch(message.rq_job_id, connection=connection)
-            continue  # queued, running, scheduled for retry, or failed: RQ has it
+            job = Job.fetch(message.rq_job_id, connection=connection)
         except NoSuchJobError:
-            pass
+            job = None
+        except RedisError as error:
+            current_app.logger.warning("relay: Redis unavailable: %s", error)
+            break
+        if job is not None:
+            # Queued, running, scheduled for retry, or failed: RQ has it, unless
+            # it is a job a dead worker popped and never started.
+            stale = message.dispatched_at and message.dispatched_at < now - STALE_AFTER
+            if stale and _requeue_if_lost(job, message.queue):
+                resent.append(message.id)
+            continue
         try:
             send_to_queue(message)
         except RedisError as error:
@@ -95,6 +104,40 @@ def recover_abandoned_jobs(queue_names: set[str]) -> None:
         # A throwaway Worker object (not started, not registered) that RQ's
         # clean-up of jobs stuck between dequeue and start needs to fail them.
         queue.intermediate_queue.cleanup(Worker([queue], connection=queue.connection), queue)
+
+
+def _requeue_if_lost(job, queue_name: str) -> bool:
+    """Put back a job a dead worker popped off its queue and never started.
+
+    A worker listening on several queues pops with BLPOP, so a worker killed
+    between the pop and the start leaves a job marked queued that is on no list
+    and in no registry: RQ itself never finds it again. The relay sees it twice,
+    a relay period apart (a live worker starts a popped job within milliseconds),
+    then enqueues it again. Should it run twice after all, the runner's row lock
+    and done mark keep its effect single. Returns True when it was requeued.
+    """
+    from rq.job import JobStatus
+
+    from marketplace.queueing import queue_for
+
+    if job.get_status(refresh=False) != JobStatus.QUEUED:
+        return False
+    queue = queue_for(queue_name)
+    connection = queue.connection
+    if connection.lpos(queue.key, job.id) is not None or \
+            job.id in queue.intermediate_queue.get_job_ids():
+        return False
+    marker = f"{queue.key}:lost-suspect:{job.id}"
+    if connection.set(marker, 1, nx=True, ex=10 * 60):
+        return False  # first sighting: look again next run
+    if job.get_status(refresh=True) != JobStatus.QUEUED or \
+            connection.lpos(queue.key, job.id) is not None:
+        return False
+    current_app.logger.warning("relay: job %s was popped by a worker that died before "
+                               "starting it; enqueuing it again", job.id)
+    queue.enqueue_job(job)
+    connection.delete(marker)
+    return True
 
 
 def _retry_inline(rows: list[OutboxMessage], now) -> int:
