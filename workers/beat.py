@@ -1,8 +1,9 @@
 """The beat: enqueues each periodic job once per period, whatever the number of workers.
 
 Every worker runs a beat. Each period of each job has one fixed RQ job id
-(``periodic-<name>-<period number>``), enqueued with ``unique=True``: the first
-beat wins, the others get DuplicateJobError and move on. Two runs of one job
+(``<queue prefix>periodic-<name>-<period number>``), enqueued with
+``unique=True``: the first beat wins, the others get DuplicateJobError and
+move on. Two runs of one job
 can overlap only if a run outlasts its period; jobs are written to allow that.
 """
 
@@ -22,15 +23,17 @@ from .registry import PERIODIC, load_jobs
 log = logging.getLogger("workers.beat")
 
 
-def periodic_job_id(name: str, every: int, now: float) -> str:
-    return f"periodic-{name}-{int(now // every)}"
+def periodic_job_id(name: str, every: int, now: float, prefix: str = "") -> str:
+    # RQ job ids are global in Redis: the queue prefix keeps two deployments (or
+    # test runs) sharing one Redis from taking each other's periods.
+    return f"{prefix}periodic-{name}-{int(now // every)}"
 
 
 def tick(connection: Redis, prefix: str, now: float, last: dict[str, str]) -> list[str]:
     """Enqueue every periodic job whose current period has no job yet. Returns new ids."""
     enqueued = []
     for name, spec in PERIODIC.items():
-        job_id = periodic_job_id(name, spec.every, now)
+        job_id = periodic_job_id(name, spec.every, now, prefix)
         if last.get(name) == job_id:
             continue
         try:
