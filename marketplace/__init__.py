@@ -47,6 +47,7 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.employers.views import bp as employers_bp
     from .blueprints.main.views import bp as main_bp
     from .blueprints.me.views import bp as me_bp
+    from .blueprints.mentoring.views import bp as mentoring_bp
     from .blueprints.notifications.views import bp as notifications_bp
     from .blueprints.opportunities.views import bp as opportunities_bp
     from .blueprints.staff.views import bp as staff_bp
@@ -62,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(opportunities_bp, url_prefix="/opportunities")
     app.register_blueprint(me_bp, url_prefix="/me")
+    app.register_blueprint(mentoring_bp, url_prefix="/mentoring")
     # The API checks CSRF itself, for cookie-authenticated requests only.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

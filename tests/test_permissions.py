@@ -37,6 +37,12 @@ TABLE = {
     "/students/applications":  (LOGIN,       OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/me/outcomes":            (LOGIN,       OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/api/v1/applications":    (UNAUTHORIZED, OK,       OK,        OK,        OK),
+    "/mentoring":              (OK,          OK,        OK,        OK,        OK),
+    "/mentoring/bookings":     (LOGIN,       OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/mentoring/mine":         (LOGIN,       FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
+    "/mentoring/slots/new":    (LOGIN,       FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
+    "/staff/mentoring":        (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/api/v1/mentoring/slots": (OK,          OK,        OK,        OK,        OK),
 }
 ROLES = ("anonymous", "student", "employer", "alumni", "staff")
 

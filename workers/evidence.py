@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from marketplace.extensions import db
-from marketplace.models import Placement, PlacementStatus, SourceKind
+from marketplace.models import Booking, BookingStatus, Placement, PlacementStatus, SourceKind
 from marketplace.services.notifications import notify
 from marketplace.services.outcomes import record_evidence
 
@@ -31,3 +31,22 @@ def record_placement_evidence(placement_id: int) -> None:
                f"Your placement at {details['organization']} counts toward your career outcomes",
                "Experiential Learning and Connections are now on your record.",
                link="/me/outcomes")
+
+
+@job(queue="high", timeout=60, retry_intervals=(10, 60, 300))
+def record_mentoring_evidence(booking_id: int) -> None:
+    """A session the alum confirmed is evidence of Connections: one row per booking.
+
+    Safe to rerun: a second run adds nothing and sends nothing.
+    """
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.status is not BookingStatus.COMPLETED:
+        return
+    slot = booking.slot
+    details = {"alum": slot.alumni.name, "topic": slot.topic,
+               "minutes": slot.duration_minutes}
+    if record_evidence(booking.student_id, "connections", SourceKind.MENTORING, booking.id,
+                       details):
+        notify(booking.student, "evidence_recorded",
+               f"Your mentoring session with {slot.alumni.name} counts toward Connections",
+               "It is now on your career outcomes record.", link="/me/outcomes")

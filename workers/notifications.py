@@ -9,6 +9,7 @@ from jinja2 import TemplateNotFound
 from marketplace.extensions import db
 from marketplace.mail import build_message, deliver
 from marketplace.models import DeliveryStatus, EmailDelivery, Notification
+from marketplace.services.mentoring import invitation_for
 
 from .registry import job
 
@@ -45,7 +46,9 @@ def send_notification_email(notification_id: int) -> None:
     link = current_app.config["BASE_URL"] + notification.link if notification.link else None
     text, html = render_email(notification.kind, user=user, notification=notification,
                               link=link)
-    message = build_message(user.email, notification.title, text, html)
+    attachment = invitation_for(notification)
+    message = build_message(user.email, notification.title, text, html,
+                            [attachment] if attachment else None)
     record = {"notification_id": notification_id, "to_address": user.email,
               "subject": notification.title, "template": notification.kind}
     try:

@@ -64,7 +64,7 @@ def load_jobs() -> None:
     import importlib
     import os
 
-    from . import evidence, maintenance, notifications, opportunities  # noqa: F401
+    from . import evidence, maintenance, mentoring, notifications, opportunities  # noqa: F401
 
     for module in filter(None, os.environ.get("CC_EXTRA_JOB_MODULES", "").split(",")):
         importlib.import_module(module.strip())

@@ -22,6 +22,7 @@ from .applications import (
     RecordAccess,
 )
 from .jobs import DeliveryStatus, EmailDelivery, Notification, OutboxMessage
+from .mentoring import Booking, BookingStatus, MentoringSlot, SlotMode, SlotStatus
 from .opportunities import (
     TRANSITIONS,
     Opportunity,
@@ -33,6 +34,11 @@ from .opportunities import (
 from .outcomes import OutcomeEvidence, SourceKind
 
 __all__ = [
+    "Booking",
+    "BookingStatus",
+    "MentoringSlot",
+    "SlotMode",
+    "SlotStatus",
     "OutcomeEvidence",
     "SourceKind",
     "OPEN_STATUSES",

@@ -53,6 +53,8 @@ class Notification(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text, default="")
     link: Mapped[str | None] = mapped_column(sa.String(300))
+    # A mentoring notice carries the booking whose calendar invitation it attaches.
+    booking_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booking.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

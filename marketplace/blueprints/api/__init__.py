@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import applications, opportunities, outcomes, views  # noqa: E402,F401,I001
+from . import applications, mentoring, opportunities, outcomes, views  # noqa: E402,F401,I001

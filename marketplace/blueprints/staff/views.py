@@ -234,3 +234,20 @@ def list_applications():
         status = ""
     return render_template("staff/applications.html", applications=db.session.scalars(
         statement).unique().all(), status=status, statuses=list(ApplicationStatus))
+
+
+@bp.route("/mentoring")
+@role_required(Role.STAFF)
+def mentoring_overview():
+    from ...models import Booking, BookingStatus, MentoringSlot, SlotStatus
+    from ...services.mentoring import no_show_counts
+
+    counts = dict(db.session.execute(sa.select(Booking.status, sa.func.count(Booking.id))
+                                     .group_by(Booking.status)).all())
+    open_slots = db.session.scalar(sa.select(sa.func.count(MentoringSlot.id)).where(
+        MentoringSlot.status == SlotStatus.OPEN, MentoringSlot.starts_at > utcnow(),
+        MentoringSlot.booked_count < MentoringSlot.capacity))
+    mentors = db.session.scalar(sa.select(sa.func.count(sa.distinct(MentoringSlot.alumni_id))))
+    return render_template("staff/mentoring.html", counts=counts, statuses=list(BookingStatus),
+                           open_slots=open_slots, mentors=mentors,
+                           repeat_no_shows=no_show_counts(minimum=2))

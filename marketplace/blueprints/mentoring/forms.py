@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ...models import SlotMode
+from ...reference import cluster_choices
+from ...services.mentoring import DURATIONS, MAX_SERIES_WEEKS
+from ..fields import Form, time_zone_field
+
+
+class SlotForm(Form):
+    day = DateField("Date", validators=[InputRequired(message="Enter the date.")],
+                    default=lambda: date.today() + timedelta(days=7))
+    start_time = TimeField("Start time", validators=[InputRequired(message="Enter the time.")],
+                           description="In the time zone below.")
+    time_zone = time_zone_field()
+    duration_minutes = SelectField("Length", coerce=int, default=30, choices=[
+        (minutes, f"{minutes} minutes") for minutes in DURATIONS])
+    topic = StringField("Topic", validators=[
+        DataRequired(message="Say what you can help with."), Length(max=200)],
+        description="For example: “Résumé review for nursing” or “A day as a software tester”.")
+    career_cluster = SelectField("Career cluster", choices=[("", "Any")] + cluster_choices())
+    mode = SelectField("How you meet", choices=[(m.value, m.label) for m in SlotMode],
+                       default=SlotMode.VIDEO.value)
+    location = StringField("Video link, phone number or place", validators=[
+        Optional(), Length(max=300)],
+        description="Shown only to students who book.")
+    capacity = IntegerField("Students per session", default=1, validators=[
+        InputRequired(message="Enter a number."),
+        NumberRange(1, 50, message="Between 1 and 50.")],
+        description="1 for a one-to-one conversation; more for a group session.")
+    repeat_weeks = IntegerField("Repeat weekly for", default=1, validators=[
+        InputRequired(message="Enter a number of weeks."),
+        NumberRange(1, MAX_SERIES_WEEKS, message=f"Between 1 and {MAX_SERIES_WEEKS} weeks.")],
+        description="Weeks, at the same local time (1 for a single session).")
+    weekly_cap = IntegerField("Most bookings per week (optional)", validators=[
+        Optional(), NumberRange(1, 100, message="Between 1 and 100, or leave it empty.")])
+
+
+class BookForm(Form):
+    agenda = TextAreaField("What would you like to talk about? (optional)", validators=[
+        Optional(), Length(max=2000, message="At most 2,000 characters.")])
+
+
+class ReflectionForm(Form):
+    reflection = TextAreaField("Your reflection", validators=[
+        DataRequired(message="Write a few words first."),
+        Length(max=4000, message="At most 4,000 characters.")],
+        description="What did you learn? What will you do next?")
+
+
+class ActionForm(Form):
+    """Buttons that only need the CSRF token."""
