@@ -24,7 +24,8 @@ def build_message(to: str, subject: str, text: str, html: str | None = None,
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
-    message["Subject"] = subject
+    # A line break in a subject (from a name, say) would make an invalid header.
+    message["Subject"] = " ".join(subject.split())
     message["Message-ID"] = make_msgid(domain="career-connections")
     message.set_content(text)
     if html:

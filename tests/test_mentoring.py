@@ -472,3 +472,55 @@ def test_api_slot_input_errors_name_the_field(api_client, body, field):
     response = api_client(AlumniFactory()).post("/api/v1/mentoring/slots", json=body)
     assert response.status_code == 422, response.get_json()
     assert field in response.get_json()["error"]["fields"]
+
+
+# -- edges found in review ----------------------------------------------------
+
+@pytest.mark.parametrize("starts_at", ["9999-12-31T23:00:00", "9999-12-31T23:00:00-05:00",
+                                       "0001-01-01T00:00:00+05:00", "0001-01-01T00:00:00"])
+def test_api_out_of_range_times_are_a_422(api_client, starts_at):
+    response = api_client(AlumniFactory()).post("/api/v1/mentoring/slots", json={
+        "starts_at": starts_at, "duration_minutes": 30, "time_zone": "Asia/Tokyo",
+        "topic": "x"})
+    assert response.status_code == 422 and "starts_at" in response.get_json()["error"]["fields"]
+
+
+def test_out_of_range_and_skipped_midnight_filters(client):
+    page = client.get("/mentoring?date_to=9999-12-31&date_from=0001-01-01")
+    assert page.status_code == 200 and "within three years" in page.get_data(as_text=True)
+    assert client.get("/api/v1/mentoring/slots?date_to=9999-12-31").status_code == 400
+    # Santiago skips midnight on 2027-09-05: the day starts at 01:00 there.
+    assert mentoring.start_of_day(date(2027, 9, 5), "America/Santiago") == datetime(
+        2027, 9, 5, 4, 0, tzinfo=UTC)
+
+
+def test_a_cancelled_booking_never_gets_its_event_or_place_back(app):
+    alum, student = AlumniFactory(), StudentFactory()
+    slot = make_slot(alum, soon(), location="https://meet.example/secret")
+    booking = mentoring.book(slot.id, student)
+    confirmation = db.session.scalar(sa.select(Notification).where(
+        Notification.user_id == student.id, Notification.kind == "booking_confirmed"))
+    mentoring.cancel_booking(booking.id, student)
+    # The confirmation e-mail, sent late, carries no invitation any more.
+    assert mentoring.invitation_for(confirmation) is None
+    event = next(iter(Calendar.from_ical(mentoring.invitation(booking)).walk("VEVENT")))
+    assert "location" not in event and str(event["status"]) == "CANCELLED"
+
+
+def test_booking_a_cancelled_slot_in_the_browser_is_a_404(client, login_as):
+    slot = make_slot(AlumniFactory(), soon(), status=SlotStatus.CANCELLED)
+    db.session.commit()
+    login_as(StudentFactory())
+    response = client.post(f"/mentoring/slots/{slot.id}/book",
+                           data={"csrf_token": client.csrf_token(), "agenda": ""})
+    assert response.status_code == 404
+
+
+def test_staff_cancelling_a_slot_say_so(app):
+    slot = make_slot(AlumniFactory(), soon())
+    student = StudentFactory()
+    mentoring.book(slot.id, student)
+    mentoring.cancel_slot(slot.id, StaffFactory())
+    notice = db.session.scalar(sa.select(Notification).where(
+        Notification.user_id == student.id, Notification.kind == "booking_cancelled"))
+    assert notice.body.startswith("Career staff cancelled")

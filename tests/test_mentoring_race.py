@@ -135,3 +135,63 @@ def test_reminders_once_with_two_runs_at_the_same_moment(app):
         ).all()
         assert len(reminders) == len(students)
         assert {count for _, count in reminders} == {2}  # the student and the alum, once each
+
+
+def run_together(app, *calls) -> list:
+    """Run service calls at the same moment, each in its own app context and transaction."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list = [None] * len(calls)
+
+    def run(index: int, call) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                call()
+                db.session.commit()
+                outcomes[index] = "ok"
+            except Exception as error:  # noqa: BLE001 - the test reports what happened
+                db.session.rollback()
+                outcomes[index] = type(error).__name__
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_cancellations_and_bookings_racing_a_slot_cancellation_never_deadlock(app):
+    alumni, _, students = people(app, "cancel-race", 16, alumni=8)
+    seen = set()
+    for round_ in range(8):
+        alum_id = alumni[round_]
+        slot_id = add_slot(app, alum_id, timedelta(days=5, hours=round_), capacity=3)
+        first, second = students[2 * round_], students[2 * round_ + 1]
+        with app.app_context():
+            booking = mentoring.book(slot_id, db.session.get(User, first))
+            db.session.commit()
+            booking_id = booking.id
+
+        def student_cancels(booking_id=booking_id, first=first):
+            mentoring.cancel_booking(booking_id, db.session.get(User, first))
+
+        def other_books(slot_id=slot_id, second=second):
+            mentoring.book(slot_id, db.session.get(User, second))
+
+        def alum_cancels(slot_id=slot_id, alum_id=alum_id):
+            mentoring.cancel_slot(slot_id, db.session.get(User, alum_id))
+
+        outcomes = run_together(app, student_cancels, other_books, alum_cancels)
+        seen.update(outcomes)
+        # Each call either succeeds or is refused with a clear conflict; nothing else.
+        assert set(outcomes) <= {"ok", "Conflict"}, outcomes
+        with app.app_context():
+            slot = db.session.get(MentoringSlot, slot_id)
+            live = db.session.scalar(sa.select(sa.func.count(Booking.id)).where(
+                Booking.slot_id == slot_id, Booking.status == BookingStatus.BOOKED))
+            assert slot.booked_count == live
+            assert live == 0 or slot.status.value == "open"
+    assert "ok" in seen

@@ -56,12 +56,26 @@ def local_to_utc(day: date, at: time, zone: str) -> datetime:
     """
     tz = ZoneInfo(zone)
     local = datetime.combine(day, at).replace(tzinfo=tz, fold=0)
-    instant = local.astimezone(UTC)
+    try:
+        instant = local.astimezone(UTC)
+    except OverflowError:
+        raise ValidationFailed(f"{day.isoformat()} is out of range.",
+                               {"starts_at": "Out of range."}) from None
     if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise ValidationFailed(
             f"{day:%B} {day.day} at {at:%H:%M} does not exist in {zone} (the clocks "
             "skip that hour). Pick another time.", {"starts_at": "This local time does not exist."})
     return instant
+
+
+def start_of_day(day: date, zone: str) -> datetime:
+    """The first instant of a local day (a few zones skip midnight on their change day)."""
+    for hour in range(3):
+        try:
+            return local_to_utc(day, time(hour), zone)
+        except ValidationFailed:
+            continue
+    raise ValidationFailed(f"{day.isoformat()} is out of range.", {"date": "Out of range."})
 
 
 def in_zone(instant: datetime, zone: str) -> datetime:
@@ -80,8 +94,7 @@ def week_bounds(instant: datetime, zone: str) -> tuple[datetime, datetime]:
     """The Monday-to-Monday week containing ``instant``, in ``zone``, as UTC instants."""
     local = in_zone(instant, zone)
     monday = local.date() - timedelta(days=local.weekday())
-    start = local_to_utc(monday, time(0), zone)
-    return start, local_to_utc(monday + timedelta(days=7), time(0), zone)
+    return start_of_day(monday, zone), start_of_day(monday + timedelta(days=7), zone)
 
 
 # -- slots --------------------------------------------------------------------
@@ -191,9 +204,10 @@ def cancel_slot(slot_id: int, by: User) -> MentoringSlot:
             booking.cancelled_at = now
             booking.cancelled_by_id = by.id
             booking.sequence += 1
+            who = slot.alumni.name if by.id == slot.alumni_id else "Career staff"
             _notify_booking(booking.student, booking, "booking_cancelled",
                             f"Cancelled: mentoring with {slot.alumni.name}",
-                            f"{slot.alumni.name} cancelled the session on "
+                            f"{who} cancelled the session on "
                             f"{format_in_zone(slot.starts_at, booking.student.time_zone)}. "
                             "Your calendar invitation is withdrawn.")
     slot.booked_count = 0
@@ -206,8 +220,10 @@ def cancel_slot(slot_id: int, by: User) -> MentoringSlot:
 def _lock_people(*user_ids: int) -> None:
     """Lock these account rows, in id order so two bookings never deadlock."""
     with write_transaction():
+        # FOR NO KEY UPDATE: other transactions may still insert rows that refer
+        # to these accounts (a cancelled booking's cancelled_by) without waiting.
         db.session.execute(sa.select(User.id).where(User.id.in_(sorted(set(user_ids))))
-                           .order_by(User.id).with_for_update())
+                           .order_by(User.id).with_for_update(key_share=True))
 
 
 def book(slot_id: int, student: User, agenda: str = "") -> Booking:
@@ -293,8 +309,17 @@ def _load_booking(booking_id: int) -> Booking:
 
 
 def cancel_booking(booking_id: int, by: User) -> Booking:
-    """The student gives up a place, until 12 hours before the session. Flushes."""
-    booking = _load_booking(booking_id)
+    """The student gives up a place, until 12 hours before the session. Flushes.
+
+    Locks the slot before the booking, the order ``cancel_slot`` uses, so the two
+    never deadlock.
+    """
+    slot_id = db.session.scalar(sa.select(Booking.slot_id).where(Booking.id == booking_id))
+    if slot_id is None:
+        raise NotFound("No such booking.")
+    _lock(MentoringSlot, slot_id)
+    booking = db.session.scalar(sa.select(Booking).where(Booking.id == booking_id)
+                                .with_for_update().execution_options(populate_existing=True))
     if booking.student_id != by.id:
         raise NotFound("No such booking.")
     if booking.status is not BookingStatus.BOOKED:
@@ -442,8 +467,8 @@ def invitation(booking: Booking, cancelled: bool | None = None) -> bytes:
     if booking.agenda:
         description += f"\n\nAgenda: {booking.agenda}"
     event.add("description", description)
-    if slot.location:
-        event.add("location", slot.location)
+    if slot.location and not cancelled and booking.status is BookingStatus.BOOKED:
+        event.add("location", slot.location)  # only while the place is held
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     organizer = vCalAddress(f"mailto:{slot.alumni.email}")
     organizer.params["cn"] = vText(slot.alumni.name)
@@ -468,6 +493,8 @@ def invitation_for(notification: Notification):
     if booking is None:
         return None
     cancelled = notification.kind == "booking_cancelled"
+    if not cancelled and booking.status is not BookingStatus.BOOKED:
+        return None  # sent late, after a cancellation: never put the event back
     return Attachment(filename="cancel.ics" if cancelled else "invite.ics",
                       content=invitation(booking, cancelled=cancelled), maintype="text",
                       subtype="calendar",
@@ -505,9 +532,15 @@ def parse_slot_filters(args, zone: str) -> tuple[SlotFilters, dict[str, str]]:
         value = (args.get(key) or "").strip()
         if value:
             try:
-                setattr(filters, key, date.fromisoformat(value))
+                day = date.fromisoformat(value)
             except ValueError:
                 errors[key] = "Use a date like 2026-03-10."
+                continue
+            today = utcnow().date()
+            if abs((day - today).days) > 3 * 366:
+                errors[key] = "Choose a date within three years of today."
+            else:
+                setattr(filters, key, day)
     return filters, errors
 
 
@@ -534,11 +567,11 @@ def open_slots(filters: SlotFilters, zone: str, limit: int = 200) -> list[Mentor
             sa.select(AlumniProfile.user_id).where(
                 AlumniProfile.employer.ilike(pattern, escape="\\"))))
     if filters.date_from:
-        statement = statement.where(MentoringSlot.starts_at >= local_to_utc(
-            filters.date_from, time(0), zone))
+        statement = statement.where(MentoringSlot.starts_at >= start_of_day(
+            filters.date_from, zone))
     if filters.date_to:
-        statement = statement.where(MentoringSlot.starts_at < local_to_utc(
-            filters.date_to + timedelta(days=1), time(0), zone))
+        statement = statement.where(MentoringSlot.starts_at < start_of_day(
+            filters.date_to + timedelta(days=1), zone))
     return list(db.session.scalars(statement).unique())
 
 

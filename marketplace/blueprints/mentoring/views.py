@@ -76,6 +76,8 @@ def show_slot(slot_id: int):
 @role_required(Role.STUDENT)
 def book_slot(slot_id: int):
     slot = load_slot(slot_id)
+    if slot.status is SlotStatus.CANCELLED:
+        abort(404)
     form = BookForm()
     if form.validate_on_submit():
         try:
