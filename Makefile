@@ -10,7 +10,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: run test test-services worker install browser lint bench bench-worker clean
+.PHONY: run test test-services worker install browser lint bench bench-worker bench-outcomes clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench: $(STAMP)
 # 10,000 outbox jobs through two workers vs RQ's own worker on an empty job.
 bench-worker: $(STAMP)
 	$(BIN)/python -m bench.bench_worker
+
+# The outcomes summary and dashboard on 50,000 students and 200,000 evidence rows.
+bench-outcomes: $(STAMP)
+	$(BIN)/python -m bench.bench_outcomes
 
 lint: $(STAMP)
 	$(BIN)/ruff check marketplace workers tests

@@ -279,6 +279,9 @@ def test_completed_session_becomes_one_connections_row(run_jobs):
         OutcomeEvidence.student_id == student.id)).all()
     assert [(r.outcome, r.source_kind, r.source_id) for r in rows] == [
         ("connections", SourceKind.MENTORING, booking.id)]
+    told = db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == student.id, Notification.kind == "evidence_recorded"))
+    assert told == 1  # once, however often the job runs
     with pytest.raises(Conflict, match="already completed"):
         mentoring.mark_booking(booking.id, alum, BookingStatus.NO_SHOW)
     mentoring.add_booking_reflection(booking.id, student, "I will talk to two nurses.")

@@ -43,6 +43,12 @@ TABLE = {
     "/mentoring/slots/new":    (LOGIN,       FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
     "/staff/mentoring":        (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "/api/v1/mentoring/slots": (OK,          OK,        OK,        OK,        OK),
+    "/staff/outcomes":         (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/staff/outcomes/record":  (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/staff/outcomes/import":  (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/staff/outcomes/students?outcome=connections":
+                               (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/api/v1/outcomes/summary": (UNAUTHORIZED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
 }
 ROLES = ("anonymous", "student", "employer", "alumni", "staff")
 

@@ -64,7 +64,14 @@ def load_jobs() -> None:
     import importlib
     import os
 
-    from . import evidence, maintenance, mentoring, notifications, opportunities  # noqa: F401
+    from . import (  # noqa: F401
+        evidence,
+        maintenance,
+        mentoring,
+        notifications,
+        opportunities,
+        reports,
+    )
 
     for module in filter(None, os.environ.get("CC_EXTRA_JOB_MODULES", "").split(",")):
         importlib.import_module(module.strip())

@@ -31,7 +31,16 @@ from .opportunities import (
     SavedOpportunity,
     WorkMode,
 )
-from .outcomes import OutcomeEvidence, SourceKind
+from .outcomes import (
+    DestinationCategory,
+    ExportJob,
+    ExportStatus,
+    FirstDestination,
+    OutcomeEvidence,
+    SourceKind,
+    StaffRecord,
+    StudentAttainment,
+)
 
 __all__ = [
     "Booking",
@@ -39,6 +48,12 @@ __all__ = [
     "MentoringSlot",
     "SlotMode",
     "SlotStatus",
+    "DestinationCategory",
+    "ExportJob",
+    "ExportStatus",
+    "FirstDestination",
+    "StaffRecord",
+    "StudentAttainment",
     "OutcomeEvidence",
     "SourceKind",
     "OPEN_STATUSES",

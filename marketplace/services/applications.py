@@ -293,15 +293,15 @@ def applicants_csv(opportunity: Opportunity, by: User) -> str:
     writer.writerow(["application_id", "name", "email", "status", "applied_at",
                      "resume_file", "cover_letter"])
     for application in applications:
-        writer.writerow([application.id, _csv_safe(application.student.name),
-                         _csv_safe(application.student.email), application.status.value,
+        writer.writerow([application.id, csv_safe(application.student.name),
+                         csv_safe(application.student.email), application.status.value,
                          application.created_at.isoformat(),
-                         _csv_safe(application.resume_filename or ""),
-                         _csv_safe(application.cover_letter)])
+                         csv_safe(application.resume_filename or ""),
+                         csv_safe(application.cover_letter)])
         record_access(by, application, "export")
     return buffer.getvalue()
 
 
-def _csv_safe(value: str) -> str:
+def csv_safe(value: str) -> str:
     # A cell starting with = + - @ would run as a formula in a spreadsheet.
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

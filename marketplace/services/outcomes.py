@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from ..models import OutcomeEvidence, SourceKind
+from ..models import OutcomeEvidence, SourceKind, StudentAttainment
 from ..models.base import utcnow
 from ..reference import OUTCOMES
 
@@ -26,7 +26,26 @@ def record_evidence(student_id: int, outcome: str, source_kind: SourceKind, sour
                               source_kind=source_kind.value, source_id=source_id,
                               recorded_at=utcnow(), details=details).on_conflict_do_nothing(
         index_elements=["student_id", "outcome", "source_kind", "source_id"])
-    return db.session.execute(statement).rowcount == 1
+    # RETURNING, not rowcount: drivers need not report a row count for an INSERT.
+    added = db.session.execute(statement.returning(OutcomeEvidence.id)).first() is not None
+    if added:
+        column = StudentAttainment.__table__.c[outcome]
+        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+            StudentAttainment).values({"student_id": student_id, outcome: utcnow()})
+        db.session.execute(upsert.on_conflict_do_update(
+            index_elements=["student_id"],
+            set_={outcome: sa.func.coalesce(column, upsert.excluded[outcome])}))
+    return added
+
+
+def rebuild_attainment() -> None:
+    """Recompute ``student_attainment`` from the ledger (after bulk loads). Flushes."""
+    db.session.execute(sa.delete(StudentAttainment))
+    firsts = [sa.func.min(sa.case((OutcomeEvidence.outcome == key,
+                                   OutcomeEvidence.recorded_at))) for key in OUTCOMES]
+    db.session.execute(sa.insert(StudentAttainment).from_select(
+        ["student_id", *OUTCOMES],
+        sa.select(OutcomeEvidence.student_id, *firsts).group_by(OutcomeEvidence.student_id)))
 
 
 def evidence_for(student_id: int) -> list[OutcomeEvidence]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, jsonify
+from flask import abort, jsonify, request
 from flask_login import current_user
 
 from ...errors import ValidationFailed
@@ -13,6 +13,7 @@ from ...models import Role, User
 from ...reference import NACE_COMPETENCIES
 from ...services.applications import complete_placement
 from ...services.outcomes import evidence_for
+from ...services.reports import GROUPS, summary
 from . import bp
 from .openapi import documented, schema
 from .views import json_body
@@ -89,3 +90,59 @@ def student_evidence(student_id: int):
         {"outcome": row.outcome, "source_kind": row.source_kind.value,
          "source_id": row.source_id, "recorded_at": row.recorded_at.isoformat(),
          "details": row.details} for row in evidence_for(student_id)]})
+
+
+OUTCOME_COUNT = {"type": "object", "required": ["key", "with_evidence", "rate"],
+                 "properties": {"key": {"type": "string"}, "label": {"type": "string"},
+                                "with_evidence": {"type": "integer"},
+                                "rate": {"type": "number", "minimum": 0, "maximum": 1},
+                                "gap_points": {"type": "number"}}}
+SUMMARY = schema("OutcomesSummary", {
+    "type": "object", "required": ["students", "outcomes"],
+    "properties": {
+        "students": {"type": "integer"}, "graduation_year": {"type": ["integer", "null"]},
+        "outcomes": {"type": "array", "items": OUTCOME_COUNT},
+        "group_by": {"type": ["string", "null"]},
+        "groups": {"type": "array", "items": {"type": "object", "properties": {
+            "value": {"type": "string"}, "label": {"type": "string"},
+            "students": {"type": "integer"},
+            "outcomes": {"type": "array", "items": OUTCOME_COUNT}}}}}})
+SUMMARY_PARAMETERS = [
+    {"name": "graduation_year", "in": "query", "required": False,
+     "schema": {"type": "integer"}, "description": "A graduating class; all students if absent"},
+    {"name": "group_by", "in": "query", "required": False,
+     "schema": {"type": "string", "enum": list(GROUPS)},
+     "description": "Break each outcome down by this student attribute"}]
+
+
+@bp.route("/outcomes/summary")
+@documented("/outcomes/summary", "get", "Outcome attainment for a cohort, optionally by group",
+            response=SUMMARY, parameters=SUMMARY_PARAMETERS, errors=("400", "401", "403"),
+            roles="career staff")
+def outcomes_summary():
+    if not current_user.is_authenticated:
+        abort(401)
+    if current_user.role is not Role.STAFF:
+        abort(403)
+    raw_year = request.args.get("graduation_year", "").strip()
+    graduation_year = None
+    if raw_year:
+        if not raw_year.isdigit() or not 1900 < int(raw_year) < 2200:
+            abort(400, description="graduation_year must be a year, e.g. 2027.")
+        graduation_year = int(raw_year)
+    group_by = request.args.get("group_by", "").strip() or None
+    if group_by is not None and group_by not in GROUPS:
+        abort(400, description=f"group_by must be one of: {', '.join(GROUPS)}.")
+    result = summary(graduation_year, group_by)
+
+    def counts(outcomes, group=None) -> list[dict]:
+        return [{"key": o.key, "label": o.label, "with_evidence": o.with_evidence,
+                 "rate": round(o.rate, 4),
+                 **({"gap_points": result.gap(group, o.key)} if group else {})}
+                for o in outcomes]
+
+    return jsonify({"students": result.students, "graduation_year": graduation_year,
+                    "outcomes": counts(result.outcomes), "group_by": group_by,
+                    "groups": [{"value": g.value, "label": g.label, "students": g.students,
+                                "outcomes": counts(g.outcomes.values(), g)}
+                               for g in result.groups]})

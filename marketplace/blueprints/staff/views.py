@@ -251,3 +251,4 @@ def mentoring_overview():
     return render_template("staff/mentoring.html", counts=counts, statuses=list(BookingStatus),
                            open_slots=open_slots, mentors=mentors,
                            repeat_no_shows=no_show_counts(minimum=2))
+from . import outcomes  # noqa: E402,F401  (registers its routes on bp)

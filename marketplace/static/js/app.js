@@ -10,4 +10,31 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(element.dataset.confirm)) event.preventDefault();
     });
   });
+
+  // Export pages: poll the job's progress until the file is ready.
+  document.querySelectorAll("[data-progress-url]").forEach((box) => {
+    const bar = box.querySelector("progress");
+    const text = box.querySelector("[data-progress-text]");
+    const download = box.querySelector("[data-progress-download]");
+    const poll = () => {
+      fetch(box.dataset.progressUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+        .then((state) => {
+          bar.value = state.progress;
+          bar.textContent = `${state.progress}%`;
+          if (state.status === "done") {
+            text.textContent = `Ready: ${state.rows} rows.`;
+            download.hidden = false;
+          } else if (state.status === "failed") {
+            text.textContent = `It failed: ${state.error}. It is retried automatically.`;
+            window.setTimeout(poll, 5000);
+          } else {
+            text.textContent = `${state.progress}% · ${state.rows} rows so far…`;
+            window.setTimeout(poll, 1000);
+          }
+        })
+        .catch(() => window.setTimeout(poll, 5000));
+    };
+    if (download.hidden) poll();
+  });
 });
