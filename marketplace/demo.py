@@ -399,7 +399,8 @@ def seed_applications(rng: random.Random) -> bool:
                     record_evidence(student.id, outcome, SourceKind.PLACEMENT, placement.id,
                                     {"opportunity": posting.title,
                                      "organization": posting.organization.name,
-                                     "hours": placement.hours})
+                                     "hours": placement.hours},
+                                    occurred_at=placement.completed_at)
     db.session.flush()
     return added
 
@@ -511,7 +512,7 @@ def seed_mentoring(rng: random.Random) -> bool:
         slot = booking.slot
         record_evidence(booking.student_id, "connections", SourceKind.MENTORING, booking.id,
                         {"alum": slot.alumni.name, "topic": slot.topic,
-                         "minutes": slot.duration_minutes})
+                         "minutes": slot.duration_minutes}, occurred_at=slot.starts_at)
     db.session.flush()
     return True
 
@@ -614,6 +615,7 @@ def seed_outcomes(rng: random.Random, password_hash: str) -> bool:
                         student_id=student.id, outcome=outcome,
                         source_kind=SourceKind.PLACEMENT, source_id=placement.id,
                         recorded_at=min(at + timedelta(days=30), now),
+                        occurred_at=min(at + timedelta(days=30), now),
                         details={"opportunity": posting.title,
                                  "organization": posting.organization.name}))
                 with_evidence.add(student.id)
@@ -628,7 +630,7 @@ def seed_outcomes(rng: random.Random, password_hash: str) -> bool:
                 db.session.flush()
                 db.session.add(OutcomeEvidence(
                     student_id=student.id, outcome=outcome, source_kind=SourceKind.STAFF,
-                    source_id=record.id, recorded_at=at,
+                    source_id=record.id, recorded_at=at, occurred_at=at,
                     details={"description": record.description,
                              "date": record.occurred_on.isoformat()}))
         if profile.graduation_year == 2026 and rng.random() < 0.78:

@@ -283,3 +283,75 @@ def test_recording_says_whether_it_added_a_row():
     user = student()
     assert record_evidence(user.id, "job_search", SourceKind.STAFF, 42) is True
     assert record_evidence(user.id, "job_search", SourceKind.STAFF, 42) is False
+
+
+# -- edges found in review ----------------------------------------------------
+
+@pytest.mark.parametrize("year", ["²", "9" * 5000, "-2027", "20 27"])
+def test_odd_years_are_ignored_or_refused_never_a_500(client, login_as, year):
+    login_as(StaffFactory())
+    assert client.get("/staff/outcomes", query_string={"graduation_year": year}
+                      ).status_code == 200
+    assert client.get("/staff/outcomes/students", query_string={
+        "graduation_year": year, "outcome": "connections"}).status_code == 200
+
+
+def test_api_refuses_odd_years(api_client):
+    staff = api_client(StaffFactory())
+    assert staff.get("/api/v1/outcomes/summary", query_string={"graduation_year": "²"}
+                     ).status_code == 400
+
+
+def test_drill_down_links_carry_only_known_parameters(client, login_as):
+    login_as(StaffFactory())
+    page = client.get("/staff/outcomes/students?outcome=career_design&format=html"
+                      "&endpoint=x&_anchor=y&_external=1")
+    assert page.status_code == 200
+    assert "endpoint" not in page.get_data(as_text=True).split("Download CSV")[0][-300:]
+
+
+def test_rows_with_extra_fields_and_bad_headers_are_refused(client, login_as):
+    user = student()
+    db.session.commit()
+    login_as(StaffFactory())
+    extra = upload(client, "evidence", "email,outcome,date,description\n"
+                   f"{user.email},career_design,2026-03-02,Workshop, with a comma\n")
+    assert extra.status_code == 422
+    assert "Line 2: it has more fields than the first line names" in extra.get_data(as_text=True)
+    doubled = upload(client, "evidence", "email,email,outcome,date,description\n"
+                     f"{user.email},,career_design,2026-03-02,Workshop\n")
+    assert doubled.status_code == 422 and "repeated column name" in doubled.get_data(
+        as_text=True)
+    long_value = upload(client, "roster", "email,name,graduation_year\n"
+                        f"x@school.edu,X,{'9' * 5000}\n")
+    assert long_value.status_code == 422 and "9" * 100 not in long_value.get_data(
+        as_text=True)
+
+
+def test_the_trend_uses_when_the_work_happened(client, login_as):
+    user = student(year=2032)
+    db.session.commit()
+    login_as(StaffFactory())
+    months_ago = (utcnow() - timedelta(days=95)).date()
+    upload(client, "evidence", "email,outcome,date,description\n"
+           f"{user.email},job_search,{months_ago.isoformat()},Career fair\n")
+    months, series = reports.trend(2032)
+    reached_from = months.index(months_ago.strftime("%Y-%m"))
+    assert series["job_search"][reached_from - 1] == 0.0
+    assert series["job_search"][reached_from] == 1.0
+
+
+def test_old_exports_are_purged(app, run_jobs):
+    from marketplace.services import exports
+
+    staff = StaffFactory()
+    export = exports.start_export("summary", None, staff)
+    db.session.commit()
+    run_jobs()
+    db.session.refresh(export)
+    path = exports.export_path(export)
+    assert path is not None and path.is_file()
+    export.created_at = utcnow() - timedelta(days=8)
+    db.session.commit()
+    assert exports.purge_old_exports() == 1
+    assert not path.exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+
 from marketplace.extensions import db
 from marketplace.models import Booking, BookingStatus, Placement, PlacementStatus, SourceKind
 from marketplace.services.notifications import notify
@@ -23,8 +25,10 @@ def record_placement_evidence(placement_id: int) -> None:
     details = {"opportunity": placement.opportunity.title,
                "organization": placement.opportunity.organization.name,
                "hours": placement.hours}
+    occurred = (datetime.combine(placement.end_date, time(12), tzinfo=UTC)
+                if placement.end_date else placement.completed_at)
     added = [record_evidence(placement.student_id, outcome, SourceKind.PLACEMENT, placement.id,
-                             details)
+                             details, occurred_at=occurred)
              for outcome in ("experiential_learning", "connections")]
     if any(added):
         notify(placement.student, "evidence_recorded",
@@ -46,7 +50,7 @@ def record_mentoring_evidence(booking_id: int) -> None:
     details = {"alum": slot.alumni.name, "topic": slot.topic,
                "minutes": slot.duration_minutes}
     if record_evidence(booking.student_id, "connections", SourceKind.MENTORING, booking.id,
-                       details):
+                       details, occurred_at=booking.starts_at):
         notify(booking.student, "evidence_recorded",
                f"Your mentoring session with {slot.alumni.name} counts toward Connections",
                "It is now on your career outcomes record.", link="/me/outcomes")

@@ -30,6 +30,9 @@ class OutcomeEvidence(db.Model):
     source_kind: Mapped[SourceKind] = mapped_column(enum_type(SourceKind))
     source_id: Mapped[int]
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # When the work happened (a placement's end, a session's start, a workshop's
+    # date), which may be long before it was recorded; the trend uses it.
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     details: Mapped[dict | None] = mapped_column(sa.JSON)
 
     student: Mapped[User] = relationship()

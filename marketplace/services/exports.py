@@ -6,6 +6,7 @@ import csv
 import io
 import secrets
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -74,11 +75,14 @@ def build(export_id: int) -> None:
                                    for v in row] for row in batch])
                 rows += len(batch)
                 _progress(export_id, progress=done, rows=rows)
-    except Exception as error:
+    except Exception:
         db.session.rollback()
         path.unlink(missing_ok=True)
+        # The details go to the log and the job console, not to the page.
+        current_app.logger.exception("export %s failed", export_id)
         _progress(export_id, status=ExportStatus.FAILED,
-                  error=f"{type(error).__name__}: {error}"[:2000])
+                  error="The file could not be built. It is retried automatically; if it "
+                        "keeps failing, the job console has the details.")
         raise
     _progress(export_id, status=ExportStatus.DONE, progress=100, rows=rows,
               filename=filename, finished_at=utcnow())
@@ -122,6 +126,21 @@ def _summary_batches(year: int | None) -> Iterator[tuple[list, int]]:
                 round(count.rate, 4)]
                for group in result.groups for key, count in group.outcomes.items()], \
             min(99, 10 + index * 90 // len(GROUPS))
+
+
+KEEP_EXPORTS = timedelta(days=7)
+
+
+def purge_old_exports() -> int:
+    """Delete exports (files and rows) older than a week: they hold student data."""
+    cutoff = utcnow() - KEEP_EXPORTS
+    old = db.session.scalars(sa.select(ExportJob).where(ExportJob.created_at < cutoff)).all()
+    for export in old:
+        if export.filename:
+            (export_folder() / export.filename).unlink(missing_ok=True)
+        db.session.delete(export)
+    db.session.flush()
+    return len(old)
 
 
 def rows_csv(rows: list[list]) -> str:

@@ -11,11 +11,12 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
-from ..errors import ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import (
     DestinationCategory,
@@ -31,6 +32,7 @@ from ..reference import OUTCOMES
 from .outcomes import record_evidence
 
 MAX_BYTES = 2 * 1024 * 1024
+EXTRA = "\x00extra"  # marks a row with more fields than the header
 UNUSABLE_PASSWORD = "!imported"
 MAX_ROWS = 20_000
 # Experiential Learning and Connections come only from confirmed placements and
@@ -97,6 +99,9 @@ def read_rows(data: bytes, kind: str) -> list[tuple[int, dict[str, str]]]:
         raise ValidationFailed(
             f"The first line must name the columns: {', '.join(COLUMNS[kind])}. Missing: "
             f"{', '.join(sorted(missing))}.", {"file": "Missing columns."})
+    if "" in header or len(set(header)) != len(header):
+        raise ValidationFailed("Every column in the first line needs a name, once. Check for "
+                               "an empty or repeated column name.", {"file": "Bad header."})
     reader.fieldnames = header
     rows = []
     try:
@@ -106,6 +111,8 @@ def read_rows(data: bytes, kind: str) -> list[tuple[int, dict[str, str]]]:
                                        {"file": "Too many rows."})
             cleaned = {key: (value or "").strip() for key, value in row.items()
                        if isinstance(key, str)}
+            if None in row:  # more fields than the header names
+                cleaned[EXTRA] = "yes"
             if any(cleaned.values()):
                 rows.append((reader.line_num, cleaned))
     except csv.Error as error:
@@ -116,6 +123,11 @@ def read_rows(data: bytes, kind: str) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
+def short(value: str, limit: int = 60) -> str:
+    """A cell as echoed in an error message: long values cut."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
 def _flag(value: str) -> tuple[bool | None, str | None]:
     lowered = value.lower()
     if lowered in ("", "unknown", "prefer not to say"):
@@ -124,14 +136,14 @@ def _flag(value: str) -> tuple[bool | None, str | None]:
         return True, None
     if lowered in ("no", "n", "false", "0"):
         return False, None
-    return None, f"“{value}” is not yes, no or empty"
+    return None, f"“{short(value)}” is not yes, no or empty"
 
 
 def _date(value: str) -> tuple[date | None, str | None]:
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
-        return None, f"“{value}” is not a date like 2026-05-14"
+        return None, f"“{short(value)}” is not a date like 2026-05-14"
     if parsed > datetime.now(UTC).date():
         return None, f"{value} is in the future"
     if parsed.year < 1950:
@@ -164,10 +176,13 @@ def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
         problems = []
         email = row.get("email", "").lower()
         if not EMAIL_RE.match(email) or len(email) > 254:
-            problems.append(f"“{row.get('email', '')}” is not an e-mail address")
+            problems.append(f"“{short(row.get('email', ''))}” is not an e-mail address")
         user = users.get(email)
         if user is not None and user.role is not Role.STUDENT:
             problems.append(f"{email} belongs to a {user.role.value} account, not a student")
+        if row.get(EXTRA):
+            problems.append("it has more fields than the first line names (a comma inside "
+                            "a value needs quotes)")
         values: dict = {"email": email, "user": user}
         if kind == "roster":
             name = row.get("name", "")
@@ -179,8 +194,8 @@ def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
                     raise ValueError
             except ValueError:
                 year = None
-                problems.append(f"“{row.get('graduation_year', '')}” is not a graduation year "
-                                f"between {this_year - 10} and {this_year + 8}")
+                problems.append(f"“{short(row.get('graduation_year', ''))}” is not a "
+                                f"graduation year between {this_year - 10} and {this_year + 8}")
             major = row.get("major", "")
             if len(major) > 120:
                 problems.append("the major is too long")
@@ -205,7 +220,7 @@ def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
                 outcome = {label.lower().replace(" ", "_").replace("&", ""): key_
                            for key_, label in STAFF_OUTCOMES.items()}.get(outcome, outcome)
                 if outcome not in STAFF_OUTCOMES:
-                    problems.append(f"“{row.get('outcome', '')}” is not one of: "
+                    problems.append(f"“{short(row.get('outcome', ''))}” is not one of: "
                                     + ", ".join(STAFF_OUTCOMES))
                 description = row.get("description", "")
                 if not description or len(description) > 500:
@@ -216,7 +231,7 @@ def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
             else:
                 category = _category(row.get("category", ""))
                 if category is None:
-                    problems.append(f"“{row.get('category', '')}” is not a NACE first-"
+                    problems.append(f"“{short(row.get('category', ''))}” is not a NACE first-"
                                     "destination category")
                 employer = row.get("employer", "")
                 if len(employer) > 200:
@@ -234,10 +249,16 @@ def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
         raise ImportRefused(result)
     writer = {"roster": _write_student, "evidence": _write_evidence,
               "destinations": _write_destination}[kind]
-    for _, values in checked:
-        outcome = writer(values, by)
-        setattr(result, outcome, getattr(result, outcome) + 1)
-    db.session.flush()
+    try:
+        for _, values in checked:
+            outcome = writer(values, by)
+            setattr(result, outcome, getattr(result, outcome) + 1)
+        db.session.flush()
+    except IntegrityError:
+        # Someone imported the same students at the same moment.
+        db.session.rollback()
+        raise Conflict("These records changed while the file was being imported; nothing "
+                       "was imported. Upload it again.") from None
     return result
 
 
@@ -287,10 +308,14 @@ def record_staff_evidence(student: User, outcome: str, occurred_on: date, descri
         return False
     record = StaffRecord(student_id=student.id, outcome=outcome, occurred_on=occurred_on,
                          description=description, recorded_by_id=by.id)
-    db.session.add(record)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the same record entered at the same moment
+            db.session.add(record)
+    except IntegrityError:
+        return False
     record_evidence(student.id, outcome, SourceKind.STAFF, record.id,
-                    {"description": description, "date": occurred_on.isoformat()})
+                    {"description": description, "date": occurred_on.isoformat()},
+                    occurred_at=datetime.combine(occurred_on, time(12), tzinfo=UTC))
     return True
 
 

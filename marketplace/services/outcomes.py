@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -12,7 +14,7 @@ from ..reference import OUTCOMES
 
 
 def record_evidence(student_id: int, outcome: str, source_kind: SourceKind, source_id: int,
-                    details: dict | None = None) -> bool:
+                    details: dict | None = None, occurred_at: datetime | None = None) -> bool:
     """Add one ledger row unless it exists. Returns True when a row was added.
 
     Safe to rerun and to run concurrently: the database ignores the duplicate
@@ -22,27 +24,32 @@ def record_evidence(student_id: int, outcome: str, source_kind: SourceKind, sour
         raise ValueError(f"unknown outcome {outcome!r}")
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutcomeEvidence)
+    now = utcnow()
+    occurred_at = min(occurred_at or now, now)
     statement = insert.values(student_id=student_id, outcome=outcome,
                               source_kind=source_kind.value, source_id=source_id,
-                              recorded_at=utcnow(), details=details).on_conflict_do_nothing(
+                              recorded_at=now, occurred_at=occurred_at,
+                              details=details).on_conflict_do_nothing(
         index_elements=["student_id", "outcome", "source_kind", "source_id"])
     # RETURNING, not rowcount: drivers need not report a row count for an INSERT.
     added = db.session.execute(statement.returning(OutcomeEvidence.id)).first() is not None
     if added:
         column = StudentAttainment.__table__.c[outcome]
         upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-            StudentAttainment).values({"student_id": student_id, outcome: utcnow()})
+            StudentAttainment).values({"student_id": student_id, outcome: occurred_at})
+        new = upsert.excluded[outcome]
         db.session.execute(upsert.on_conflict_do_update(
             index_elements=["student_id"],
-            set_={outcome: sa.func.coalesce(column, upsert.excluded[outcome])}))
+            set_={outcome: sa.case((column.is_(None), new), (new < column, new),
+                                   else_=column)}))
     return added
 
 
 def rebuild_attainment() -> None:
     """Recompute ``student_attainment`` from the ledger (after bulk loads). Flushes."""
     db.session.execute(sa.delete(StudentAttainment))
-    firsts = [sa.func.min(sa.case((OutcomeEvidence.outcome == key,
-                                   OutcomeEvidence.recorded_at))) for key in OUTCOMES]
+    when = sa.func.coalesce(OutcomeEvidence.occurred_at, OutcomeEvidence.recorded_at)
+    firsts = [sa.func.min(sa.case((OutcomeEvidence.outcome == key, when))) for key in OUTCOMES]
     db.session.execute(sa.insert(StudentAttainment).from_select(
         ["student_id", *OUTCOMES],
         sa.select(OutcomeEvidence.student_id, *firsts).group_by(OutcomeEvidence.student_id)))

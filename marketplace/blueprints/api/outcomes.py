@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import abort, jsonify, request
@@ -127,7 +128,7 @@ def outcomes_summary():
     raw_year = request.args.get("graduation_year", "").strip()
     graduation_year = None
     if raw_year:
-        if not raw_year.isdigit() or not 1900 < int(raw_year) < 2200:
+        if not re.fullmatch(r"(19|20|21)[0-9]{2}", raw_year):
             abort(400, description="graduation_year must be a year, e.g. 2027.")
         graduation_year = int(raw_year)
     group_by = request.args.get("group_by", "").strip() or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -47,7 +48,7 @@ class ExportForm(Form):
 def filters() -> tuple[int | None, str | None, str]:
     """The dashboard's URL filters, each falling back to its default when not understood."""
     year = request.args.get("graduation_year", "")
-    graduation_year = int(year) if year.isdigit() and 1900 < int(year) < 2200 else None
+    graduation_year = int(year) if re.fullmatch(r"(19|20|21)[0-9]{2}", year) else None
     group_by = request.args.get("group_by", "first_generation")
     group_by = group_by if group_by in reports.GROUPS else None
     outcome = request.args.get("outcome", "experiential_learning")
@@ -141,8 +142,11 @@ def outcome_students():
         return body, 200, {"Content-Type": "text/csv; charset=utf-8",
                            "Content-Disposition":
                                f'attachment; filename="students-{outcome}-{stamp}.csv"'}
+    args = {"graduation_year": graduation_year or "", "group_by": group_by or "",
+            "group": group, "outcome": outcome, "has": int(has)}
     return render_template("staff/outcome_students.html", rows=rows[:1000], total=len(rows),
-                           title=title, args=request.args.to_dict())
+                           title=title, args=args,
+                           csv_url=url_for("staff.outcome_students", format="csv", **args))
 
 
 def _flag(value: bool | None) -> str:

@@ -26,8 +26,7 @@ document.addEventListener("DOMContentLoaded", () => {
             text.textContent = `Ready: ${state.rows} rows.`;
             download.hidden = false;
           } else if (state.status === "failed") {
-            text.textContent = `It failed: ${state.error}. It is retried automatically.`;
-            window.setTimeout(poll, 5000);
+            text.textContent = state.error;
           } else {
             text.textContent = `${state.progress}% · ${state.rows} rows so far…`;
             window.setTimeout(poll, 1000);
