@@ -44,6 +44,7 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.alumni.views import bp as alumni_bp
     from .blueprints.api import bp as api_bp
     from .blueprints.auth.views import bp as auth_bp
+    from .blueprints.billing.webhook import bp as stripe_webhook_bp
     from .blueprints.employers.views import bp as employers_bp
     from .blueprints.main.views import bp as main_bp
     from .blueprints.me.views import bp as me_bp
@@ -64,6 +65,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(opportunities_bp, url_prefix="/opportunities")
     app.register_blueprint(me_bp, url_prefix="/me")
     app.register_blueprint(mentoring_bp, url_prefix="/mentoring")
+    # Stripe signs its events; there is no session and no CSRF token.
+    csrf.exempt(stripe_webhook_bp)
+    app.register_blueprint(stripe_webhook_bp)
     # The API checks CSRF itself, for cookie-authenticated requests only.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, abort, current_app, request
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
+STRIPE_CHECKOUT = "https://checkout.stripe.com"
+
+
+def content_security_policy(stripe_api_base: str | None = None) -> str:
+    """The policy; forms may lead to Stripe's checkout (or to the Stripe stand-in that
+    ``STRIPE_API_BASE`` names, whose checkout pages live on the same origin)."""
+    checkout = STRIPE_CHECKOUT
+    if stripe_api_base:
+        parts = urlsplit(stripe_api_base)
+        checkout += f" {parts.scheme}://{parts.netloc}"
+    return "; ".join([
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",
         "connect-src 'self'",
-        "form-action 'self' https://checkout.stripe.com",
+        f"form-action 'self' {checkout}",
         "frame-ancestors 'none'",
         "base-uri 'self'",
         "object-src 'none'",
-    ]
-)
+    ])
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 
 def set_security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    base = current_app.config.get("STRIPE_API_BASE")
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(base)
+                                if base else CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -125,13 +125,13 @@ class WorkerProcess:
     """``python -m workers`` in its own process group, so kill -9 takes the work-horse too."""
 
     def __init__(self, database_url: str, redis_url: str, prefix: str, name: str,
-                 log_level: str = "WARNING"):
+                 log_level: str = "WARNING", extra_env: dict | None = None):
         self.log = TMP_ROOT / f"worker-{name}-{uuid.uuid4().hex[:6]}.log"
         env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
                "RQ_QUEUE_PREFIX": prefix, "SECRET_KEY": "worker-test-secret",
                "CC_EXTRA_JOB_MODULES": "tests.jobs_for_tests", "OUTBOX_GRACE_SECONDS": "1",
                "RQ_MAINTENANCE_INTERVAL": "5", "RQ_JOB_MONITORING_INTERVAL": "5",
-               "RQ_LOG_LEVEL": log_level, "PYTHONPATH": str(ROOT)}
+               "RQ_LOG_LEVEL": log_level, "PYTHONPATH": str(ROOT), **(extra_env or {})}
         with open(self.log, "w") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "workers"], cwd=ROOT, env=env,
                                             stdout=log, stderr=subprocess.STDOUT,

@@ -108,7 +108,8 @@ def test_one_application_per_student_per_posting(login_as, client):
 
 
 def test_no_applications_after_the_deadline(api_client):
-    opportunity = OpportunityFactory(application_deadline=date.today() - timedelta(days=1))
+    # Two days: "today" is the institution's, which may be a day behind UTC.
+    opportunity = OpportunityFactory(application_deadline=date.today() - timedelta(days=2))
     student = StudentFactory()
     db.session.commit()
     response = api_client(student).post(f"/api/v1/opportunities/{opportunity.id}/applications",

@@ -49,6 +49,9 @@ TABLE = {
     "/staff/outcomes/students?outcome=connections":
                                (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "/api/v1/outcomes/summary": (UNAUTHORIZED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/employers/billing":      (LOGIN,       FORBIDDEN, OK,        FORBIDDEN, FORBIDDEN),
+    "/staff/billing":          (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/staff/payments":         (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
 }
 ROLES = ("anonymous", "student", "employer", "alumni", "staff")
 

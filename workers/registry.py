@@ -70,6 +70,7 @@ def load_jobs() -> None:
         mentoring,
         notifications,
         opportunities,
+        payments,
         reports,
     )
 

@@ -41,8 +41,22 @@ from .outcomes import (
     StaffRecord,
     StudentAttainment,
 )
+from .payments import (
+    FEATURED,
+    BillingSettings,
+    FeeRule,
+    Payment,
+    PaymentStatus,
+    StripeEvent,
+)
 
 __all__ = [
+    "FEATURED",
+    "BillingSettings",
+    "FeeRule",
+    "Payment",
+    "PaymentStatus",
+    "StripeEvent",
     "Booking",
     "BookingStatus",
     "MentoringSlot",

@@ -29,6 +29,7 @@ from ..models import (
     OrganizationStatus,
     WorkMode,
 )
+from ..models.base import utcnow
 from ..reference import CAREER_CLUSTERS
 
 SORTS = ("relevance", "newest", "deadline")
@@ -146,6 +147,14 @@ def public_postings() -> sa.Select:
             .where(Opportunity.status == OpportunityStatus.PUBLISHED,
                    Organization.status == OrganizationStatus.VERIFIED)
             .options(contains_eager(Opportunity.organization)))
+
+
+def featured_postings(limit: int = 3) -> list[Opportunity]:
+    """Public postings with a paid feature running, newest feature first."""
+    return list(db.session.scalars(
+        public_postings().where(Opportunity.featured_until > utcnow())
+        .order_by(Opportunity.featured_until.desc(), Opportunity.id.desc()).limit(limit)
+    ).unique())
 
 
 def browse(filters: BrowseFilters) -> tuple[list[Opportunity], str | None]:

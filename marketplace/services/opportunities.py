@@ -111,6 +111,17 @@ def update_opportunity(opportunity: Opportunity, by: User, **values) -> bool:
                                 "duplicate it to post it again.")
     merged = {field: getattr(opportunity, field) for field in EDITABLE_FIELDS} | values
     _check_fields(merged)
+    new_kind = values.get("kind")
+    if new_kind is not None and new_kind != opportunity.kind \
+            and opportunity.status is not OpportunityStatus.DRAFT \
+            and opportunity.status is not OpportunityStatus.REJECTED:
+        from .payments import fees_active
+
+        if fees_active():
+            # The fee depends on the kind: a different kind is a different posting.
+            raise ValidationFailed("The kind cannot change once a posting is submitted; "
+                                   "duplicate it as a new posting instead.",
+                                   {"kind": "Fixed once submitted."})
     if not merged.get("paid"):
         values.update(pay_min=None, pay_max=None, pay_period=None)
     material = any(field in values and values[field] != getattr(opportunity, field)
@@ -165,13 +176,21 @@ def submit_opportunity(opportunity: Opportunity, by: User) -> OpportunityStatus:
         missing["location"] = "Say where the work happens."
     if missing:
         raise ValidationFailed("A few details are needed before review.", missing)
+    if opportunity.status not in (OpportunityStatus.DRAFT, OpportunityStatus.REJECTED):
+        raise InvalidTransition(f"This posting is {opportunity.status.label.lower()}: only a "
+                                "draft or a rejected posting can be submitted.")
+    from . import payments
+
+    # A fee first: the payment row is committed before Stripe is called, and
+    # the posting waits for the authorization (payments.reconcile moves it on).
+    payment = payments.submit_with_fee(opportunity, by)
     opportunity.risk_flags = risk_flags(opportunity, by)
     opportunity.submitted_at = utcnow()
-    organization = opportunity.organization
-    if organization.trusted and organization.status is OrganizationStatus.VERIFIED:
-        _move(opportunity, OpportunityStatus.PUBLISHED)
-        opportunity.published_at = utcnow()
-        opportunity.decided_at = utcnow()
+    if payment is not None:
+        _move(opportunity, OpportunityStatus.AWAITING_PAYMENT)
+        audit(by, "opportunity.awaiting_payment", opportunity, payment_id=payment.id,
+              amount_cents=payment.amount_cents)
+    elif publish_trusted(opportunity):
         audit(by, "opportunity.auto_published", opportunity,
               reason="trusted organization: published without review",
               risk_flags=opportunity.risk_flags)
@@ -180,6 +199,17 @@ def submit_opportunity(opportunity: Opportunity, by: User) -> OpportunityStatus:
         audit(by, "opportunity.submitted", opportunity, risk_flags=opportunity.risk_flags)
     db.session.flush()
     return opportunity.status
+
+
+def publish_trusted(opportunity: Opportunity) -> bool:
+    """Publish at once a verified, trusted organization's posting. True if it did."""
+    organization = opportunity.organization
+    if not (organization.trusted and organization.status is OrganizationStatus.VERIFIED):
+        return False
+    opportunity.status = OpportunityStatus.PUBLISHED
+    opportunity.published_at = opportunity.published_at or utcnow()
+    opportunity.decided_at = utcnow()
+    return True
 
 
 def lock_row(model, row_id: int):
@@ -224,6 +254,9 @@ def approve_opportunity(opportunity_id: int, by: User) -> Opportunity:
     opportunity.decided_by_id = by.id
     opportunity.rejection_reason = None
     audit(by, "opportunity.approved", opportunity)
+    from .payments import on_decision
+
+    on_decision(opportunity, approved=True)  # captures an authorized fee
     if opportunity.created_by:
         notify(opportunity.created_by, "opportunity_approved",
                f"Your posting “{opportunity.title}” is live",
@@ -246,6 +279,9 @@ def reject_opportunity(opportunity_id: int, by: User, reason: str) -> Opportunit
     opportunity.decided_by_id = by.id
     opportunity.rejection_reason = reason[:2000]
     audit(by, "opportunity.rejected", opportunity, reason=opportunity.rejection_reason)
+    from .payments import on_decision
+
+    on_decision(opportunity, approved=False)  # releases an authorized fee: never charged
     if opportunity.created_by:
         notify(opportunity.created_by, "opportunity_rejected",
                f"Your posting “{opportunity.title}” needs changes", reason,
@@ -273,12 +309,20 @@ def expire_opportunities() -> int:
 
 
 def review_queue(limit: int = 200) -> list[Opportunity]:
-    """Postings waiting for a decision, oldest first."""
+    """Postings waiting for a decision: those whose fee authorization expires first,
+    then the oldest."""
+    from ..models import Payment, PaymentStatus
+
+    expires = (sa.select(sa.func.min(Payment.authorization_expires_at))
+               .where(Payment.opportunity_id == Opportunity.id,
+                      Payment.status == PaymentStatus.AUTHORIZED)
+               .correlate(Opportunity).scalar_subquery())
     return db.session.scalars(
         sa.select(Opportunity).where(Opportunity.status == OpportunityStatus.PENDING_REVIEW)
         .options(sa.orm.joinedload(Opportunity.organization),
                  sa.orm.joinedload(Opportunity.created_by))
-        .order_by(Opportunity.submitted_at, Opportunity.id).limit(limit)).all()
+        .order_by(expires.is_(None), expires, Opportunity.submitted_at, Opportunity.id)
+        .limit(limit)).all()
 
 
 def median_wait_this_month() -> timedelta | None:

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from marketplace import create_app
 from marketplace.extensions import db
+from tests.fake_stripe import FakeStripe
 from tests.support import TEST_REDIS_URL, WorkerProcess, app_config, fresh_database, live_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -31,16 +32,25 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def live_app():
+def fake_stripe():
+    """Stripe for the browser journeys: a local fake speaking Stripe's HTTP API."""
+    with FakeStripe() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def live_app(fake_stripe):
     database_url = fresh_database("browser")
+    stripe = {"STRIPE_SECRET_KEY": "sk_test_browser", "STRIPE_API_BASE": fake_stripe.base,
+              "STRIPE_WEBHOOK_SECRET": fake_stripe.webhook_secret}
     app = create_app(app_config(database_url, LOGIN_RATE_LIMIT="1000 per minute",
-                                ACCOUNT_RATE_LIMIT="1000 per minute"))
+                                ACCOUNT_RATE_LIMIT="1000 per minute", **stripe))
     with app.app_context():
         upgrade()
     if TEST_REDIS_URL:
         # The services round runs the whole stack: a real worker serves this app's queues.
         worker = WorkerProcess(database_url, TEST_REDIS_URL, app.config["RQ_QUEUE_PREFIX"],
-                               "browser")
+                               "browser", extra_env=stripe)
         yield app
         worker.stop()
     else:
@@ -48,8 +58,11 @@ def live_app():
 
 
 @pytest.fixture(scope="session")
-def base_url(live_app):
+def base_url(live_app, fake_stripe):
     with live_server(live_app) as url:
+        # Links that leave the app (Stripe's success and cancel pages) need the port.
+        live_app.config["BASE_URL"] = url
+        fake_stripe.webhook_url = f"{url}/stripe/webhook"
         yield url
 
 

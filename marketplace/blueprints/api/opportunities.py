@@ -249,9 +249,15 @@ def update_opportunity(opportunity_id: int):
 @role_required(Role.EMPLOYER, Role.STAFF)
 def submit_opportunity(opportunity_id: int):
     opportunity = _managed(opportunity_id)
-    postings.submit_opportunity(opportunity, current_user)
+    status = postings.submit_opportunity(opportunity, current_user)
     db.session.commit()
-    return jsonify(opportunity_json(opportunity))
+    body = opportunity_json(opportunity)
+    if status is OpportunityStatus.AWAITING_PAYMENT:
+        from ...services.payments import open_payment
+
+        payment = open_payment(opportunity, opportunity.kind.value)
+        body["checkout_url"] = payment.checkout_url if payment else None
+    return jsonify(body)
 
 
 @bp.route("/opportunities/<int:opportunity_id>/close", methods=["POST"])

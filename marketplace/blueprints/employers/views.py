@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
-from ...errors import DomainError
+from ...errors import Conflict, DomainError
 from ...extensions import db
 from ...models import (
+    FEATURED,
     Application,
     ApplicationStatus,
     Opportunity,
     OpportunityStatus,
     OrganizationType,
+    Payment,
+    PaymentStatus,
     Placement,
     Role,
 )
+from ...models.base import utcnow
 from ...policies import can_edit_organization, can_view_application, role_required
 from ...services import opportunities as postings
+from ...services import payments
 from ...services.applications import (
     allowed_moves,
     applicants_csv,
@@ -28,6 +43,7 @@ from ...services.applications import (
     record_access,
     resume_path,
 )
+from ...services.payments import open_payment
 from ...services.profiles import update_organization
 from ..helpers import show_domain_error
 from .forms import (
@@ -75,8 +91,11 @@ def list_opportunities():
     rows = db.session.scalars(
         sa.select(Opportunity).where(Opportunity.organization_id == organization.id)
         .order_by(Opportunity.updated_at.desc(), Opportunity.id.desc())).all()
+    feature = payments.fee_for(FEATURED, organization.type)
     return render_template("employers/opportunities.html", opportunities=rows,
-                           organization=organization, action_form=ActionForm())
+                           organization=organization, action_form=ActionForm(),
+                           feature_price=f"${feature / 100:,.2f}" if feature else None,
+                           now=utcnow())
 
 
 def _managed(opportunity_id: int) -> Opportunity:
@@ -139,6 +158,12 @@ def act_on_opportunity(opportunity_id: int, action: str):
     try:
         if action == "submit":
             status = postings.submit_opportunity(opportunity, current_user)
+            if status is OpportunityStatus.AWAITING_PAYMENT:
+                db.session.commit()
+                payment = open_payment(opportunity, opportunity.kind.value)
+                # To Stripe's checkout page: the fee is authorized now, charged only
+                # when career staff approve the posting.
+                return redirect(payment.checkout_url, code=303)
             message = ("Published: your organization is trusted, so it went live right away."
                        if status is OpportunityStatus.PUBLISHED else
                        "Submitted. Career staff review postings within a few working days.")
@@ -291,3 +316,72 @@ def complete_placement_view(placement_id: int):
               "error")
     return redirect(url_for("employers.show_application",
                             application_id=placement.application_id))
+
+
+@bp.route("/opportunities/<int:opportunity_id>/pay", methods=["POST"])
+@role_required(Role.EMPLOYER)
+def pay_for_opportunity(opportunity_id: int):
+    """Complete (or redo) the fee authorization of a posting waiting for payment."""
+    opportunity = _managed(opportunity_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        if opportunity.status is not OpportunityStatus.AWAITING_PAYMENT:
+            raise Conflict("This posting is not waiting for a payment.")
+        amount = payments.fee_for(opportunity.kind.value, opportunity.organization.type)
+        if amount <= 0:
+            raise Conflict("No fee applies any more; submit the posting again.")
+        payment = payments.start_checkout(opportunity, opportunity.kind.value, current_user,
+                                          amount)
+        db.session.commit()
+    except DomainError as error:
+        show_domain_error(None, error)
+        return redirect(url_for("employers.list_opportunities"))
+    if payment.status is PaymentStatus.AUTHORIZED:
+        flash("The fee is already authorized; the posting is with career staff.", "success")
+        return redirect(url_for("employers.billing"))
+    return redirect(payment.checkout_url, code=303)
+
+
+@bp.route("/opportunities/<int:opportunity_id>/feature", methods=["POST"])
+@role_required(Role.EMPLOYER)
+def feature_opportunity(opportunity_id: int):
+    """Buy the featured upgrade for a published posting (Stripe Checkout)."""
+    opportunity = _managed(opportunity_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        payment = payments.buy_feature(opportunity, current_user)
+        db.session.commit()
+    except DomainError as error:
+        show_domain_error(None, error)
+        return redirect(url_for("employers.list_opportunities"))
+    return redirect(payment.checkout_url, code=303)
+
+
+@bp.route("/billing")
+@role_required(Role.EMPLOYER)
+def billing():
+    organization = current_user.organization
+    if organization is None:
+        abort(403)
+    returned = request.args.get("paid", type=int)
+    if returned is not None and not 0 < returned < 2**31:
+        returned = None
+    if returned:
+        # Back from Stripe's checkout: ask Stripe now rather than wait for the webhook.
+        payment = db.session.get(Payment, returned)
+        if payment is not None and payment.organization_id == organization.id \
+                and payment.status is PaymentStatus.PENDING:
+            try:
+                payments.reconcile(payment.id)
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - the webhook will catch up
+                db.session.rollback()
+                current_app.logger.warning("billing: reconcile %s: %s", returned, error)
+    rows = db.session.scalars(sa.select(Payment).where(
+        Payment.organization_id == organization.id)
+        .options(sa.orm.joinedload(Payment.opportunity))
+        .order_by(Payment.id.desc()).limit(500)).all()
+    return render_template("employers/billing.html", payments=rows, organization=organization,
+                           returned=returned)

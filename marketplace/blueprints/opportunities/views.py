@@ -11,7 +11,7 @@ from ...extensions import db
 from ...models import Application, Opportunity, OpportunityKind, Role, SavedOpportunity
 from ...policies import can_view_opportunity, role_required
 from ...services.applications import apply
-from ...services.browse import BrowseFilters, browse, parse_filters
+from ...services.browse import BrowseFilters, browse, featured_postings, parse_filters
 from ...services.opportunities import toggle_saved
 from ...text import plain_excerpt, render_markdown
 from ..helpers import show_domain_error
@@ -38,8 +38,10 @@ def list_opportunities():
         errors = error.fields
         filters = BrowseFilters()
     items, next_cursor = browse(filters)
+    featured = featured_postings() if filters.cursor is None else []
     return render_template(
         "opportunities/list.html", items=items, next_cursor=next_cursor, filters=filters,
+        featured=featured,
         errors=errors, saved=saved_ids([o.id for o in items]), excerpt=plain_excerpt,
         kinds=list(OpportunityKind), save_form=SaveForm(), first_page=filters.cursor is None)
 

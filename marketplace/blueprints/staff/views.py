@@ -112,7 +112,11 @@ def email_log():
 @role_required(Role.STAFF)
 def review_queue():
     queue = postings.review_queue()
-    return render_template("staff/review.html", queue=queue, now=utcnow(),
+    from ...services.payments import authorized_payment, expiring_soon
+
+    fees = {o.id: authorized_payment(o.id) for o in queue}
+    return render_template("staff/review.html", queue=queue, now=utcnow(), fees=fees,
+                           expiring_soon=expiring_soon,
                            median_wait=postings.median_wait_this_month(),
                            decision_form=DecisionForm(), bulk_form=BulkApproveForm())
 
@@ -251,4 +255,5 @@ def mentoring_overview():
     return render_template("staff/mentoring.html", counts=counts, statuses=list(BookingStatus),
                            open_slots=open_slots, mentors=mentors,
                            repeat_no_shows=no_show_counts(minimum=2))
-from . import outcomes  # noqa: E402,F401  (registers its routes on bp)
+# These modules register their routes on bp.
+from . import billing, outcomes  # noqa: E402,F401

@@ -1,0 +1,153 @@
+"""Stripe webhooks and captures under parallel requests, on the suite's database."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from marketplace import create_app
+from marketplace.extensions import db
+from marketplace.models import (
+    AuditEntry,
+    Opportunity,
+    OpportunityStatus,
+    OutboxMessage,
+    Payment,
+    PaymentStatus,
+    Role,
+    StripeEvent,
+)
+from marketplace.services import payments
+from marketplace.services.accounts import create_user
+from tests.fake_stripe import FakeStripe, sign
+from tests.support import app_config, fresh_database
+from workers.runner import run_outbox_message
+
+pytestmark = pytest.mark.no_db
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeStripe() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def app(fake):
+    app = create_app(app_config(
+        fresh_database("payments_race"), STRIPE_SECRET_KEY="sk_test_fake",
+        STRIPE_WEBHOOK_SECRET=fake.webhook_secret, STRIPE_API_BASE=fake.base))
+    with app.app_context():
+        upgrade()
+        staff = create_user("fees@race.example", "Fee Staff", Role.STAFF, "staff passphrase 1")
+        payments.update_fees(staff, {("internship", "company"): 4000}, fees_enabled=True,
+                             featured_days=14)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def authorized_payment(app, fake, tag: str) -> tuple[int, dict]:
+    """A posting submitted with its fee; returns (payment id, the completion event)."""
+    with app.app_context():
+        employer = create_user(f"boss-{tag}@race.example", "Boss", Role.EMPLOYER,
+                               "employer passphrase", organization_name=f"Race Co {tag}")
+        employer.organization.status = "verified"
+        opportunity = Opportunity(organization=employer.organization, created_by=employer,
+                                  title=f"Paid {tag}", kind="internship", description="d",
+                                  career_cluster="education", location="x",
+                                  status=OpportunityStatus.DRAFT)
+        db.session.add(opportunity)
+        db.session.commit()
+        from datetime import date, timedelta
+
+        opportunity.application_deadline = date.today() + timedelta(days=20)
+        from marketplace.services.opportunities import submit_opportunity
+
+        submit_opportunity(opportunity, employer)
+        db.session.commit()
+        payment = db.session.scalar(sa.select(Payment).where(
+            Payment.opportunity_id == opportunity.id))
+        return payment.id, fake.complete(payment.checkout_session_id, deliver=False)
+
+
+def run_outbox(app) -> None:
+    with app.app_context():
+        ids = db.session.scalars(sa.select(OutboxMessage.id).where(
+            OutboxMessage.completed_at.is_(None)).order_by(OutboxMessage.id)).all()
+        db.session.rollback()
+    for outbox_id in ids:
+        with app.app_context():
+            run_outbox_message(outbox_id)
+
+
+def at_once(count: int, action) -> list:
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = action()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_the_same_event_five_times_at_once_has_one_effect(app, fake):
+    payment_id, event = authorized_payment(app, fake, "five")
+    payload = json.dumps(event).encode()
+
+    def deliver():
+        response = app.test_client().post("/stripe/webhook", data=payload, headers={
+            "Content-Type": "application/json",
+            "Stripe-Signature": sign(payload, fake.webhook_secret)})
+        return response.status_code, response.get_json()
+
+    answers = at_once(5, deliver)
+    print(f"5 concurrent deliveries: {[status for status, _ in answers]}, "
+          f"{sum(1 for _, body in answers if not body['duplicate'])} new")
+    assert [status for status, _ in answers] == [200] * 5
+    assert sum(1 for _, body in answers if not body["duplicate"]) == 1
+    run_outbox(app)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(StripeEvent.id)).where(
+            StripeEvent.event_id == event["id"])) == 1
+        payment = db.session.get(Payment, payment_id)
+        assert payment.status is PaymentStatus.AUTHORIZED
+        assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
+            AuditEntry.action == "opportunity.payment_authorized",
+            AuditEntry.subject_id == payment.opportunity_id)) == 1
+        assert payment.opportunity.status is OpportunityStatus.PENDING_REVIEW
+
+
+def test_two_captures_at_once_take_the_money_once(app, fake):
+    payment_id, event = authorized_payment(app, fake, "capture")
+    with app.app_context():
+        payments.reconcile(payment_id)
+        db.session.commit()
+
+    def capture():
+        with app.app_context():
+            try:
+                result = payments.capture(payment_id)
+                db.session.commit()
+                return result
+            finally:
+                db.session.remove()
+
+    before = sum(1 for _, path in fake.requests if path.endswith("/capture"))
+    results = at_once(2, capture)
+    after = sum(1 for _, path in fake.requests if path.endswith("/capture"))
+    assert sorted(results) == ["captured", "skipped"]
+    assert after - before == 1
+    with app.app_context():
+        assert db.session.get(Payment, payment_id).status is PaymentStatus.CAPTURED
