@@ -441,3 +441,22 @@ def test_odd_requests_are_clear_refusals(client, login_as, fees, stripe_fake, ap
     app.config.update(STRIPE_WEBHOOK_SECRET=None)
     assert post_event(client, {"id": "evt_2"}, "x").status_code == 503  # signed, unverifiable
     assert post_event(client, {"id": "evt_2"}, "x", signature=None).status_code == 400
+
+
+def test_a_feature_bought_for_a_posting_closed_meanwhile_is_not_charged(
+        client, login_as, fees, stripe_fake, run_jobs):
+    employer = EmployerFactory()
+    opportunity = OpportunityFactory(organization=employer.organization, created_by=employer)
+    db.session.commit()
+    login_as(employer)
+    client.submit(f"/employers/opportunities/{opportunity.id}/feature", {},
+                  page="/employers/opportunities")
+    payment = db.session.scalar(sa.select(Payment).where(Payment.item == "featured"))
+    postings.close_opportunity(opportunity, employer)
+    db.session.commit()
+    post_event(client, stripe_fake.complete(payment.checkout_session_id, deliver=False),
+               stripe_fake.webhook_secret)
+    run_jobs()
+    db.session.expire_all()
+    assert payment.status is PaymentStatus.RELEASED and payment.captured_at is None
+    assert opportunity.featured_until is None

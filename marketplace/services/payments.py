@@ -363,8 +363,12 @@ def _authorized(payment: Payment, intent) -> None:
     payment.authorization_expires_at = now + AUTHORIZATION_LIFETIME
     opportunity = lock_row(Opportunity, payment.opportunity_id)
     if payment.item == FEATURED:
-        # Nothing to review: take the feature fee at once.
-        enqueue_after_commit("capture_payment", payment.id)
+        # Nothing to review: take the feature fee at once, if the posting is still live.
+        if opportunity.status is OpportunityStatus.PUBLISHED:
+            enqueue_after_commit("capture_payment", payment.id)
+        else:
+            payment.status = PaymentStatus.RELEASED
+            enqueue_after_commit("release_payment", payment.id)
     elif opportunity.status is OpportunityStatus.AWAITING_PAYMENT:
         from .opportunities import publish_trusted
 
