@@ -116,6 +116,10 @@ class Opportunity(db.Model):
         sa.Index("ix_opportunity_browse_filtered", "status", "career_cluster", "kind",
                  "published_at", "id"),
         sa.Index("ix_opportunity_review_queue", "status", "submitted_at"),
+        # The featured strip: only the few postings ever featured are in it.
+        sa.Index("ix_opportunity_featured", "featured_until",
+                 sqlite_where=sa.text("featured_until IS NOT NULL"),
+                 postgresql_where=sa.text("featured_until IS NOT NULL")),
         sa.CheckConstraint("positions >= 1", name="positions_positive"),
     )
 
