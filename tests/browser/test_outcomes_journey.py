@@ -19,7 +19,7 @@ from tests.support import TMP_ROOT
 YEAR = 2031  # a class of its own, so other journeys' students do not move the numbers
 
 
-def test_dashboard_gap_drill_down_export_and_import(page, make_user, live_app):
+def test_dashboard_gap_drill_down_export_and_import(page, phone, make_user, live_app):
     tag = uuid.uuid4().hex[:6]
     emails = []
     with live_app.app_context():
@@ -90,3 +90,11 @@ def test_dashboard_gap_drill_down_export_and_import(page, make_user, live_app):
         assert db.session.scalar(sa.select(sa.func.count(StaffRecord.id)).join(
             User, User.id == StaffRecord.student_id).where(User.email.in_(emails))) == 0
     log_out(page)
+
+    # The dashboard at phone width: the charts shrink, wide tables scroll.
+    log_in(phone, staff_email)
+    phone.goto(f"/staff/outcomes?graduation_year={YEAR}&group_by=first_generation")
+    expect(phone.get_by_role("heading", name=f"Class of {YEAR}: 12 students")).to_be_visible()
+    width = phone.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 400, f"the page is {width}px wide at phone width"
+    check_accessibility(phone, "outcomes-dashboard-phone")

@@ -4,6 +4,16 @@ document.addEventListener("DOMContentLoaded", () => {
   const summary = document.getElementById("form-errors");
   if (summary) summary.focus();
 
+  // A table wider than the screen scrolls: keyboard users must be able to reach it.
+  document.querySelectorAll(".table-wrap:not([tabindex])").forEach((wrap) => {
+    if (wrap.scrollWidth > wrap.clientWidth) {
+      wrap.tabIndex = 0;
+      wrap.setAttribute("role", "region");
+      const caption = wrap.querySelector("caption");
+      wrap.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table");
+    }
+  });
+
   // Buttons that ask before doing something that cannot be undone.
   document.querySelectorAll("[data-confirm]").forEach((element) => {
     element.addEventListener("click", (event) => {
