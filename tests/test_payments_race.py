@@ -151,3 +151,61 @@ def test_two_captures_at_once_take_the_money_once(app, fake):
     assert after - before == 1
     with app.app_context():
         assert db.session.get(Payment, payment_id).status is PaymentStatus.CAPTURED
+
+
+def test_a_rejection_racing_a_reconciliation_never_deadlocks_or_charges(app, fake):
+    from marketplace.models import User
+    from marketplace.services.opportunities import reject_opportunity
+
+    for round_ in range(5):
+        payment_id, _ = authorized_payment(app, fake, f"reject-race-{round_}")
+        with app.app_context():
+            payments.reconcile(payment_id)
+            db.session.commit()
+            opportunity_id = db.session.get(Payment, payment_id).opportunity_id
+            staff_id = db.session.scalar(sa.select(User.id).where(User.role == Role.STAFF))
+
+        def reject(opportunity_id=opportunity_id, staff_id=staff_id):
+            with app.app_context():
+                try:
+                    reject_opportunity(opportunity_id, db.session.get(User, staff_id), "No")
+                    db.session.commit()
+                    return "ok"
+                except Exception as error:  # noqa: BLE001 - reported below
+                    return type(error).__name__
+                finally:
+                    db.session.remove()
+
+        def reconcile(payment_id=payment_id):
+            with app.app_context():
+                try:
+                    payments.reconcile(payment_id)
+                    db.session.commit()
+                    return "ok"
+                except Exception as error:  # noqa: BLE001 - reported below
+                    return type(error).__name__
+                finally:
+                    db.session.remove()
+
+        assert sorted(at_once_pair(reject, reconcile)) == ["ok", "ok"]
+        run_outbox(app)
+        with app.app_context():
+            payment = db.session.get(Payment, payment_id)
+            assert payment.status is PaymentStatus.RELEASED and payment.captured_at is None
+            assert fake.intents[payment.payment_intent_id]["status"] == "canceled"
+
+
+def at_once_pair(first, second) -> list:
+    barrier = threading.Barrier(2)
+    results: list = [None, None]
+
+    def run(index, action):
+        barrier.wait()
+        results[index] = action()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate((first, second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

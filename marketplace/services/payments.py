@@ -74,12 +74,9 @@ def client() -> stripe.StripeClient:
 
 
 def settings() -> BillingSettings:
-    row = db.session.get(BillingSettings, 1)
-    if row is None:
-        row = BillingSettings(id=1, fees_enabled=False, featured_days=14, currency="usd")
-        db.session.add(row)
-        db.session.flush()
-    return row
+    """The billing settings; until staff first save them, the defaults (not stored)."""
+    return db.session.get(BillingSettings, 1) or BillingSettings(
+        id=1, fees_enabled=False, featured_days=14, currency="usd")
 
 
 def fees_active() -> bool:
@@ -121,7 +118,10 @@ def update_fees(by: User, amounts: dict[tuple[str, str], int], fees_enabled: boo
                                    amount_cents=cents, updated_by_id=by.id))
         elif rule.amount_cents != cents:
             rule.amount_cents, rule.updated_by_id = cents, by.id
-    row = settings()
+    row = db.session.get(BillingSettings, 1)
+    if row is None:
+        row = BillingSettings(id=1, currency="usd")
+        db.session.add(row)
     row.fees_enabled, row.featured_days = fees_enabled, featured_days
     from ..models import AuditEntry
 
@@ -302,7 +302,7 @@ def process_event(event_row_id: int) -> str:
             payment = db.session.scalar(sa.select(Payment).where(
                 Payment.payment_intent_id == intent_id)) if intent_id else None
         if payment is not None:
-            result = reconcile(payment.id)
+            result = reconcile(payment.id, nested=True)
     event.processed_at = utcnow()
     event.result = result[:200]
     db.session.flush()
@@ -313,9 +313,27 @@ def _id(value) -> str | None:
     return value if isinstance(value, str) or value is None else value.id
 
 
-def reconcile(payment_id: int) -> str:
-    """Move a payment (and its posting) to what Stripe says now. Locks; flushes."""
-    payment = lock_row(Payment, payment_id)
+def _relock(model, row_id):
+    """Lock one more row inside a transaction that already holds the write lock: on
+    SQLite (taken at BEGIN IMMEDIATE) a plain read, on PostgreSQL ``FOR UPDATE``.
+    Unlike ``lock_row`` it never ends the transaction."""
+    return db.session.scalar(sa.select(model).where(model.id == row_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def reconcile(payment_id: int, nested: bool = False) -> str:
+    """Move a payment (and its posting) to what Stripe says now, in one transaction.
+
+    Locks the posting, then the payment: the order decisions use, so a decision and
+    a reconciliation never deadlock. ``nested``: the caller already holds a lock.
+    Flushes."""
+    opportunity_id = db.session.scalar(sa.select(Payment.opportunity_id).where(
+        Payment.id == payment_id))
+    if nested:
+        _relock(Opportunity, opportunity_id)
+    else:
+        lock_row(Opportunity, opportunity_id)
+    payment = _relock(Payment, payment_id)
     if payment.checkout_session_id is None:
         return "no session"
     session = client().v1.checkout.sessions.retrieve(payment.checkout_session_id)
@@ -361,7 +379,7 @@ def _authorized(payment: Payment, intent) -> None:
     payment.status = PaymentStatus.AUTHORIZED
     payment.authorized_at = now
     payment.authorization_expires_at = now + AUTHORIZATION_LIFETIME
-    opportunity = lock_row(Opportunity, payment.opportunity_id)
+    opportunity = _relock(Opportunity, payment.opportunity_id)
     if payment.item == FEATURED:
         # Nothing to review: take the feature fee at once, if the posting is still live.
         if opportunity.status is OpportunityStatus.PUBLISHED:
@@ -408,20 +426,21 @@ def _released(payment: Payment) -> None:
     # decided: whether or not we saw it authorized first, the employer authorizes again.
     payment.status = PaymentStatus.RELEASED
     payment.released_at = utcnow()
-    opportunity = lock_row(Opportunity, payment.opportunity_id)
+    opportunity = _relock(Opportunity, payment.opportunity_id)
     if payment.item != FEATURED and opportunity.status in (
             OpportunityStatus.PENDING_REVIEW, OpportunityStatus.AWAITING_PAYMENT):
         opportunity.status = OpportunityStatus.AWAITING_PAYMENT
         if opportunity.created_by:
             notify(opportunity.created_by, "payment_reauthorize",
                    f"Please authorize the fee for “{opportunity.title}” again",
-                   "The card authorization expired before career staff decided. Submit the "
-                   "posting again to authorize the fee; you are charged only on approval.",
+                   "The card authorization ended before career staff decided. Choose "
+                   "“Authorize the fee” in your postings list; you are charged only on "
+                   "approval.",
                    link="/employers/opportunities")
 
 
 def _back_to_draft(payment: Payment, message: str) -> None:
-    opportunity = lock_row(Opportunity, payment.opportunity_id)
+    opportunity = _relock(Opportunity, payment.opportunity_id)
     if payment.item != FEATURED and opportunity.status is OpportunityStatus.AWAITING_PAYMENT:
         opportunity.status = OpportunityStatus.DRAFT
         if opportunity.created_by:
