@@ -78,3 +78,12 @@ def _begin_sqlite(conn):
     if conn.dialect.name != "sqlite":
         return
     conn.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+
+
+def insert_or_ignore(model):
+    """An INSERT with the database's ON CONFLICT clause (PostgreSQL and SQLite both
+    have one): ``.on_conflict_do_nothing`` / ``.on_conflict_do_update`` on the result."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)

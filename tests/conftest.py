@@ -170,3 +170,16 @@ def run_jobs(app):
             time.sleep(0.3)
 
     return run
+
+
+@pytest.fixture
+def smtp(app):
+    """A real local SMTP server the app sends to, for the test's length."""
+    from tests.smtp_server import SMTPServer
+
+    with SMTPServer() as server:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+        try:
+            yield server
+        finally:
+            app.config.update(MAIL_SERVER=None, MAIL_PORT=25)

@@ -151,25 +151,56 @@ class WorkerProcess:
                 self.kill()
 
 
+def at_once(*actions, timeout: float = 60) -> list:
+    """Run each callable in its own thread, all released at the same moment.
+
+    Returns their results in the order given.
+    """
+    barrier = threading.Barrier(len(actions))
+    results: list = [None] * len(actions)
+
+    def run(index: int, action) -> None:
+        barrier.wait()
+        results[index] = action()
+
+    threads = [threading.Thread(target=run, args=(index, action))
+               for index, action in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results
+
+
+def in_transaction(app, call) -> str:
+    """Run ``call`` in its own app context and commit: "ok", or the error's class name."""
+    from marketplace.extensions import db
+
+    with app.app_context():
+        try:
+            call()
+            db.session.commit()
+            return "ok"
+        except Exception as error:  # noqa: BLE001 - the test reports what happened
+            db.session.rollback()
+            return type(error).__name__
+        finally:
+            db.session.remove()
+
+
 def post_concurrently(app, calls: list[tuple[str, str, dict | None]]) -> list[tuple[int, dict]]:
     """Send API POSTs ``(token, path, json)`` at the same moment, one thread each.
 
     Returns ``(status, body)`` per call, in the order given.
     """
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def send(index: int, token: str, path: str, body: dict | None) -> None:
+    def sender(token: str, path: str, body: dict | None):
         client = app.test_client()
-        barrier.wait()
-        response = client.post(path, json=body or {},
-                               headers={"Authorization": f"Bearer {token}"})
-        results[index] = (response.status_code, response.get_json())
 
-    threads = [threading.Thread(target=send, args=(index, *call))
-               for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+        def send() -> tuple[int, dict]:
+            response = client.post(path, json=body or {},
+                                   headers={"Authorization": f"Bearer {token}"})
+            return response.status_code, response.get_json()
+
+        return send
+
+    return at_once(*[sender(*call) for call in calls])

@@ -25,7 +25,6 @@ from marketplace.models.base import utcnow
 from marketplace.services import mentoring
 from marketplace.services.mentoring import SlotDetails, format_in_zone, local_to_utc
 from tests.factories import AlumniFactory, StaffFactory, StudentFactory
-from tests.smtp_server import SMTPServer
 
 NEW_YORK = "America/New_York"
 
@@ -230,23 +229,13 @@ def test_invitation_parses_back_to_the_same_instants(app):
     assert cancelled_event.decoded("sequence") > event.decoded("sequence")
 
 
-@pytest.fixture
-def smtp_server(app):
-    with SMTPServer() as server:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
-        try:
-            yield server
-        finally:
-            app.config.update(MAIL_SERVER=None, MAIL_PORT=25)
-
-
-def test_confirmation_email_carries_the_invitation(app, run_jobs, smtp_server):
+def test_confirmation_email_carries_the_invitation(app, run_jobs, smtp):
     alum, student = AlumniFactory(), StudentFactory()
     slot = make_slot(alum, soon())
     mentoring.book(slot.id, student)
     db.session.commit()
     run_jobs()
-    messages = {m["To"]: m for m in smtp_server.messages}
+    messages = {m["To"]: m for m in smtp.messages}
     assert set(messages) >= {student.email, alum.email}
     for address in (student.email, alum.email):
         attachments = [part for part in messages[address].iter_attachments()]

@@ -3,7 +3,6 @@ the database, not luck, keeps capacity, overlaps and reminders right."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from marketplace.models import Booking, BookingStatus, MentoringSlot, Notificati
 from marketplace.models.base import utcnow
 from marketplace.services import mentoring
 from marketplace.services.accounts import create_user, issue_api_token
-from tests.support import app_config, fresh_database, post_concurrently
+from tests.support import app_config, at_once, fresh_database, in_transaction, post_concurrently
 
 pytestmark = pytest.mark.no_db
 
@@ -112,20 +111,14 @@ def test_reminders_once_with_two_runs_at_the_same_moment(app):
             slot_id = add_slot(app, alumni[n % 3], timedelta(hours=3, minutes=n), capacity=5)
             mentoring.book(slot_id, db.session.get(User, student_id))
             db.session.commit()
-    barrier = threading.Barrier(2)
-    sent = [0, 0]
-
-    def worker(index: int) -> None:
+    def reminders() -> int:
         with app.app_context():
-            barrier.wait()
-            sent[index] = mentoring.send_due_reminders()
-            db.session.remove()
+            try:
+                return mentoring.send_due_reminders()
+            finally:
+                db.session.remove()
 
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    sent = at_once(reminders, reminders, timeout=120)
     print(f"two reminder runs at once: {sent[0]} + {sent[1]} bookings reminded")
     assert sum(sent) == len(students)
     with app.app_context():
@@ -139,28 +132,7 @@ def test_reminders_once_with_two_runs_at_the_same_moment(app):
 
 def run_together(app, *calls) -> list:
     """Run service calls at the same moment, each in its own app context and transaction."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def run(index: int, call) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                call()
-                db.session.commit()
-                outcomes[index] = "ok"
-            except Exception as error:  # noqa: BLE001 - the test reports what happened
-                db.session.rollback()
-                outcomes[index] = type(error).__name__
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return at_once(*[lambda call=call: in_transaction(app, call) for call in calls])
 
 
 def test_cancellations_and_bookings_racing_a_slot_cancellation_never_deadlock(app):

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.models import DeliveryStatus, EmailDelivery, Notification
 from marketplace.services.notifications import notify
 from tests.factories import StaffFactory, StudentFactory
-from tests.smtp_server import SMTPServer
 from tests.support import free_port
-
-
-@pytest.fixture
-def smtp(app):
-    with SMTPServer() as server:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
-        try:
-            yield server
-        finally:
-            app.config.update(MAIL_SERVER=None, MAIL_PORT=25)
 
 
 def deliveries() -> list[EmailDelivery]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -24,7 +23,7 @@ from marketplace.models import (
 from marketplace.services import payments
 from marketplace.services.accounts import create_user
 from tests.fake_stripe import FakeStripe, sign
-from tests.support import app_config, fresh_database
+from tests.support import app_config, at_once, fresh_database, in_transaction
 from workers.runner import run_outbox_message
 
 pytestmark = pytest.mark.no_db
@@ -86,22 +85,6 @@ def run_outbox(app) -> None:
             run_outbox_message(outbox_id)
 
 
-def at_once(count: int, action) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index: int) -> None:
-        barrier.wait()
-        results[index] = action()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_the_same_event_five_times_at_once_has_one_effect(app, fake):
     payment_id, event = authorized_payment(app, fake, "five")
     payload = json.dumps(event).encode()
@@ -112,7 +95,7 @@ def test_the_same_event_five_times_at_once_has_one_effect(app, fake):
             "Stripe-Signature": sign(payload, fake.webhook_secret)})
         return response.status_code, response.get_json()
 
-    answers = at_once(5, deliver)
+    answers = at_once(*[deliver] * 5)
     print(f"5 concurrent deliveries: {[status for status, _ in answers]}, "
           f"{sum(1 for _, body in answers if not body['duplicate'])} new")
     assert [status for status, _ in answers] == [200] * 5
@@ -145,7 +128,7 @@ def test_two_captures_at_once_take_the_money_once(app, fake):
                 db.session.remove()
 
     before = sum(1 for _, path in fake.requests if path.endswith("/capture"))
-    results = at_once(2, capture)
+    results = at_once(capture, capture)
     after = sum(1 for _, path in fake.requests if path.endswith("/capture"))
     assert sorted(results) == ["captured", "skipped"]
     assert after - before == 1
@@ -166,46 +149,15 @@ def test_a_rejection_racing_a_reconciliation_never_deadlocks_or_charges(app, fak
             staff_id = db.session.scalar(sa.select(User.id).where(User.role == Role.STAFF))
 
         def reject(opportunity_id=opportunity_id, staff_id=staff_id):
-            with app.app_context():
-                try:
-                    reject_opportunity(opportunity_id, db.session.get(User, staff_id), "No")
-                    db.session.commit()
-                    return "ok"
-                except Exception as error:  # noqa: BLE001 - reported below
-                    return type(error).__name__
-                finally:
-                    db.session.remove()
+            reject_opportunity(opportunity_id, db.session.get(User, staff_id), "No")
 
         def reconcile(payment_id=payment_id):
-            with app.app_context():
-                try:
-                    payments.reconcile(payment_id)
-                    db.session.commit()
-                    return "ok"
-                except Exception as error:  # noqa: BLE001 - reported below
-                    return type(error).__name__
-                finally:
-                    db.session.remove()
+            payments.reconcile(payment_id)
 
-        assert sorted(at_once_pair(reject, reconcile)) == ["ok", "ok"]
+        assert sorted(at_once(lambda: in_transaction(app, reject),
+                              lambda: in_transaction(app, reconcile))) == ["ok", "ok"]
         run_outbox(app)
         with app.app_context():
             payment = db.session.get(Payment, payment_id)
             assert payment.status is PaymentStatus.RELEASED and payment.captured_at is None
             assert fake.intents[payment.payment_intent_id]["status"] == "canceled"
-
-
-def at_once_pair(first, second) -> list:
-    barrier = threading.Barrier(2)
-    results: list = [None, None]
-
-    def run(index, action):
-        barrier.wait()
-        results[index] = action()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate((first, second))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results

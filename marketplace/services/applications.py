@@ -252,19 +252,24 @@ def complete_placement(placement_id: int, by: User, hours: float, start_date=Non
     return placement
 
 
-def add_reflection(placement: Placement, student: User, text: str) -> None:
-    """The student's own words on what they learned. Flushes."""
-    if placement.student_id != student.id:
-        raise NotFound("No such placement.")
-    if placement.status is not PlacementStatus.COMPLETED:
-        raise Conflict("You can add a reflection once the host confirms the placement.")
+def reflection_text(text: str | None) -> str:
+    """A student's reflection (on a placement or a mentoring session), checked."""
     text = (text or "").strip()
     if not text:
         raise ValidationFailed("Write a few words first.", {"reflection": "Required."})
     if len(text) > 4000:
         raise ValidationFailed("Keep it under 4,000 characters.",
                                {"reflection": "At most 4,000 characters."})
-    placement.reflection = text
+    return text
+
+
+def add_reflection(placement: Placement, student: User, text: str) -> None:
+    """The student's own words on what they learned. Flushes."""
+    if placement.student_id != student.id:
+        raise NotFound("No such placement.")
+    if placement.status is not PlacementStatus.COMPLETED:
+        raise Conflict("You can add a reflection once the host confirms the placement.")
+    placement.reflection = reflection_text(text)
     db.session.flush()
 
 

@@ -36,7 +36,9 @@ from ..models import (
 from ..models.base import utcnow
 from ..outbox import enqueue_after_commit
 from ..reference import CAREER_CLUSTERS, is_valid_time_zone
+from .applications import reflection_text
 from .notifications import notify
+from .opportunities import lock_row, relock
 
 CANCEL_DEADLINE = timedelta(hours=12)
 REMINDER_BEFORE = timedelta(hours=24)
@@ -177,18 +179,10 @@ def create_slots(alum: User, details: SlotDetails) -> list[MentoringSlot]:
     return slots
 
 
-def _lock(model, row_id: int):
-    if db.session.get_bind().dialect.name == "sqlite" and db.session().in_transaction():
-        db.session.commit()  # end the read transaction so the next one takes the write lock
-    with write_transaction():
-        return db.session.scalar(sa.select(model).where(model.id == row_id).with_for_update()
-                                 .execution_options(populate_existing=True))
-
-
 def cancel_slot(slot_id: int, by: User) -> MentoringSlot:
     """The alum (or staff) withdraws a slot; every booked student is told, with a
     calendar cancellation. Flushes."""
-    slot = _lock(MentoringSlot, slot_id)
+    slot = lock_row(MentoringSlot, slot_id)
     if slot is None or not (by.id == slot.alumni_id or by.role is Role.STAFF):
         raise NotFound("No such slot.")
     if slot.status is SlotStatus.CANCELLED:
@@ -302,7 +296,7 @@ def book(slot_id: int, student: User, agenda: str = "") -> Booking:
 
 
 def _load_booking(booking_id: int) -> Booking:
-    booking = _lock(Booking, booking_id)
+    booking = lock_row(Booking, booking_id)
     if booking is None:
         raise NotFound("No such booking.")
     return booking
@@ -317,9 +311,8 @@ def cancel_booking(booking_id: int, by: User) -> Booking:
     slot_id = db.session.scalar(sa.select(Booking.slot_id).where(Booking.id == booking_id))
     if slot_id is None:
         raise NotFound("No such booking.")
-    _lock(MentoringSlot, slot_id)
-    booking = db.session.scalar(sa.select(Booking).where(Booking.id == booking_id)
-                                .with_for_update().execution_options(populate_existing=True))
+    lock_row(MentoringSlot, slot_id)
+    booking = relock(Booking, booking_id)
     if booking.student_id != by.id:
         raise NotFound("No such booking.")
     if booking.status is not BookingStatus.BOOKED:
@@ -371,13 +364,7 @@ def add_booking_reflection(booking_id: int, student: User, text: str) -> Booking
         raise NotFound("No such booking.")
     if booking.status is not BookingStatus.COMPLETED:
         raise Conflict("You can add a reflection once your mentor confirms the session.")
-    text = (text or "").strip()
-    if not text:
-        raise ValidationFailed("Write a few words first.", {"reflection": "Required."})
-    if len(text) > 4000:
-        raise ValidationFailed("Keep it under 4,000 characters.",
-                               {"reflection": "At most 4,000 characters."})
-    booking.reflection = text
+    booking.reflection = reflection_text(text)
     db.session.flush()
     return booking
 

@@ -226,6 +226,14 @@ def lock_row(model, row_id: int):
             .execution_options(populate_existing=True))
 
 
+def relock(model, row_id: int):
+    """Lock one more row inside a transaction that already holds the write lock: on
+    SQLite (taken at BEGIN IMMEDIATE) a plain read, on PostgreSQL ``FOR UPDATE``.
+    Unlike ``lock_row`` it never ends the transaction."""
+    return db.session.scalar(sa.select(model).where(model.id == row_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
 def lock_opportunity(opportunity_id: int) -> Opportunity:
     """Load a posting for a decision, locked against a concurrent decision."""
     opportunity = lock_row(Opportunity, opportunity_id)

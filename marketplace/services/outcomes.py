@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ..extensions import db
+from ..extensions import db, insert_or_ignore
 from ..models import OutcomeEvidence, SourceKind, StudentAttainment
 from ..models.base import utcnow
 from ..reference import OUTCOMES
@@ -22,8 +21,7 @@ def record_evidence(student_id: int, outcome: str, source_kind: SourceKind, sour
     """
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}")
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutcomeEvidence)
+    insert = insert_or_ignore(OutcomeEvidence)
     now = utcnow()
     occurred_at = min(occurred_at or now, now)
     statement = insert.values(student_id=student_id, outcome=outcome,
@@ -35,8 +33,8 @@ def record_evidence(student_id: int, outcome: str, source_kind: SourceKind, sour
     added = db.session.execute(statement.returning(OutcomeEvidence.id)).first() is not None
     if added:
         column = StudentAttainment.__table__.c[outcome]
-        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-            StudentAttainment).values({"student_id": student_id, outcome: occurred_at})
+        upsert = insert_or_ignore(StudentAttainment).values(
+            {"student_id": student_id, outcome: occurred_at})
         new = upsert.excluded[outcome]
         db.session.execute(upsert.on_conflict_do_update(
             index_elements=["student_id"],

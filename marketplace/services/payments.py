@@ -22,7 +22,7 @@ import stripe
 from flask import current_app
 
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ..extensions import db
+from ..extensions import db, insert_or_ignore
 from ..models import (
     FEATURED,
     BillingSettings,
@@ -39,7 +39,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..outbox import enqueue_after_commit
 from .notifications import notify
-from .opportunities import audit, lock_row
+from .opportunities import audit, lock_row, relock
 
 # Stripe keeps an online card authorization for seven days.
 AUTHORIZATION_LIFETIME = timedelta(days=7)
@@ -260,11 +260,7 @@ def receive_event(payload: bytes, signature: str | None) -> bool:
     object_id = data_object.get("id") if isinstance(data_object, dict) else None
     if object_id is not None and not isinstance(object_id, str):
         raise ValueError("an event whose object id is not text")
-    dialect = db.session.get_bind().dialect.name
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(StripeEvent)
-    statement = insert.values(event_id=event_id[:255], type=event_type[:100],
+    statement = insert_or_ignore(StripeEvent).values(event_id=event_id[:255], type=event_type[:100],
                               object_id=object_id[:255] if object_id else None,
                               received_at=utcnow()).on_conflict_do_nothing(
         index_elements=["event_id"]).returning(StripeEvent.id)
@@ -313,14 +309,6 @@ def _id(value) -> str | None:
     return value if isinstance(value, str) or value is None else value.id
 
 
-def _relock(model, row_id):
-    """Lock one more row inside a transaction that already holds the write lock: on
-    SQLite (taken at BEGIN IMMEDIATE) a plain read, on PostgreSQL ``FOR UPDATE``.
-    Unlike ``lock_row`` it never ends the transaction."""
-    return db.session.scalar(sa.select(model).where(model.id == row_id).with_for_update()
-                             .execution_options(populate_existing=True))
-
-
 def reconcile(payment_id: int, nested: bool = False) -> str:
     """Move a payment (and its posting) to what Stripe says now, in one transaction.
 
@@ -330,10 +318,10 @@ def reconcile(payment_id: int, nested: bool = False) -> str:
     opportunity_id = db.session.scalar(sa.select(Payment.opportunity_id).where(
         Payment.id == payment_id))
     if nested:
-        _relock(Opportunity, opportunity_id)
+        relock(Opportunity, opportunity_id)
     else:
         lock_row(Opportunity, opportunity_id)
-    payment = _relock(Payment, payment_id)
+    payment = relock(Payment, payment_id)
     if payment.checkout_session_id is None:
         return "no session"
     session = client().v1.checkout.sessions.retrieve(payment.checkout_session_id)
@@ -379,7 +367,7 @@ def _authorized(payment: Payment, intent) -> None:
     payment.status = PaymentStatus.AUTHORIZED
     payment.authorized_at = now
     payment.authorization_expires_at = now + AUTHORIZATION_LIFETIME
-    opportunity = _relock(Opportunity, payment.opportunity_id)
+    opportunity = relock(Opportunity, payment.opportunity_id)
     if payment.item == FEATURED:
         # Nothing to review: take the feature fee at once, if the posting is still live.
         if opportunity.status is OpportunityStatus.PUBLISHED:
@@ -426,7 +414,7 @@ def _released(payment: Payment) -> None:
     # decided: whether or not we saw it authorized first, the employer authorizes again.
     payment.status = PaymentStatus.RELEASED
     payment.released_at = utcnow()
-    opportunity = _relock(Opportunity, payment.opportunity_id)
+    opportunity = relock(Opportunity, payment.opportunity_id)
     if payment.item != FEATURED and opportunity.status in (
             OpportunityStatus.PENDING_REVIEW, OpportunityStatus.AWAITING_PAYMENT):
         opportunity.status = OpportunityStatus.AWAITING_PAYMENT
@@ -440,7 +428,7 @@ def _released(payment: Payment) -> None:
 
 
 def _back_to_draft(payment: Payment, message: str) -> None:
-    opportunity = _relock(Opportunity, payment.opportunity_id)
+    opportunity = relock(Opportunity, payment.opportunity_id)
     if payment.item != FEATURED and opportunity.status is OpportunityStatus.AWAITING_PAYMENT:
         opportunity.status = OpportunityStatus.DRAFT
         if opportunity.created_by:
@@ -451,10 +439,18 @@ def _back_to_draft(payment: Payment, message: str) -> None:
 
 # -- decisions ----------------------------------------------------------------
 
+def authorized_payments(opportunity_ids: list[int]) -> dict[int, Payment]:
+    """The authorized posting fee of each of these postings that has one (one query)."""
+    if not opportunity_ids:
+        return {}
+    rows = db.session.scalars(sa.select(Payment).where(
+        Payment.opportunity_id.in_(opportunity_ids), Payment.item != FEATURED,
+        Payment.status == PaymentStatus.AUTHORIZED).order_by(Payment.id))
+    return {payment.opportunity_id: payment for payment in rows}  # the newest wins
+
+
 def authorized_payment(opportunity_id: int) -> Payment | None:
-    return db.session.scalar(sa.select(Payment).where(
-        Payment.opportunity_id == opportunity_id, Payment.item != FEATURED,
-        Payment.status == PaymentStatus.AUTHORIZED).order_by(Payment.id.desc()).limit(1))
+    return authorized_payments([opportunity_id]).get(opportunity_id)
 
 
 def on_decision(opportunity: Opportunity, approved: bool) -> None:

@@ -8,6 +8,7 @@ ledger rows counted, and each view one pass over the cohort.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -80,6 +81,12 @@ class Summary:
         found = [(group, group.outcomes[key], self.gap(group, key))
                  for group in self.groups if group.students >= MIN_GROUP for key in OUTCOMES]
         return sorted([row for row in found if row[2] <= -GAP_POINTS], key=lambda row: row[2])
+
+
+def parse_year(text: str | None) -> int | None:
+    """A graduating class as written in a URL ("2027"); None when it is not one."""
+    text = (text or "").strip()
+    return int(text) if re.fullmatch(r"(19|20|21)[0-9]{2}", text) else None
 
 
 def _members(statement: sa.Select, graduation_year: int | None) -> sa.Select:

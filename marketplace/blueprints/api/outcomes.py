@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from flask import abort, jsonify, request
@@ -14,7 +13,7 @@ from ...models import Role, User
 from ...reference import NACE_COMPETENCIES
 from ...services.applications import complete_placement
 from ...services.outcomes import evidence_for
-from ...services.reports import GROUPS, summary
+from ...services.reports import GROUPS, parse_year, summary
 from . import bp
 from .openapi import documented, schema
 from .views import json_body
@@ -126,11 +125,9 @@ def outcomes_summary():
     if current_user.role is not Role.STAFF:
         abort(403)
     raw_year = request.args.get("graduation_year", "").strip()
-    graduation_year = None
-    if raw_year:
-        if not re.fullmatch(r"(19|20|21)[0-9]{2}", raw_year):
-            abort(400, description="graduation_year must be a year, e.g. 2027.")
-        graduation_year = int(raw_year)
+    graduation_year = parse_year(raw_year)
+    if raw_year and graduation_year is None:
+        abort(400, description="graduation_year must be a year, e.g. 2027.")
     group_by = request.args.get("group_by", "").strip() or None
     if group_by is not None and group_by not in GROUPS:
         abort(400, description=f"group_by must be one of: {', '.join(GROUPS)}.")

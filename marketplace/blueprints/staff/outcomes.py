@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -47,8 +46,7 @@ class ExportForm(Form):
 
 def filters() -> tuple[int | None, str | None, str]:
     """The dashboard's URL filters, each falling back to its default when not understood."""
-    year = request.args.get("graduation_year", "")
-    graduation_year = int(year) if re.fullmatch(r"(19|20|21)[0-9]{2}", year) else None
+    graduation_year = reports.parse_year(request.args.get("graduation_year"))
     group_by = request.args.get("group_by", "first_generation")
     group_by = group_by if group_by in reports.GROUPS else None
     outcome = request.args.get("outcome", "experiential_learning")

@@ -112,9 +112,9 @@ def email_log():
 @role_required(Role.STAFF)
 def review_queue():
     queue = postings.review_queue()
-    from ...services.payments import authorized_payment, expiring_soon
+    from ...services.payments import authorized_payments, expiring_soon
 
-    fees = {o.id: authorized_payment(o.id) for o in queue}
+    fees = authorized_payments([o.id for o in queue])
     return render_template("staff/review.html", queue=queue, now=utcnow(), fees=fees,
                            expiring_soon=expiring_soon,
                            median_wait=postings.median_wait_this_month(),
