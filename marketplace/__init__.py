@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import auth_loading
+    from . import auth_loading, pagecache
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -38,6 +38,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     auth_loading.configure(login_manager)
+    pagecache.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

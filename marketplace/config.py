@@ -93,6 +93,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "RQ_QUEUE_PREFIX": env.get("RQ_QUEUE_PREFIX", ""),
         # Rows not handed to the queue within this many seconds are re-sent by the relay.
         "OUTBOX_GRACE_SECONDS": int(env.get("OUTBOX_GRACE_SECONDS") or 30),
+        # Pages visitors see without logging in, kept per worker until postings
+        # change (marketplace.pagecache); 0 turns the cache off.
+        "PAGE_CACHE_SIZE": int(env.get("PAGE_CACHE_SIZE") or 256),
+        "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS") or 30),
         # With no worker (embedded default), periodic jobs run after requests.
         "INLINE_PERIODIC_JOBS": True,
     }

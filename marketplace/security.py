@@ -63,10 +63,10 @@ def register(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
             return response
 
-    @app.context_processor
-    def _globals() -> dict:
-        return {"Role": Role, "CAREER_CLUSTERS": CAREER_CLUSTERS, "OUTCOMES": OUTCOMES,
-                "unread_notifications": _unread_notifications}
+    # Globals, not a context processor: also seen by macros imported without context
+    # (which Jinja can keep compiled between renders).
+    app.jinja_env.globals.update(Role=Role, CAREER_CLUSTERS=CAREER_CLUSTERS, OUTCOMES=OUTCOMES,
+                                 unread_notifications=_unread_notifications)
 
 
 def _unread_notifications() -> int:

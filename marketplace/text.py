@@ -30,11 +30,13 @@ MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 MARKDOWN_MARKS = re.compile(r"(^|\s)(#{1,6}|>|[-*+]|\d+\.)\s+|[*_`~]+|<[^>]*>")
 
 
+@lru_cache(maxsize=4096)
 def plain_excerpt(text: str, length: int = 220) -> str:
     """A one-line plain-text teaser of Markdown for lists (the template escapes it).
 
     Lists show twenty of these per page, so this strips the Markdown marks with
-    two regular expressions instead of rendering each description.
+    two regular expressions instead of rendering each description, and keeps the
+    teasers of the postings most pages show.
     """
     plain = MARKDOWN_LINK.sub(r"\1", (text or "")[: length * 4])
     plain = " ".join(MARKDOWN_MARKS.sub(r"\1", plain).split())

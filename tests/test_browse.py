@@ -109,6 +109,32 @@ def test_keyset_pages_cover_everything_once(client, sort):
         assert deadlines == sorted(deadlines)
 
 
+def test_best_match_ranks_the_newest_matches_and_says_so(client, monkeypatch):
+    monkeypatch.setattr("marketplace.services.browse.RANK_WINDOW", 4)
+    # The oldest posting has the word in its title: it would rank first, but it is
+    # outside the window of the four newest matches.
+    OpportunityFactory(title="Kiln kiln kiln", description="kiln kiln kiln")
+    for n in range(5):
+        OpportunityFactory(title=f"Pottery {n}", description="a kiln in the studio")
+    db.session.commit()
+    seen, cursor = [], None
+    for _ in range(5):
+        params = {"limit": 3, "q": "kiln", **({"cursor": cursor} if cursor else {})}
+        body = client.get("/api/v1/opportunities", query_string=params).get_json()
+        seen += [item["title"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == ["Pottery 1", "Pottery 2", "Pottery 3", "Pottery 4"]
+    page = client.get("/opportunities?q=kiln").get_data(as_text=True)
+    assert "Best match ranks the 4 newest postings" in page
+    assert "sort=newest" in page
+    newest = client.get("/api/v1/opportunities?q=kiln&sort=newest&limit=10").get_json()
+    assert len(newest["items"]) == 6
+    # Fewer matches than the window: no note.
+    assert "Best match ranks" not in client.get("/opportunities?q=studio+pottery+0").text
+
+
 def test_queries_per_page_do_not_grow_with_page_size_or_number(client, count_queries):
     for n in range(60):
         OpportunityFactory(title=f"Role {n}")

@@ -25,6 +25,7 @@ from .jobs import DeliveryStatus, EmailDelivery, Notification, OutboxMessage
 from .mentoring import Booking, BookingStatus, MentoringSlot, SlotMode, SlotStatus
 from .opportunities import (
     TRANSITIONS,
+    CatalogVersion,
     Opportunity,
     OpportunityKind,
     OpportunityStatus,
@@ -78,6 +79,7 @@ __all__ = [
     "PlacementStatus",
     "RecordAccess",
     "TRANSITIONS",
+    "CatalogVersion",
     "Opportunity",
     "OpportunityKind",
     "OpportunityStatus",

@@ -123,6 +123,11 @@ class Opportunity(db.Model):
         sa.CheckConstraint("positions >= 1", name="positions_positive"),
     )
 
+    @property
+    def organization_name(self) -> str:
+        # Result cards show this; browse's card rows carry it as a column.
+        return self.organization.name
+
     def can_move_to(self, status: OpportunityStatus) -> bool:
         return status in TRANSITIONS[self.status]
 
@@ -135,6 +140,25 @@ class Opportunity(db.Model):
 
     def __repr__(self) -> str:
         return f"<Opportunity {self.id} {self.title!r} {self.status}>"
+
+
+class CatalogVersion(db.Model):
+    """One row counting committed changes to postings and organizations.
+
+    The database bumps it (triggers from migration 0008), so every writer is
+    counted: the ORM, bulk updates and jobs alike. Pages that visitors see
+    without logging in are cached under the version they were rendered at
+    (``marketplace.pagecache``).
+    """
+
+    __tablename__ = "catalog_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # PostgreSQL: the transaction and statement that last bumped it, so that a
+    # statement (or a commit) touching many rows bumps it once.
+    bumped_by: Mapped[int | None] = mapped_column(sa.BigInteger)
+    bumped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SavedOpportunity(db.Model):

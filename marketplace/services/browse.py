@@ -36,6 +36,7 @@ SORTS = ("relevance", "newest", "deadline")
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 200
+RANK_WINDOW = 300
 WORD = re.compile(r"\w+", re.UNICODE)
 TRUE_VALUES = {"true", "1", "yes", "on"}
 FALSE_VALUES = {"false", "0", "no", "off"}
@@ -162,9 +163,24 @@ def featured_postings(limit: int = 3) -> list[Opportunity]:
     ).unique())
 
 
-def browse(filters: BrowseFilters) -> tuple[list[Opportunity], str | None]:
-    """One page of public postings and the cursor of the next page (None at the end)."""
-    statement = public_postings()
+@dataclass
+class Page:
+    items: list[Opportunity]
+    next_cursor: str | None
+    # Best match ranked only this many of the newest matching postings: there are more.
+    ranked_window: int | None = None
+
+
+def _matching(filters: BrowseFilters, *columns, organization: bool = True
+              ) -> tuple[sa.Select, sa.ColumnElement | None]:
+    """``columns`` of the published postings that pass ``filters`` (of verified
+    organizations unless ``organization`` is false), and the text rank (None without
+    a search)."""
+    statement = (sa.select(*columns).select_from(Opportunity)
+                 .where(Opportunity.status == OpportunityStatus.PUBLISHED))
+    if organization:
+        statement = statement.join(Opportunity.organization).where(
+            Organization.status == OrganizationStatus.VERIFIED)
     if filters.kind:
         statement = statement.where(Opportunity.kind == filters.kind)
     if filters.cluster:
@@ -177,31 +193,72 @@ def browse(filters: BrowseFilters) -> tuple[list[Opportunity], str | None]:
         pattern = "%" + filters.location.replace("\\", "\\\\").replace("%", "\\%") \
             .replace("_", "\\_") + "%"
         statement = statement.where(Opportunity.location.ilike(pattern, escape="\\"))
+    if not filters.q:
+        return statement, None
+    if db.session.get_bind().dialect.name == "postgresql":
+        vector = sa.literal_column("opportunity.search_vector")
+        query = sa.func.websearch_to_tsquery("english", filters.q)
+        rank = sa.cast(sa.func.ts_rank_cd(vector, query), sa.Float(precision=53))
+        return statement.where(vector.op("@@")(query)), rank
+    matches = (sa.select(sa.literal_column("rowid").label("id"),
+                         (-sa.func.bm25(sa.literal_column("opportunity_fts"))).label("rank"))
+               .select_from(sa.text("opportunity_fts"))
+               .where(sa.text("opportunity_fts MATCH :fts_query"))
+               .subquery())
+    statement = statement.join(matches, matches.c.id == Opportunity.id).params(
+        fts_query=fts5_query(filters.q))
+    return statement, matches.c.rank
 
-    rank = None
-    if filters.q:
-        if db.session.get_bind().dialect.name == "postgresql":
-            vector = sa.literal_column("opportunity.search_vector")
-            query = sa.func.websearch_to_tsquery("english", filters.q)
-            statement = statement.where(vector.op("@@")(query))
-            rank = sa.cast(sa.func.ts_rank_cd(vector, query), sa.Float(precision=53))
-        else:
-            matches = (sa.select(sa.literal_column("rowid").label("id"),
-                                 (-sa.func.bm25(sa.literal_column("opportunity_fts")))
-                                 .label("rank"))
-                       .select_from(sa.text("opportunity_fts"))
-                       .where(sa.text("opportunity_fts MATCH :fts_query"))
-                       .subquery())
-            statement = statement.join(matches, matches.c.id == Opportunity.id).params(
-                fts_query=fts5_query(filters.q))
-            rank = matches.c.rank
 
-    if filters.sort == "relevance" and rank is not None:
-        key, descending = rank, True
-    elif filters.sort == "deadline":
-        key, descending = Opportunity.application_deadline, False
+# What a result card shows: a page of these costs a fraction of loading whole postings
+# (with their JSON columns and full descriptions) and their organizations.
+CARD_COLUMNS = (
+    Opportunity.id, Opportunity.title, Opportunity.kind, Opportunity.work_mode,
+    Opportunity.location, Opportunity.paid, Opportunity.application_deadline,
+    Opportunity.career_cluster, Opportunity.published_at,
+    # Enough of the description for the excerpt (``text.plain_excerpt`` reads 880).
+    sa.func.substr(Opportunity.description, 1, 1000).label("description"),
+    Organization.name.label("organization_name"),
+)
+
+
+def browse(filters: BrowseFilters, cards: bool = False) -> Page:
+    """One page of public postings and the cursor of the next page (None at the end).
+
+    Items are whole postings, or with ``cards`` rows of ``CARD_COLUMNS``.
+
+    Best match ranks the ``RANK_WINDOW`` newest matching postings, not every match:
+    ranking reads each candidate's whole text vector, so a common word among a
+    hundred thousand postings would cost tens of milliseconds, while the newest few
+    hundred are found along the newest-first index. The page says when the window
+    is full; newest and deadline order still reach every match.
+    """
+    columns = CARD_COLUMNS if cards else (Opportunity,)
+    relevance = bool(filters.q) and filters.sort == "relevance"
+    if relevance:
+        # Without the organization: joined here, it hides from the planner how many
+        # postings match, and it would rank every match instead of walking the index.
+        # The outer query keeps only verified organizations' postings.
+        candidates, rank = _matching(filters, Opportunity.id.label("id"), organization=False)
+        window = (candidates.add_columns(rank.label("rank"))
+                  .order_by(Opportunity.published_at.desc(), Opportunity.id.desc())
+                  .limit(RANK_WINDOW).cte("ranked_window"))
+        statement = (sa.select(*columns).select_from(Opportunity).join(Opportunity.organization)
+                     .join(window, window.c.id == Opportunity.id)
+                     .where(Opportunity.status == OpportunityStatus.PUBLISHED,
+                            Organization.status == OrganizationStatus.VERIFIED)
+                     .add_columns(window.c.rank,
+                                  sa.select(sa.func.count()).select_from(window)
+                                  .scalar_subquery()))
+        key, descending = window.c.rank, True
     else:
-        key, descending = Opportunity.published_at, True
+        statement, _ = _matching(filters, *columns)
+        if filters.sort == "deadline":
+            key, descending = Opportunity.application_deadline, False
+        else:
+            key, descending = Opportunity.published_at, True
+    if not cards:
+        statement = statement.options(contains_eager(Opportunity.organization))
     if filters.cursor is not None:
         last_key, last_id = filters.cursor
         if descending:
@@ -211,21 +268,17 @@ def browse(filters: BrowseFilters) -> tuple[list[Opportunity], str | None]:
             statement = statement.where(sa.or_(key > last_key,
                                                sa.and_(key == last_key, Opportunity.id > last_id)))
     order = (key.desc(), Opportunity.id.desc()) if descending else (key.asc(), Opportunity.id.asc())
-    statement = statement.order_by(*order).limit(filters.limit + 1)
-    if rank is not None:
-        statement = statement.add_columns(rank.label("search_rank"))
-        rows = db.session.execute(statement).all()
-        items = [row[0] for row in rows]
-        ranks = [row[1] for row in rows]
-    else:
-        items = list(db.session.scalars(statement).unique())
-        ranks = []
+    rows = db.session.execute(statement.order_by(*order).limit(filters.limit + 1)).all()
+    items = rows if cards else [row[0] for row in rows]
+    ranked_window = None
+    if relevance and rows and rows[0][len(columns) + 1] >= RANK_WINDOW:
+        ranked_window = RANK_WINDOW
     next_cursor = None
     if len(items) > filters.limit:
         items = items[: filters.limit]
         last = items[-1]
-        sort_value = (ranks[filters.limit - 1] if filters.sort == "relevance" and ranks
+        sort_value = (rows[filters.limit - 1][len(columns)] if relevance
                       else last.application_deadline if filters.sort == "deadline"
                       else last.published_at)
         next_cursor = encode_cursor(filters.sort, sort_value, last.id)
-    return items, next_cursor
+    return Page(items, next_cursor, ranked_window)

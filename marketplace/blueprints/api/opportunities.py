@@ -186,8 +186,9 @@ def list_opportunities():
     except ValidationFailed as error:
         error.status, error.code = 400, "bad_request"
         raise
-    items, next_cursor = browse(filters)
-    return jsonify({"items": [opportunity_json(o) for o in items], "next_cursor": next_cursor})
+    page = browse(filters)
+    return jsonify({"items": [opportunity_json(o) for o in page.items],
+                    "next_cursor": page.next_cursor})
 
 
 def _list_by_status(status: str):

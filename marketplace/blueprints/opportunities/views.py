@@ -9,6 +9,7 @@ from flask_login import current_user
 from ...errors import DomainError
 from ...extensions import db
 from ...models import Application, Opportunity, OpportunityKind, Role, SavedOpportunity
+from ...pagecache import cached_for_visitors, keep_page_until
 from ...policies import can_view_opportunity, role_required
 from ...services.applications import apply
 from ...services.browse import BrowseFilters, browse, featured_postings, parse_filters
@@ -21,8 +22,7 @@ bp = Blueprint("opportunities", __name__)
 
 
 def saved_ids(opportunity_ids: list[int]) -> set[int]:
-    if not (current_user.is_authenticated and current_user.role is Role.STUDENT
-            and opportunity_ids):
+    if not (_is_student() and opportunity_ids):
         return set()
     return set(db.session.scalars(sa.select(SavedOpportunity.opportunity_id).where(
         SavedOpportunity.user_id == current_user.id,
@@ -30,6 +30,7 @@ def saved_ids(opportunity_ids: list[int]) -> set[int]:
 
 
 @bp.route("")
+@cached_for_visitors
 def list_opportunities():
     errors = {}
     try:
@@ -37,36 +38,46 @@ def list_opportunities():
     except DomainError as error:
         errors = error.fields
         filters = BrowseFilters()
-    items, next_cursor = browse(filters)
+    page = browse(filters, cards=True)
+    items = page.items
     featured = featured_postings() if filters.cursor is None else []
+    if featured:
+        keep_page_until(min(o.featured_until for o in featured))
     return render_template(
-        "opportunities/list.html", items=items, next_cursor=next_cursor, filters=filters,
-        featured=featured,
+        "opportunities/list.html", items=items, next_cursor=page.next_cursor, filters=filters,
+        featured=featured, ranked_window=page.ranked_window,
         errors=errors, saved=saved_ids([o.id for o in items]), excerpt=plain_excerpt,
-        kinds=list(OpportunityKind), save_form=SaveForm(), first_page=filters.cursor is None)
+        kinds=list(OpportunityKind), first_page=filters.cursor is None)
 
 
 @bp.route("/<int:opportunity_id>")
+@cached_for_visitors
 def show_opportunity(opportunity_id: int):
     opportunity = db.session.get(Opportunity, opportunity_id)
     # Drafts, pending, rejected and expired postings do not exist for students.
     if opportunity is None or not can_view_opportunity(current_user, opportunity):
         abort(404)
-    return render_detail(opportunity, ApplicationForm(), _own_application(opportunity))
+    student = _is_student()
+    return render_detail(opportunity, ApplicationForm() if student else None,
+                         _own_application(opportunity) if student else None)
 
 
-def render_detail(opportunity: Opportunity, apply_form: ApplicationForm,
+def _is_student() -> bool:
+    return current_user.is_authenticated and current_user.role is Role.STUDENT
+
+
+def render_detail(opportunity: Opportunity, apply_form: ApplicationForm | None,
                   application: Application | None):
+    # The forms (and so a CSRF token in the session) only for students, who can use them:
+    # a visitor's page then sets no cookie and can be served from the page cache.
     return render_template("opportunities/detail.html", opportunity=opportunity,
                            description=render_markdown(opportunity.description),
                            saved=opportunity.id in saved_ids([opportunity.id]),
-                           save_form=SaveForm(), apply_form=apply_form,
-                           application=application)
+                           save_form=SaveForm() if _is_student() else None,
+                           apply_form=apply_form, application=application)
 
 
 def _own_application(opportunity: Opportunity) -> Application | None:
-    if not (current_user.is_authenticated and current_user.role is Role.STUDENT):
-        return None
     return db.session.scalar(sa.select(Application).where(
         Application.opportunity_id == opportunity.id, Application.student_id == current_user.id))
 
