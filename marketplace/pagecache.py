@@ -120,7 +120,8 @@ def cached_for_visitors(view: Callable) -> Callable:
         version = catalog_version()
         if version is None:
             return view(*args, **kwargs)
-        key = request.full_path
+        # The mount point too: the page's links are built with it.
+        key = request.script_root + request.full_path
         now = time.monotonic()
         page = cache.get(key, version, now)
         if page is not None:

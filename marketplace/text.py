@@ -13,11 +13,12 @@ ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "h3"
                 "blockquote", "code", "pre", "hr"}
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=256)
 def render_markdown(text: str) -> Markup:
     """Markdown to sanitized HTML: no script, no styles, links only to http(s) and mailto.
 
-    Cached by text: the same description renders to the same HTML.
+    Cached by text: the same description renders to the same HTML. Descriptions run
+    to 20,000 characters, so the cache keeps only the last few hundred.
     """
     html = markdown.markdown(text or "", extensions=["sane_lists"], output_format="html")
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}},
@@ -30,14 +31,18 @@ MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 MARKDOWN_MARKS = re.compile(r"(^|\s)(#{1,6}|>|[-*+]|\d+\.)\s+|[*_`~]+|<[^>]*>")
 
 
-@lru_cache(maxsize=4096)
 def plain_excerpt(text: str, length: int = 220) -> str:
     """A one-line plain-text teaser of Markdown for lists (the template escapes it).
 
     Lists show twenty of these per page, so this strips the Markdown marks with
     two regular expressions instead of rendering each description, and keeps the
-    teasers of the postings most pages show.
+    teasers of the postings most pages show (by the part of the text it reads).
     """
-    plain = MARKDOWN_LINK.sub(r"\1", (text or "")[: length * 4])
+    return _excerpt((text or "")[: length * 4], length)
+
+
+@lru_cache(maxsize=4096)
+def _excerpt(head: str, length: int) -> str:
+    plain = MARKDOWN_LINK.sub(r"\1", head)
     plain = " ".join(MARKDOWN_MARKS.sub(r"\1", plain).split())
     return plain if len(plain) <= length else plain[: length - 1].rsplit(" ", 1)[0] + "…"

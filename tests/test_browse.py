@@ -7,8 +7,14 @@ from datetime import date, timedelta
 import pytest
 
 from marketplace.extensions import db
-from marketplace.models import OpportunityKind, OpportunityStatus, WorkMode
-from tests.factories import EmployerFactory, OpportunityFactory, StaffFactory, StudentFactory
+from marketplace.models import OpportunityKind, OpportunityStatus, OrganizationStatus, WorkMode
+from tests.factories import (
+    EmployerFactory,
+    OpportunityFactory,
+    OrganizationFactory,
+    StaffFactory,
+    StudentFactory,
+)
 
 
 def titles(response) -> list[str]:
@@ -59,12 +65,14 @@ def test_filters(client, catalogue, query, expected):
 
 @pytest.mark.parametrize("q", ['"welding', "welding OR", "NEAR(a b)", "-welding", "wel*ding",
                                "a" * 199, "café", "über", "日本語", "'; DROP TABLE x; --",
-                               "()", "\"\"", "%_%"])
+                               "()", "\"\"", "%_%", "a\x00b", "weld\x00ing", "\\'", "a\tb\x7f"])
 def test_odd_search_syntax_works_or_is_refused_cleanly(client, catalogue, q):
-    response = client.get("/api/v1/opportunities", query_string={"q": q})
-    assert response.status_code == 200
-    html = client.get("/opportunities", query_string={"q": q})
-    assert html.status_code == 200
+    for sort in ("", "newest"):
+        response = client.get("/api/v1/opportunities", query_string={"q": q, "sort": sort})
+        assert response.status_code == 200
+        html = client.get("/opportunities", query_string={"q": q, "sort": sort})
+        assert html.status_code == 200
+    assert client.get("/opportunities", query_string={"location": q}).status_code == 200
 
 
 def test_non_latin_and_accents(client, catalogue):
@@ -133,6 +141,20 @@ def test_best_match_ranks_the_newest_matches_and_says_so(client, monkeypatch):
     assert len(newest["items"]) == 6
     # Fewer matches than the window: no note.
     assert "Best match ranks" not in client.get("/opportunities?q=studio+pottery+0").text
+
+
+@pytest.mark.parametrize("status", [OrganizationStatus.SUSPENDED, OrganizationStatus.PENDING])
+def test_postings_students_cannot_see_take_no_place_in_the_window(client, monkeypatch, status):
+    monkeypatch.setattr("marketplace.services.browse.RANK_WINDOW", 4)
+    OpportunityFactory(title="Kiln technician", description="kiln")
+    hidden = OrganizationFactory(status=status)
+    for n in range(4):  # newer, and many: a suspended spammer's postings
+        OpportunityFactory(organization=hidden, title=f"Kiln offer {n}", description="kiln")
+    db.session.commit()
+    assert titles(client.get("/api/v1/opportunities?q=kiln")) == ["Kiln technician"]
+    page = client.get("/opportunities?q=kiln").text
+    assert "Kiln technician" in page and "Kiln offer" not in page
+    assert "Best match ranks" not in page  # one public match: the window is not full
 
 
 def test_queries_per_page_do_not_grow_with_page_size_or_number(client, count_queries):

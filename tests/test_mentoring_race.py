@@ -7,15 +7,13 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.models import Booking, BookingStatus, MentoringSlot, Notification, Role, User
 from marketplace.models.base import utcnow
 from marketplace.services import mentoring
 from marketplace.services.accounts import create_user, issue_api_token
-from tests.support import app_config, at_once, fresh_database, in_transaction, post_concurrently
+from tests.support import at_once, in_transaction, migrated_app, post_concurrently
 
 pytestmark = pytest.mark.no_db
 
@@ -24,9 +22,7 @@ REQUESTS = 20
 
 @pytest.fixture(scope="module")
 def app():
-    app = create_app(app_config(fresh_database("mentoring_race")))
-    with app.app_context():
-        upgrade()
+    app = migrated_app("mentoring_race")
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -155,10 +155,6 @@ class CatalogVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    # PostgreSQL: the transaction and statement that last bumped it, so that a
-    # statement (or a commit) touching many rows bumps it once.
-    bumped_by: Mapped[int | None] = mapped_column(sa.BigInteger)
-    bumped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SavedOpportunity(db.Model):

@@ -38,6 +38,9 @@ MAX_PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 200
 RANK_WINDOW = 300
 WORD = re.compile(r"\w+", re.UNICODE)
+# Control characters (NUL above all, which PostgreSQL refuses in text) mean nothing in a
+# search: they are read as spaces.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 TRUE_VALUES = {"true", "1", "yes", "on"}
 FALSE_VALUES = {"false", "0", "no", "off"}
 
@@ -67,7 +70,7 @@ class BrowseFilters:
 def parse_filters(args: MultiDict) -> BrowseFilters:
     """Read and check browse arguments; every problem is reported by field."""
     errors: dict[str, str] = {}
-    q = " ".join((args.get("q") or "").split())
+    q = " ".join(CONTROL.sub(" ", args.get("q") or "").split())
     if len(q) > MAX_QUERY_LENGTH:
         errors["q"] = f"Search for at most {MAX_QUERY_LENGTH} characters."
     if not WORD.search(q):
@@ -85,7 +88,7 @@ def parse_filters(args: MultiDict) -> BrowseFilters:
     paid = True if paid_text in TRUE_VALUES else False if paid_text in FALSE_VALUES else None
     if paid_text and paid is None:
         errors["paid"] = "Use true or false."
-    location = " ".join((args.get("location") or "").split())[:100]
+    location = " ".join(CONTROL.sub(" ", args.get("location") or "").split())[:100]
     sort = args.get("sort") or ("relevance" if q else "newest")
     if sort not in SORTS:
         errors["sort"] = "Sort by relevance, newest or deadline."
@@ -165,22 +168,29 @@ def featured_postings(limit: int = 3) -> list[Opportunity]:
 
 @dataclass
 class Page:
-    items: list[Opportunity]
+    items: list  # postings, or card rows (``browse(cards=True)``)
     next_cursor: str | None
     # Best match ranked only this many of the newest matching postings: there are more.
     ranked_window: int | None = None
+    # First page of cards: whether any posting is featured now (None: not asked).
+    any_featured: bool | None = None
 
 
 def _matching(filters: BrowseFilters, *columns, organization: bool = True
               ) -> tuple[sa.Select, sa.ColumnElement | None]:
-    """``columns`` of the published postings that pass ``filters`` (of verified
-    organizations unless ``organization`` is false), and the text rank (None without
-    a search)."""
+    """``columns`` of the public postings that pass ``filters``, and the text rank
+    (None without a search). With ``organization``, the organization is joined (for
+    its columns); without, its status is checked by a subquery."""
     statement = (sa.select(*columns).select_from(Opportunity)
                  .where(Opportunity.status == OpportunityStatus.PUBLISHED))
     if organization:
         statement = statement.join(Opportunity.organization).where(
             Organization.status == OrganizationStatus.VERIFIED)
+    else:
+        # The same rule without a join: the few organizations not verified, as a
+        # hashed set the newest-first index walk checks each posting against.
+        statement = statement.where(Opportunity.organization_id.not_in(
+            sa.select(Organization.id).where(Organization.status != OrganizationStatus.VERIFIED)))
     if filters.kind:
         statement = statement.where(Opportunity.kind == filters.kind)
     if filters.cluster:
@@ -197,7 +207,11 @@ def _matching(filters: BrowseFilters, *columns, organization: bool = True
         return statement, None
     if db.session.get_bind().dialect.name == "postgresql":
         vector = sa.literal_column("opportunity.search_vector")
-        query = sa.func.websearch_to_tsquery("english", filters.q)
+        # The words go into the SQL text (quoted by SQLAlchemy), not as a parameter: a
+        # prepared statement's generic plan cannot tell a rare word from a common one,
+        # and for a common word it ranked every match (20 ms at 100,000 postings).
+        words = sa.bindparam("search_words", filters.q, type_=sa.String, literal_execute=True)
+        query = sa.func.websearch_to_tsquery("english", words)
         rank = sa.cast(sa.func.ts_rank_cd(vector, query), sa.Float(precision=53))
         return statement.where(vector.op("@@")(query)), rank
     matches = (sa.select(sa.literal_column("rowid").label("id"),
@@ -222,6 +236,11 @@ CARD_COLUMNS = (
 )
 
 
+# Postings again, for the featured check beside a page's own query (made once: an
+# alias of the table costs a proxy per column to build).
+FEATURED = Opportunity.__table__.alias("featured")
+
+
 def browse(filters: BrowseFilters, cards: bool = False) -> Page:
     """One page of public postings and the cursor of the next page (None at the end).
 
@@ -236,9 +255,8 @@ def browse(filters: BrowseFilters, cards: bool = False) -> Page:
     columns = CARD_COLUMNS if cards else (Opportunity,)
     relevance = bool(filters.q) and filters.sort == "relevance"
     if relevance:
-        # Without the organization: joined here, it hides from the planner how many
-        # postings match, and it would rank every match instead of walking the index.
-        # The outer query keeps only verified organizations' postings.
+        # Without joining the organization: joined here, it hides from the planner how
+        # many postings match, and it would rank every match instead of walking the index.
         candidates, rank = _matching(filters, Opportunity.id.label("id"), organization=False)
         window = (candidates.add_columns(rank.label("rank"))
                   .order_by(Opportunity.published_at.desc(), Opportunity.id.desc())
@@ -247,9 +265,9 @@ def browse(filters: BrowseFilters, cards: bool = False) -> Page:
                      .join(window, window.c.id == Opportunity.id)
                      .where(Opportunity.status == OpportunityStatus.PUBLISHED,
                             Organization.status == OrganizationStatus.VERIFIED)
-                     .add_columns(window.c.rank,
+                     .add_columns(window.c.rank.label("search_rank"),
                                   sa.select(sa.func.count()).select_from(window)
-                                  .scalar_subquery()))
+                                  .scalar_subquery().label("window_size")))
         key, descending = window.c.rank, True
     else:
         statement, _ = _matching(filters, *columns)
@@ -259,6 +277,10 @@ def browse(filters: BrowseFilters, cards: bool = False) -> Page:
             key, descending = Opportunity.published_at, True
     if not cards:
         statement = statement.options(contains_eager(Opportunity.organization))
+    elif filters.cursor is None:
+        # Whether the featured strip has anything to show, in the same round trip.
+        statement = statement.add_columns(
+            sa.exists().where(FEATURED.c.featured_until > utcnow()).label("any_featured"))
     if filters.cursor is not None:
         last_key, last_id = filters.cursor
         if descending:
@@ -270,15 +292,17 @@ def browse(filters: BrowseFilters, cards: bool = False) -> Page:
     order = (key.desc(), Opportunity.id.desc()) if descending else (key.asc(), Opportunity.id.asc())
     rows = db.session.execute(statement.order_by(*order).limit(filters.limit + 1)).all()
     items = rows if cards else [row[0] for row in rows]
-    ranked_window = None
-    if relevance and rows and rows[0][len(columns) + 1] >= RANK_WINDOW:
-        ranked_window = RANK_WINDOW
-    next_cursor = None
+    page = Page(items, None)
+    if relevance and rows and rows[0].window_size >= RANK_WINDOW:
+        page.ranked_window = RANK_WINDOW
+    if cards and filters.cursor is None and rows:
+        page.any_featured = rows[0].any_featured
     if len(items) > filters.limit:
-        items = items[: filters.limit]
-        last = items[-1]
-        sort_value = (rows[filters.limit - 1][len(columns)] if relevance
+        page.items = items[: filters.limit]
+        last_row = rows[filters.limit - 1]
+        last = last_row if cards else last_row[0]
+        sort_value = (last_row.search_rank if relevance
                       else last.application_deadline if filters.sort == "deadline"
                       else last.published_at)
-        next_cursor = encode_cursor(filters.sort, sort_value, last.id)
-    return Page(items, next_cursor, ranked_window)
+        page.next_cursor = encode_cursor(filters.sort, sort_value, last.id)
+    return page

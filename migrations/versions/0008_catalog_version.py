@@ -20,24 +20,38 @@ TABLES = ("opportunity", "organization")
 # PostgreSQL: a deferred constraint trigger bumps the version at commit, so the
 # row is locked only while a transaction commits (never across its statements,
 # where two writers could deadlock on it), and a reader sees the new version
-# exactly when it can see the change. A commit touching many rows bumps once.
-PG_FUNCTION = """
+# exactly when it can see the change. Its WHEN condition runs as each row changes
+# and queues the bump for the first row of each statement only, so an UPDATE of
+# many rows costs one bump, not one per row.
+PG_FUNCTIONS = [
+    """
+CREATE FUNCTION catalog_first_change_of_statement() RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+    mark text := txid_current()::text || ' ' || statement_timestamp()::text;
+BEGIN
+    IF current_setting('catalog.changed', true) IS NOT DISTINCT FROM mark THEN
+        RETURN false;
+    END IF;
+    PERFORM set_config('catalog.changed', mark, true);
+    RETURN true;
+END
+$$
+""",
+    """
 CREATE FUNCTION bump_catalog_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE catalog_version
-       SET version = version + 1, bumped_by = txid_current(), bumped_at = statement_timestamp()
-     WHERE id = 1
-       AND (bumped_by IS DISTINCT FROM txid_current()
-            OR bumped_at IS DISTINCT FROM statement_timestamp());
+    UPDATE catalog_version SET version = version + 1 WHERE id = 1;
     RETURN NULL;
 END
 $$
-"""
+""",
+]
 PG_TRIGGER = """
 CREATE CONSTRAINT TRIGGER {table}_catalog_version
 AFTER INSERT OR UPDATE OR DELETE ON {table}
 DEFERRABLE INITIALLY DEFERRED
-FOR EACH ROW EXECUTE FUNCTION bump_catalog_version()
+FOR EACH ROW WHEN (catalog_first_change_of_statement())
+EXECUTE FUNCTION bump_catalog_version()
 """
 # SQLite has one writer at a time: a plain trigger in the writing transaction.
 SQLITE_TRIGGER = """
@@ -52,14 +66,13 @@ def upgrade():
     op.create_table('catalog_version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.BigInteger(), nullable=False),
-    sa.Column('bumped_by', sa.BigInteger(), nullable=True),
-    sa.Column('bumped_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_version'))
     )
     op.execute("INSERT INTO catalog_version (id, version) VALUES (1, 0)")
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
-        op.execute(PG_FUNCTION)
+        for function in PG_FUNCTIONS:
+            op.execute(function)
         for table in TABLES:
             op.execute(PG_TRIGGER.format(table=table))
     elif dialect == "sqlite":
@@ -74,6 +87,7 @@ def downgrade():
         for table in TABLES:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_catalog_version ON {table}")
         op.execute("DROP FUNCTION IF EXISTS bump_catalog_version()")
+        op.execute("DROP FUNCTION IF EXISTS catalog_first_change_of_statement()")
     elif dialect == "sqlite":
         for table in TABLES:
             for event in SQLITE_EVENTS:

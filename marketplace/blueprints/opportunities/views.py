@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from ...errors import DomainError
 from ...extensions import db
@@ -40,7 +41,8 @@ def list_opportunities():
         filters = BrowseFilters()
     page = browse(filters, cards=True)
     items = page.items
-    featured = featured_postings() if filters.cursor is None else []
+    featured = ([] if filters.cursor is not None or page.any_featured is False
+                else featured_postings())
     if featured:
         keep_page_until(min(o.featured_until for o in featured))
     return render_template(
@@ -53,7 +55,9 @@ def list_opportunities():
 @bp.route("/<int:opportunity_id>")
 @cached_for_visitors
 def show_opportunity(opportunity_id: int):
-    opportunity = db.session.get(Opportunity, opportunity_id)
+    # With its organization in the same query: the page and the check both need it.
+    opportunity = db.session.get(Opportunity, opportunity_id,
+                                 options=[joinedload(Opportunity.organization)])
     # Drafts, pending, rejected and expired postings do not exist for students.
     if opportunity is None or not can_view_opportunity(current_user, opportunity):
         abort(404)
