@@ -12,7 +12,7 @@ from tests.browser.conftest import check_accessibility
 from tests.browser.test_account_journeys import log_in, log_out
 
 
-def test_post_review_publish_and_find(page, make_user):
+def test_post_review_publish_and_find(page, phone, make_user):
     word = "xylophonist" + uuid.uuid4().hex[:5]  # a word only this posting has
     employer = f"employer-{uuid.uuid4().hex[:6]}@acme-tools.example"
     staff = f"staff-{uuid.uuid4().hex[:6]}@school.edu"
@@ -47,6 +47,13 @@ def test_post_review_publish_and_find(page, make_user):
     check_accessibility(page, "employer-postings")
     log_out(page)
 
+    # A visitor without an account searches before approval: nothing yet. That page is
+    # now kept by the visitors' page cache, and browsing gives the visitor no cookie.
+    visitor = phone
+    visitor.goto(f"/opportunities?q={word}")
+    expect(visitor.get_by_text("No postings match")).to_be_visible()
+    assert visitor.context.cookies() == []
+
     log_in(page, staff)
     page.get_by_role("link", name="Review", exact=True).click()
     card = page.locator(".result", has_text="Sound Engineering Intern")
@@ -56,6 +63,14 @@ def test_post_review_publish_and_find(page, make_user):
     card.get_by_role("button", name="Approve Sound Engineering Intern").click()
     expect(page.get_by_role("status").first).to_contain_text("Approved: Sound Engineering")
     log_out(page)
+
+    # The approval shows on the visitor's very next visit to the same address.
+    visitor.reload()
+    expect(visitor.get_by_role("link", name="Sound Engineering Intern")).to_be_visible()
+    visitor.get_by_role("link", name="Sound Engineering Intern").click()
+    expect(visitor.get_by_role("link", name="Log in to apply")).to_be_visible()
+    check_accessibility(visitor, "visitor-detail-phone")
+    assert visitor.context.cookies() == []
 
     log_in(page, student)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Opportunities").click()
