@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
 
 from marketplace.extensions import db
-from marketplace.models import OpportunityKind, OpportunityStatus, OrganizationStatus, WorkMode
+from marketplace.models import (
+    Opportunity,
+    OpportunityKind,
+    OpportunityStatus,
+    OrganizationStatus,
+    WorkMode,
+)
+from marketplace.services.browse import encode_cursor
 from tests.factories import (
     EmployerFactory,
     OpportunityFactory,
@@ -177,6 +186,68 @@ def test_queries_per_page_do_not_grow_with_page_size_or_number(client, count_que
         cursor = body["next_cursor"]
     assert counts["limit 5"] == counts["limit 40"]
     assert len({v for k, v in counts.items() if k.startswith("api")}) == 1, counts
+
+
+def rows_read(connection, sql: str, params) -> int:
+    """Rows PostgreSQL read from postings to answer ``sql``: kept plus filtered out."""
+    (plan,) = connection.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + sql,
+                                         params).scalar()
+
+    def walk(node) -> int:
+        own = 0
+        if node.get("Relation Name") == "opportunity":
+            own = (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+                   + node.get("Rows Removed by Index Recheck", 0)) * node["Actual Loops"]
+        return own + sum(walk(child) for child in node.get("Plans", []))
+
+    return walk(plan["Plan"])
+
+
+def test_page_500_by_cursor_reads_about_what_page_1_reads(client):
+    organization = OrganizationFactory()
+    db.session.flush()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    total = 12_000  # page 500 (20 a page) is followed by 2,000 older postings
+    db.session.execute(sa.insert(Opportunity), [dict(
+        organization_id=organization.id, title=f"Posting {n}", kind="internship",
+        status="published", description="d", location="x", work_mode="onsite", paid=True,
+        positions=1, career_cluster="education", skills=[], risk_flags=[],
+        published_at=start + timedelta(minutes=n), created_at=start, updated_at=start)
+        for n in range(total)])
+    db.session.commit()
+    connection = db.session.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
+        connection.exec_driver_sql("ANALYZE opportunity")
+    # Newest first, 20 a page: page 499 ends with posting 2020, whose cursor opens page 500.
+    last_of_499 = db.session.scalar(sa.select(Opportunity.id).filter_by(title="Posting 2020"))
+    page_500 = encode_cursor("newest", start + timedelta(minutes=2020), last_of_499)
+
+    queries = {}
+
+    def capture(conn, cursor, statement, parameters, *args):
+        if "LIMIT" in statement and "FROM opportunity" in statement:
+            queries.setdefault(page, []).append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        for page, query in (("1", "limit=20"), ("500", f"limit=20&cursor={page_500}")):
+            body = client.get(f"/api/v1/opportunities?{query}").get_json()
+            first = total - 1 if page == "1" else 2019
+            assert [item["title"] for item in body["items"]] == [
+                f"Posting {n}" for n in range(first, first - 20, -1)]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert len(queries["1"]) == len(queries["500"]) == 1
+    if postgresql:
+        read = {page: rows_read(connection, *queries[page][0]) for page in queries}
+        # The index is entered at the cursor: page 500 reads its 21 rows, not 10,000.
+        assert read["500"] <= read["1"] + 5, read
+    else:
+        sql, params = queries["500"][0]
+        plan = " ".join(row[3] for row in connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + sql, params))
+        assert "ix_opportunity_browse_newest (status=? AND published_at<?)" in plan, plan
 
 
 def test_student_html_browse_and_detail(login_as, client, catalogue):

@@ -282,13 +282,12 @@ def browse(filters: BrowseFilters, cards: bool = False) -> Page:
         statement = statement.add_columns(
             sa.exists().where(FEATURED.c.featured_until > utcnow()).label("any_featured"))
     if filters.cursor is not None:
-        last_key, last_id = filters.cursor
-        if descending:
-            statement = statement.where(sa.or_(key < last_key,
-                                               sa.and_(key == last_key, Opportunity.id < last_id)))
-        else:
-            statement = statement.where(sa.or_(key > last_key,
-                                               sa.and_(key == last_key, Opportunity.id > last_id)))
+        # A row comparison, (key, id) < (last key, last id), not the same test spelt with
+        # OR: the database walks the index from the cursor instead of from the first page
+        # (page 500 of 20 read 10,000 postings to throw them away).
+        after = sa.tuple_(key, Opportunity.id)
+        last = tuple(filters.cursor)  # bound with the columns' own types
+        statement = statement.where(after < last if descending else after > last)
     order = (key.desc(), Opportunity.id.desc()) if descending else (key.asc(), Opportunity.id.asc())
     rows = db.session.execute(statement.order_by(*order).limit(filters.limit + 1)).all()
     items = rows if cards else [row[0] for row in rows]
