@@ -117,11 +117,17 @@ def test_free_organizations_skip_payment(client, login_as, fees):
     assert db.session.scalar(sa.select(sa.func.count(Payment.id))) == 0
 
 
-def authorize(client, login_as, employer, stripe_fake, run_jobs) -> tuple[Opportunity, Payment]:
+def checkout_started(client, login_as, employer) -> tuple[Opportunity, Payment]:
+    """A draft submitted with fees on: the posting, and its payment waiting at checkout."""
     opportunity = draft(employer)
     submitted(client, login_as, employer, opportunity)
     payment = db.session.scalar(sa.select(Payment).where(
         Payment.opportunity_id == opportunity.id))
+    return opportunity, payment
+
+
+def authorize(client, login_as, employer, stripe_fake, run_jobs) -> tuple[Opportunity, Payment]:
+    opportunity, payment = checkout_started(client, login_as, employer)
     event = stripe_fake.complete(payment.checkout_session_id, deliver=False)
     assert post_event(client, event, stripe_fake.webhook_secret).status_code == 200
     run_jobs()
@@ -164,9 +170,7 @@ def test_rejection_releases_the_authorization(client, login_as, fees, stripe_fak
 
 def test_a_repeated_event_has_one_effect(client, login_as, fees, stripe_fake, run_jobs):
     employer = EmployerFactory()
-    opportunity = draft(employer)
-    submitted(client, login_as, employer, opportunity)
-    payment = db.session.scalar(sa.select(Payment))
+    opportunity, payment = checkout_started(client, login_as, employer)
     event = stripe_fake.complete(payment.checkout_session_id, deliver=False)
     answers = [post_event(client, event, stripe_fake.webhook_secret).get_json()
                for _ in range(5)]
@@ -180,9 +184,7 @@ def test_a_repeated_event_has_one_effect(client, login_as, fees, stripe_fake, ru
 def test_events_in_any_order_end_in_the_same_state(client, login_as, fees, stripe_fake,
                                                    run_jobs):
     employer = EmployerFactory()
-    opportunity = draft(employer)
-    submitted(client, login_as, employer, opportunity)
-    payment = db.session.scalar(sa.select(Payment))
+    opportunity, payment = checkout_started(client, login_as, employer)
     completed = stripe_fake.complete(payment.checkout_session_id, deliver=False)
     intent_id = completed["data"]["object"]["payment_intent"]
     lapsed = stripe_fake.lapse(intent_id, deliver=False)  # the authorization ran out
@@ -242,9 +244,7 @@ def test_stripe_down_at_submission_loses_nothing(client, login_as, fees, stripe_
 
 def test_a_lost_answer_is_retried_with_the_same_key(client, login_as, fees, stripe_fake):
     employer = EmployerFactory()
-    opportunity = draft(employer)
-    submitted(client, login_as, employer, opportunity)
-    payment = db.session.scalar(sa.select(Payment))
+    opportunity, payment = checkout_started(client, login_as, employer)
     first = payment.checkout_session_id
     # As if Stripe had created the session but its answer never arrived.
     payment.checkout_session_id, payment.checkout_url = None, None
@@ -380,9 +380,7 @@ def test_a_refund_made_in_stripe_is_recorded(client, login_as, fees, stripe_fake
 def test_an_expired_checkout_returns_the_posting_to_draft(client, login_as, fees, stripe_fake,
                                                          run_jobs):
     employer = EmployerFactory()
-    opportunity = draft(employer)
-    submitted(client, login_as, employer, opportunity)
-    payment = db.session.scalar(sa.select(Payment))
+    opportunity, payment = checkout_started(client, login_as, employer)
     event = stripe_fake.expire(payment.checkout_session_id, deliver=False)
     post_event(client, event, stripe_fake.webhook_secret)
     run_jobs()
@@ -394,9 +392,7 @@ def test_an_expired_checkout_returns_the_posting_to_draft(client, login_as, fees
 def test_an_old_checkout_paid_after_a_fee_change_is_released(client, login_as, fees,
                                                             stripe_fake, run_jobs):
     employer = EmployerFactory()
-    opportunity = draft(employer)
-    submitted(client, login_as, employer, opportunity)
-    old = db.session.scalar(sa.select(Payment))
+    opportunity, old = checkout_started(client, login_as, employer)
     payments.update_fees(fees, {("internship", "company"): 3000}, fees_enabled=True,
                          featured_days=14)
     db.session.commit()

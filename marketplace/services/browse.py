@@ -145,12 +145,16 @@ def fts5_query(q: str) -> str:
     return " ".join(f'"{word}"' for word in WORD.findall(q))
 
 
+def _public(*columns) -> sa.Select:
+    """``columns`` of published postings of verified organizations (joined)."""
+    return (sa.select(*columns).select_from(Opportunity).join(Opportunity.organization)
+            .where(Opportunity.status == OpportunityStatus.PUBLISHED,
+                   Organization.status == OrganizationStatus.VERIFIED))
+
+
 def public_postings() -> sa.Select:
     """Published postings of verified organizations: what students may see."""
-    return (sa.select(Opportunity).join(Opportunity.organization)
-            .where(Opportunity.status == OpportunityStatus.PUBLISHED,
-                   Organization.status == OrganizationStatus.VERIFIED)
-            .options(contains_eager(Opportunity.organization)))
+    return _public(Opportunity).options(contains_eager(Opportunity.organization))
 
 
 def featured_postings(limit: int = 3) -> list[Opportunity]:
@@ -181,16 +185,15 @@ def _matching(filters: BrowseFilters, *columns, organization: bool = True
     """``columns`` of the public postings that pass ``filters``, and the text rank
     (None without a search). With ``organization``, the organization is joined (for
     its columns); without, its status is checked by a subquery."""
-    statement = (sa.select(*columns).select_from(Opportunity)
-                 .where(Opportunity.status == OpportunityStatus.PUBLISHED))
     if organization:
-        statement = statement.join(Opportunity.organization).where(
-            Organization.status == OrganizationStatus.VERIFIED)
+        statement = _public(*columns)
     else:
         # The same rule without a join: the few organizations not verified, as a
         # hashed set the newest-first index walk checks each posting against.
-        statement = statement.where(Opportunity.organization_id.not_in(
-            sa.select(Organization.id).where(Organization.status != OrganizationStatus.VERIFIED)))
+        statement = sa.select(*columns).where(
+            Opportunity.status == OpportunityStatus.PUBLISHED,
+            Opportunity.organization_id.not_in(sa.select(Organization.id).where(
+                Organization.status != OrganizationStatus.VERIFIED)))
     if filters.kind:
         statement = statement.where(Opportunity.kind == filters.kind)
     if filters.cluster:
@@ -261,10 +264,7 @@ def browse(filters: BrowseFilters, cards: bool = False) -> Page:
         window = (candidates.add_columns(rank.label("rank"))
                   .order_by(Opportunity.published_at.desc(), Opportunity.id.desc())
                   .limit(RANK_WINDOW).cte("ranked_window"))
-        statement = (sa.select(*columns).select_from(Opportunity).join(Opportunity.organization)
-                     .join(window, window.c.id == Opportunity.id)
-                     .where(Opportunity.status == OpportunityStatus.PUBLISHED,
-                            Organization.status == OrganizationStatus.VERIFIED)
+        statement = (_public(*columns).join(window, window.c.id == Opportunity.id)
                      .add_columns(window.c.rank.label("search_rank"),
                                   sa.select(sa.func.count()).select_from(window)
                                   .scalar_subquery().label("window_size")))
