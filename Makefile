@@ -37,8 +37,7 @@ run: $(STAMP)
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMP) browser
-	$(BIN)/ruff check marketplace workers tests
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-services: $(STAMP) browser
@@ -60,8 +59,11 @@ bench-worker: $(STAMP)
 bench-outcomes: $(STAMP)
 	$(BIN)/python -m bench.bench_outcomes
 
+# ruff, then the import contracts in pyproject.toml: core imports no domain, and each
+# domain imports only the domains below it (docs/architecture.md).
 lint: $(STAMP)
-	$(BIN)/ruff check marketplace workers tests
+	$(BIN)/ruff check marketplace workers tests bench
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -44,10 +44,10 @@ PASSWORD = "bench passphrase 2026"
 def load(app) -> None:
     from flask_migrate import upgrade
 
-    from marketplace.extensions import db
-    from marketplace.models import Role
-    from marketplace.services.accounts import create_user
-    from marketplace.services.outcomes import rebuild_attainment
+    from marketplace.blueprints.accounts.services import create_user
+    from marketplace.blueprints.outcomes.services import rebuild_attainment
+    from marketplace.core.extensions import db
+    from marketplace.core.policies import Role
 
     rng = random.Random(11)
     with app.app_context():
@@ -110,8 +110,8 @@ def median_ms(action, runs: int = RUNS) -> float:
 
 def main() -> None:
     from marketplace import create_app
-    from marketplace.extensions import db
-    from marketplace.services.reports import summary
+    from marketplace.blueprints.outcomes.reports import summary
+    from marketplace.core.extensions import db
 
     url = fresh_database(PG_URL, "cc_bench_outcomes")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",

@@ -65,7 +65,7 @@ def load(database_url: str) -> int:
     from flask_migrate import upgrade
 
     from marketplace import create_app
-    from marketplace.extensions import db
+    from marketplace.core.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench"})
     rng = random.Random(7)

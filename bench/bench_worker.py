@@ -57,9 +57,9 @@ def outbox(redis: Redis) -> tuple[float, dict[int, int]]:
 
     from bench.jobs import bench_effect, bench_metadata
     from marketplace import create_app
-    from marketplace.extensions import db
-    from marketplace.models import OutboxMessage
-    from marketplace.outbox import dispatch_ready, enqueue_after_commit
+    from marketplace.core.extensions import db
+    from marketplace.core.models import OutboxMessage
+    from marketplace.core.outbox import dispatch_ready, enqueue_after_commit
 
     database_url = fresh_database(PG_URL, "cc_bench_worker")
     prefix = f"bench-ours-{uuid.uuid4().hex[:6]}-"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from marketplace.extensions import db
-from workers.registry import job
+from marketplace.core.extensions import db
+from marketplace.core.jobs import job
 
 bench_metadata = sa.MetaData()
 bench_effect = sa.Table(

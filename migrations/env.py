@@ -6,8 +6,9 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from marketplace.models.base import UTCDateTime
-from marketplace.search_schema import include_object
+import marketplace.models  # noqa: F401  (every domain's tables, for autogenerate)
+from marketplace.blueprints.opportunities.search_schema import include_object
+from marketplace.core.db import UTCDateTime
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:

@@ -13,7 +13,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 
 from marketplace import create_app
-from marketplace.extensions import db
+from marketplace.core.extensions import db
 from tests import factories
 from tests.jobs_for_tests import test_metadata
 from tests.support import Client, app_config, fresh_database
@@ -91,7 +91,7 @@ def login_as(client):
 @pytest.fixture
 def api_client(app):
     """A client that calls the API with a Bearer token for ``user``."""
-    from marketplace.services.accounts import issue_api_token
+    from marketplace.blueprints.accounts.services import issue_api_token
 
     def make(user):
         token = issue_api_token(user)
@@ -155,9 +155,9 @@ def run_jobs(app):
     Inline mode has already run the jobs after each commit; with Redis, an
     in-process burst worker runs them against the test's own transaction.
     """
-    from marketplace.outbox import dispatch_ready
-    from marketplace.queueing import queue_for, redis_connection
-    from workers.registry import QUEUES
+    from marketplace.core.jobs import QUEUES
+    from marketplace.core.outbox import dispatch_ready
+    from marketplace.core.queueing import queue_for, redis_connection
 
     def run(until=None, timeout: float = 10.0) -> None:
         """``until``: keep working (retries come due) until it returns True."""

@@ -7,19 +7,21 @@ from datetime import UTC, date, datetime, timedelta
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from marketplace.extensions import db
-from marketplace.models import (
+from marketplace.blueprints.accounts.models import (
     AlumniProfile,
-    Opportunity,
-    OpportunityKind,
-    OpportunityStatus,
     Organization,
     OrganizationStatus,
     OrganizationType,
-    Role,
     StudentProfile,
     User,
 )
+from marketplace.blueprints.opportunities.models import (
+    Opportunity,
+    OpportunityKind,
+    OpportunityStatus,
+)
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 _HASHES: dict[str, str] = {}
@@ -28,7 +30,7 @@ _HASHES: dict[str, str] = {}
 def password_hash(password: str = DEFAULT_PASSWORD) -> str:
     # Hashing once per password keeps the suite fast; the hash is a real argon2id one.
     if password not in _HASHES:
-        from marketplace.services.accounts import hash_password
+        from marketplace.blueprints.accounts.services import hash_password
 
         _HASHES[password] = hash_password(password)
     return _HASHES[password]

@@ -186,7 +186,7 @@ def at_once(*actions, timeout: float = 60) -> list:
 
 def in_transaction(app, call) -> str:
     """Run ``call`` in its own app context and commit: "ok", or the error's class name."""
-    from marketplace.extensions import db
+    from marketplace.core.extensions import db
 
     with app.app_context():
         try:

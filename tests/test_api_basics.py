@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from marketplace.blueprints.api.openapi import OPERATIONS
+from marketplace.core.api.openapi import OPERATIONS
 from tests.factories import EmployerFactory, StudentFactory
 
 

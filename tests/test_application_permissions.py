@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.extensions import db
-from marketplace.models import Application, ApplicationStatus, Placement
+from marketplace.blueprints.applications.models import Application, ApplicationStatus, Placement
+from marketplace.core.extensions import db
 from tests.factories import (
     AlumniFactory,
     EmployerFactory,

@@ -11,17 +11,17 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from marketplace import create_app
-from marketplace.extensions import db
-from marketplace.models import (
+from marketplace.blueprints.applications.models import (
+    EMPLOYER_MOVES,
+    STUDENT_MOVES,
     Application,
     ApplicationStatus,
-    Opportunity,
-    OpportunityStatus,
     Placement,
     RecordAccess,
-    Role,
 )
-from marketplace.models.applications import EMPLOYER_MOVES, STUDENT_MOVES
+from marketplace.blueprints.opportunities.models import Opportunity, OpportunityStatus
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
 from tests.factories import (
     AlumniFactory,
     EmployerFactory,
@@ -225,7 +225,7 @@ def test_views_and_downloads_are_logged_and_shown_to_the_student(app, login_as, 
 @pytest.mark.no_db
 def test_two_concurrent_accepts_make_one_placement():
     app = create_app(app_config(fresh_database("accept_race")))
-    from marketplace.services.accounts import create_user, issue_api_token
+    from marketplace.blueprints.accounts.services import create_user, issue_api_token
 
     with app.app_context():
         upgrade()
@@ -298,8 +298,8 @@ def test_staff_read_the_access_log(login_as, client, api_client):
 
 
 def test_review_fixes_for_records(app, api_client, login_as, client):
-    from marketplace.models import OrganizationStatus
-    from marketplace.services.applications import display_name
+    from marketplace.blueprints.accounts.models import OrganizationStatus
+    from marketplace.blueprints.applications.services import display_name
 
     assert display_name("cv.bat") == "cv.bat.pdf" and display_name("My CV.PDF") == "My CV.pdf"
     application, employer, student = make_application()
@@ -327,7 +327,7 @@ def test_completion_rejects_tiny_hours_and_boolean_ratings(api_client):
 @pytest.mark.no_db
 def test_two_concurrent_offers_respect_the_positions():
     app = create_app(app_config(fresh_database("offer_race")))
-    from marketplace.services.accounts import create_user, issue_api_token
+    from marketplace.blueprints.accounts.services import create_user, issue_api_token
 
     with app.app_context():
         upgrade()

@@ -6,9 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace import create_app
-from marketplace.blueprints.auth.views import BAD_CREDENTIALS
-from marketplace.extensions import db
-from marketplace.models import OrganizationStatus, Role, User
+from marketplace.blueprints.accounts.models import OrganizationStatus, User
+from marketplace.blueprints.accounts.views import BAD_CREDENTIALS
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, StudentFactory
 from tests.support import Client, app_config, fresh_database
 

@@ -9,9 +9,9 @@ import pytest
 from redis import Redis
 from rq import Queue
 
+from marketplace.core.jobs import PERIODIC
 from tests.support import ON_SERVICES, TEST_REDIS_URL
 from workers.beat import tick
-from workers.registry import PERIODIC, load_jobs
 
 pytestmark = [pytest.mark.no_db,
               pytest.mark.skipif(not ON_SERVICES, reason="needs Redis (make test-services)")]
@@ -23,7 +23,6 @@ def queued(connection: Redis, prefix: str) -> int:
 
 
 def test_two_beats_enqueue_each_period_once():
-    load_jobs()
     connection = Redis.from_url(TEST_REDIS_URL)
     prefix, now = f"beat-{uuid.uuid4().hex[:6]}-", 1_800_000_000.0
     first = tick(connection, prefix, now, {})
@@ -36,7 +35,6 @@ def test_two_beats_enqueue_each_period_once():
 
 
 def test_deployments_sharing_a_redis_keep_their_own_periods():
-    load_jobs()
     connection = Redis.from_url(TEST_REDIS_URL)
     now = 1_800_000_100.0
     one, two = (f"site{n}-{uuid.uuid4().hex[:6]}-" for n in (1, 2))

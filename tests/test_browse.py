@@ -8,15 +8,15 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from marketplace.extensions import db
-from marketplace.models import (
+from marketplace.blueprints.accounts.models import OrganizationStatus
+from marketplace.blueprints.opportunities.browse import encode_cursor
+from marketplace.blueprints.opportunities.models import (
     Opportunity,
     OpportunityKind,
     OpportunityStatus,
-    OrganizationStatus,
     WorkMode,
 )
-from marketplace.services.browse import encode_cursor
+from marketplace.core.extensions import db
 from tests.factories import (
     EmployerFactory,
     OpportunityFactory,
@@ -127,7 +127,7 @@ def test_keyset_pages_cover_everything_once(client, sort):
 
 
 def test_best_match_ranks_the_newest_matches_and_says_so(client, monkeypatch):
-    monkeypatch.setattr("marketplace.services.browse.RANK_WINDOW", 4)
+    monkeypatch.setattr("marketplace.blueprints.opportunities.browse.RANK_WINDOW", 4)
     # The oldest posting has the word in its title: it would rank first, but it is
     # outside the window of the four newest matches.
     OpportunityFactory(title="Kiln kiln kiln", description="kiln kiln kiln")
@@ -154,7 +154,7 @@ def test_best_match_ranks_the_newest_matches_and_says_so(client, monkeypatch):
 
 @pytest.mark.parametrize("status", [OrganizationStatus.SUSPENDED, OrganizationStatus.PENDING])
 def test_postings_students_cannot_see_take_no_place_in_the_window(client, monkeypatch, status):
-    monkeypatch.setattr("marketplace.services.browse.RANK_WINDOW", 4)
+    monkeypatch.setattr("marketplace.blueprints.opportunities.browse.RANK_WINDOW", 4)
     OpportunityFactory(title="Kiln technician", description="kiln")
     hidden = OrganizationFactory(status=status)
     for n in range(4):  # newer, and many: a suspended spammer's postings

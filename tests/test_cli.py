@@ -6,8 +6,9 @@ import hashlib
 
 import sqlalchemy as sa
 
-from marketplace.extensions import db
-from marketplace.models import ApiToken, Organization, OrganizationStatus, Role, User
+from marketplace.blueprints.accounts.models import ApiToken, Organization, OrganizationStatus, User
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
 
 
 def run(app, *args):

@@ -9,21 +9,21 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from marketplace.errors import Conflict, ValidationFailed
-from marketplace.extensions import db
-from marketplace.models import (
+from marketplace.blueprints.mentoring import services as mentoring
+from marketplace.blueprints.mentoring.models import (
     Booking,
     BookingStatus,
     MentoringSlot,
-    Notification,
-    OutcomeEvidence,
     SlotMode,
     SlotStatus,
-    SourceKind,
 )
-from marketplace.models.base import utcnow
-from marketplace.services import mentoring
-from marketplace.services.mentoring import SlotDetails, format_in_zone, local_to_utc
+from marketplace.blueprints.mentoring.services import SlotDetails
+from marketplace.blueprints.notifications.models import Notification
+from marketplace.blueprints.outcomes.models import OutcomeEvidence, SourceKind
+from marketplace.core.clock import format_in_zone, local_to_utc, start_of_day
+from marketplace.core.db import utcnow
+from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.extensions import db
 from tests.factories import AlumniFactory, StaffFactory, StudentFactory
 
 NEW_YORK = "America/New_York"
@@ -146,7 +146,7 @@ def test_past_cancelled_own_and_repeated_bookings_are_refused():
     mentoring.book(group.id, student)
     with pytest.raises(Conflict, match="already booked"):
         mentoring.book(group.id, student)
-    from marketplace.errors import PermissionDenied
+    from marketplace.core.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         mentoring.book(group.id, alum)  # alumni (the owner included) do not book
@@ -176,7 +176,7 @@ def test_student_cancels_until_twelve_hours_before():
     assert booking.sequence == 1
     with pytest.raises(Conflict, match="12 hours"):
         mentoring.cancel_booking(near.id, student)
-    from marketplace.errors import NotFound
+    from marketplace.core.errors import NotFound
 
     with pytest.raises(NotFound):
         mentoring.cancel_booking(near.id, StudentFactory())  # someone else's booking
@@ -196,7 +196,7 @@ def test_alum_cancels_a_slot_and_every_booked_student_is_told():
         kinds = db.session.scalars(sa.select(Notification.kind).where(
             Notification.user_id == student.id).order_by(Notification.id)).all()
         assert kinds == ["booking_confirmed", "booking_cancelled"]
-    from marketplace.errors import NotFound
+    from marketplace.core.errors import NotFound
 
     with pytest.raises(NotFound):
         mentoring.cancel_slot(make_slot(alum, soon(96)).id, AlumniFactory())
@@ -260,7 +260,7 @@ def test_completed_session_becomes_one_connections_row(run_jobs):
     mentoring.mark_booking(booking.id, alum, BookingStatus.COMPLETED)
     db.session.commit()
     run_jobs()
-    from workers.evidence import record_mentoring_evidence
+    from marketplace.blueprints.outcomes.jobs import record_mentoring_evidence
 
     record_mentoring_evidence(booking.id)  # a rerun adds nothing
     db.session.commit()
@@ -284,7 +284,7 @@ def test_only_the_slots_alum_marks_it_and_no_shows_are_visible_to_staff(client, 
         slot = make_slot(alum, soon(24 * hours))
         bookings.append(mentoring.book(slot.id, student))
     db.session.execute(sa.update(Booking).values(starts_at=utcnow() - timedelta(hours=2)))
-    from marketplace.errors import NotFound
+    from marketplace.core.errors import NotFound
 
     with pytest.raises(NotFound):
         mentoring.mark_booking(bookings[0].id, AlumniFactory(), BookingStatus.NO_SHOW)
@@ -482,7 +482,7 @@ def test_out_of_range_and_skipped_midnight_filters(client):
     assert page.status_code == 200 and "within three years" in page.get_data(as_text=True)
     assert client.get("/api/v1/mentoring/slots?date_to=9999-12-31").status_code == 400
     # Santiago skips midnight on 2027-09-05: the day starts at 01:00 there.
-    assert mentoring.start_of_day(date(2027, 9, 5), "America/Santiago") == datetime(
+    assert start_of_day(date(2027, 9, 5), "America/Santiago") == datetime(
         2027, 9, 5, 4, 0, tzinfo=UTC)
 
 

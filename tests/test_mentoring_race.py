@@ -8,11 +8,14 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from marketplace.extensions import db
-from marketplace.models import Booking, BookingStatus, MentoringSlot, Notification, Role, User
-from marketplace.models.base import utcnow
-from marketplace.services import mentoring
-from marketplace.services.accounts import create_user, issue_api_token
+from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.accounts.services import create_user, issue_api_token
+from marketplace.blueprints.mentoring import services as mentoring
+from marketplace.blueprints.mentoring.models import Booking, BookingStatus, MentoringSlot
+from marketplace.blueprints.notifications.models import Notification
+from marketplace.core.db import utcnow
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
 from tests.support import at_once, in_transaction, migrated_app, post_concurrently
 
 pytestmark = pytest.mark.no_db

@@ -12,11 +12,14 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from marketplace import create_app
-from marketplace.extensions import db
-from marketplace.models import Booking, MentoringSlot, Notification, OutboxMessage, Role
-from marketplace.models.base import utcnow
-from marketplace.services import mentoring
-from marketplace.services.accounts import create_user
+from marketplace.blueprints.accounts.services import create_user
+from marketplace.blueprints.mentoring import services as mentoring
+from marketplace.blueprints.mentoring.models import Booking, MentoringSlot
+from marketplace.blueprints.notifications.models import Notification
+from marketplace.core.db import utcnow
+from marketplace.core.extensions import db
+from marketplace.core.models import OutboxMessage
+from marketplace.core.policies import Role
 from tests.support import ON_SERVICES, TEST_REDIS_URL, WorkerProcess, app_config, fresh_database
 
 pytestmark = [

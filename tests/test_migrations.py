@@ -8,8 +8,8 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from marketplace import create_app
-from marketplace.extensions import db
-from marketplace.search_schema import include_object
+from marketplace.blueprints.opportunities.search_schema import include_object
+from marketplace.core.extensions import db
 from tests.support import app_config, fresh_database
 
 

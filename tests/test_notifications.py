@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from marketplace.extensions import db
-from marketplace.models import DeliveryStatus, EmailDelivery, Notification
-from marketplace.services.notifications import notify
+from marketplace.blueprints.notifications.models import DeliveryStatus, EmailDelivery, Notification
+from marketplace.blueprints.notifications.services import notify
+from marketplace.core.extensions import db
 from tests.factories import StaffFactory, StudentFactory
 from tests.support import free_port
 
@@ -19,7 +19,7 @@ def deliveries() -> list[EmailDelivery]:
 def test_email_goes_through_smtp_with_text_and_html(smtp, run_jobs):
     user = StudentFactory(name="Lee")
     notify(user, "welcome", "Your application moved", "Acme is reviewing it.",
-           link="/students/")
+           link="home.student_dashboard")
     db.session.commit()
     run_jobs()
     assert len(smtp.messages) == 1
@@ -34,7 +34,7 @@ def test_email_goes_through_smtp_with_text_and_html(smtp, run_jobs):
 
 
 def test_email_is_sent_once_even_if_the_job_runs_twice(smtp, run_jobs):
-    from workers.notifications import send_notification_email
+    from marketplace.blueprints.notifications.jobs import send_notification_email
 
     notification = notify(StudentFactory(), "welcome", "Hello")
     db.session.commit()
@@ -86,7 +86,7 @@ def test_registration_sends_a_welcome(client, run_jobs):
 def test_notification_centre_unread_count_and_mark_read(login_as, client):
     user = StudentFactory()
     first = notify(user, "welcome", "First news", email=False)
-    notify(user, "welcome", "Second news", link="/students/profile", email=False)
+    notify(user, "welcome", "Second news", link="accounts.edit_student_profile", email=False)
     notify(StudentFactory(), "welcome", "Someone else's", email=False)
     db.session.commit()
     login_as(user)
@@ -110,7 +110,7 @@ def test_notification_centre_unread_count_and_mark_read(login_as, client):
 
 def test_opening_a_notification_goes_to_its_link(login_as, client):
     user = StudentFactory()
-    n = notify(user, "welcome", "Go", link="/students/profile", email=False)
+    n = notify(user, "welcome", "Go", link="accounts.edit_student_profile", email=False)
     db.session.commit()
     login_as(user)
     response = client.submit(f"/notifications/{n.id}/read", {"open": "1"},

@@ -7,18 +7,14 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from marketplace.errors import InvalidTransition
-from marketplace.extensions import db
-from marketplace.models import (
-    TRANSITIONS,
-    AuditEntry,
-    Notification,
-    Opportunity,
-    OpportunityStatus,
-    OrganizationStatus,
-    OrganizationType,
-)
-from marketplace.services import opportunities as postings
+from marketplace.blueprints.accounts.models import OrganizationStatus, OrganizationType
+from marketplace.blueprints.accounts.services import set_organization_status
+from marketplace.blueprints.notifications.models import Notification
+from marketplace.blueprints.opportunities import services as postings
+from marketplace.blueprints.opportunities.models import TRANSITIONS, Opportunity, OpportunityStatus
+from marketplace.core.errors import InvalidTransition
+from marketplace.core.extensions import db
+from marketplace.core.models import AuditEntry
 from tests.factories import (
     EmployerFactory,
     OpportunityFactory,
@@ -31,7 +27,9 @@ S = OpportunityStatus
 ALLOWED = {
     (S.DRAFT, S.AWAITING_PAYMENT), (S.DRAFT, S.PENDING_REVIEW), (S.DRAFT, S.PUBLISHED),
     (S.AWAITING_PAYMENT, S.PENDING_REVIEW), (S.AWAITING_PAYMENT, S.DRAFT),
+    (S.AWAITING_PAYMENT, S.PUBLISHED),  # a trusted organization's fee is authorized
     (S.PENDING_REVIEW, S.PUBLISHED), (S.PENDING_REVIEW, S.REJECTED),
+    (S.PENDING_REVIEW, S.AWAITING_PAYMENT),  # the fee's authorization lapsed
     (S.PUBLISHED, S.CLOSED), (S.PUBLISHED, S.EXPIRED), (S.PUBLISHED, S.PENDING_REVIEW),
     (S.REJECTED, S.PENDING_REVIEW), (S.REJECTED, S.PUBLISHED), (S.REJECTED, S.AWAITING_PAYMENT),
 }
@@ -193,7 +191,7 @@ def test_suspended_organization_disappears_from_public_views(login_as, client):
     db.session.commit()
     assert "Vanishing Role" in client.get("/opportunities").get_data(as_text=True)
     staff = StaffFactory()
-    postings.set_organization_status(opportunity.organization, OrganizationStatus.SUSPENDED,
+    set_organization_status(opportunity.organization, OrganizationStatus.SUSPENDED,
                                      staff, "Reported by students")
     db.session.commit()
     assert "Vanishing Role" not in client.get("/opportunities").get_data(as_text=True)
@@ -241,7 +239,7 @@ def test_other_organizations_employer_cannot_manage(login_as, client):
 
 
 def test_expiry_job_expires_only_past_deadlines():
-    from workers.opportunities import expire_postings
+    from marketplace.blueprints.opportunities.jobs import expire_postings
 
     past = OpportunityFactory(application_deadline=date.today() - timedelta(days=3))
     future = OpportunityFactory()

@@ -8,16 +8,16 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
-from marketplace.extensions import db
-from marketplace.models import OutboxMessage
-from marketplace.models.base import utcnow
-from marketplace.outbox import enqueue_after_commit
-from marketplace.services.jobs import console_state, retry_failed_job
+from marketplace.blueprints.ops.services import console_state, retry_failed_job
+from marketplace.core.db import utcnow
+from marketplace.core.extensions import db
+from marketplace.core.jobs import run_outbox_message
+from marketplace.core.models import OutboxMessage
+from marketplace.core.outbox import enqueue_after_commit
+from marketplace.core.relay import relay_outbox
 from tests.factories import StaffFactory
 from tests.jobs_for_tests import effect_counts, job_switch
 from tests.support import ON_SERVICES
-from workers.maintenance import relay_outbox
-from workers.runner import run_outbox_message
 
 
 def outbox_rows() -> list[OutboxMessage]:
@@ -97,7 +97,7 @@ def test_failing_job_is_retried_then_listed_and_retry_works(app, client, login_a
         # Redis: RQ retries it on its backoff (1 s, 1 s), then moves it to failed.
         from rq.job import Job, JobStatus
 
-        from marketplace.queueing import redis_connection
+        from marketplace.core.queueing import redis_connection
 
         job_id = message.rq_job_id
         job = Job.fetch(job_id, connection=redis_connection())
@@ -134,7 +134,7 @@ def test_retry_directly_refuses_a_completed_row(run_jobs):
     if not ON_SERVICES:
         import pytest
 
-        from marketplace.errors import Conflict
+        from marketplace.core.errors import Conflict
 
         with pytest.raises(Conflict):
             retry_failed_job(str(message.id))
@@ -156,8 +156,8 @@ def test_job_console_shows_depths_and_backlog(client, login_as):
 def test_relay_requeues_a_job_a_dead_worker_popped_and_never_started(app, run_jobs):
     """A worker on several queues pops with BLPOP; killed before it starts the job,
     it leaves a job marked queued on no list. The relay puts it back, once."""
-    from marketplace.outbox import dispatch_ready
-    from marketplace.queueing import queue_for
+    from marketplace.core.outbox import dispatch_ready
+    from marketplace.core.queueing import queue_for
 
     queue = queue_for("high")
     queue.connection.delete(queue.key)  # whatever earlier tests left queued

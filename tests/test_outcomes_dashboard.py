@@ -10,20 +10,19 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from marketplace.extensions import db
-from marketplace.models import (
+from marketplace.blueprints.accounts.models import StudentProfile, User
+from marketplace.blueprints.outcomes import imports, reports
+from marketplace.blueprints.outcomes.models import (
     DestinationCategory,
     ExportJob,
     FirstDestination,
     OutcomeEvidence,
     SourceKind,
     StaffRecord,
-    StudentProfile,
-    User,
 )
-from marketplace.models.base import utcnow
-from marketplace.services import imports, reports
-from marketplace.services.outcomes import record_evidence
+from marketplace.blueprints.outcomes.services import record_evidence
+from marketplace.core.db import utcnow
+from marketplace.core.extensions import db
 from tests.factories import EmployerFactory, StaffFactory, StudentFactory
 
 
@@ -160,7 +159,7 @@ def test_roster_import_creates_and_updates_idempotently(client, login_as):
     new = db.session.scalar(sa.select(User).where(User.email == "new.one@school.edu"))
     assert new.student_profile.pell_eligible is True and new.student_profile.major == "Welding"
     # Imported accounts have no password anyone could match.
-    from marketplace.services.accounts import authenticate
+    from marketplace.blueprints.accounts.services import authenticate
 
     assert authenticate("new.one@school.edu", imports.UNUSABLE_PASSWORD) is None
 
@@ -263,8 +262,8 @@ def test_api_summary_per_spec(cohort, api_client):
 
 
 def test_attainment_stays_in_step_with_the_ledger(cohort):
-    from marketplace.models import StudentAttainment
-    from marketplace.services.outcomes import rebuild_attainment
+    from marketplace.blueprints.outcomes.models import StudentAttainment
+    from marketplace.blueprints.outcomes.services import rebuild_attainment
 
     def reached():
         return {(row.student_id, key) for row in db.session.scalars(
@@ -342,7 +341,7 @@ def test_the_trend_uses_when_the_work_happened(client, login_as):
 
 
 def test_old_exports_are_purged(app, run_jobs):
-    from marketplace.services import exports
+    from marketplace.blueprints.outcomes import exports
 
     staff = StaffFactory()
     export = exports.start_export("summary", None, staff)

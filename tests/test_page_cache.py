@@ -10,17 +10,17 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace import create_app
-from marketplace.extensions import db
-from marketplace.models import (
+from marketplace.blueprints.accounts.models import Organization, OrganizationStatus
+from marketplace.blueprints.accounts.services import set_organization_status
+from marketplace.blueprints.opportunities.models import (
     CatalogVersion,
     Opportunity,
     OpportunityStatus,
-    Organization,
-    OrganizationStatus,
 )
-from marketplace.models.base import utcnow
-from marketplace.pagecache import CachedPage, PageCache
-from marketplace.services.opportunities import expire_opportunities, set_organization_status
+from marketplace.blueprints.opportunities.pagecache import CachedPage, PageCache
+from marketplace.blueprints.opportunities.services import expire_opportunities
+from marketplace.core.db import utcnow
+from marketplace.core.extensions import db
 from tests.factories import OpportunityFactory, StaffFactory, StudentFactory
 from tests.support import app_config, at_once, migrated_app
 

@@ -10,19 +10,14 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from marketplace.errors import ValidationFailed
-from marketplace.extensions import db
-from marketplace.models import (
-    AuditEntry,
-    Opportunity,
-    OpportunityStatus,
-    OrganizationType,
-    Payment,
-    PaymentStatus,
-    StripeEvent,
-)
-from marketplace.services import opportunities as postings
-from marketplace.services import payments
+from marketplace.blueprints.accounts.models import OrganizationType
+from marketplace.blueprints.billing import services as payments
+from marketplace.blueprints.billing.models import Payment, PaymentStatus, StripeEvent
+from marketplace.blueprints.opportunities import services as postings
+from marketplace.blueprints.opportunities.models import Opportunity, OpportunityStatus
+from marketplace.core.errors import ValidationFailed
+from marketplace.core.extensions import db
+from marketplace.core.models import AuditEntry
 from tests.factories import EmployerFactory, OpportunityFactory, StaffFactory
 from tests.fake_stripe import FakeStripe, sign
 
@@ -257,7 +252,7 @@ def test_expiring_authorizations_come_first_in_review(client, login_as, fees, st
                                                       run_jobs):
     from datetime import timedelta
 
-    from marketplace.models.base import utcnow
+    from marketplace.core.db import utcnow
 
     older = OpportunityFactory(status=OpportunityStatus.PENDING_REVIEW,
                                submitted_at=utcnow() - timedelta(days=9))
@@ -357,6 +352,7 @@ def test_a_posting_already_paid_for_is_not_charged_again(client, login_as, fees,
     approve(fees, opportunity, run_jobs)
     # A material edit sends it back to review; staff reject; the employer resubmits.
     postings.update_opportunity(opportunity, employer, title="A new title")
+    db.session.commit()  # one unit of work each, as two requests would be
     postings.reject_opportunity(opportunity.id, fees, "Shorter title please")
     db.session.commit()
     assert client.submit(f"/employers/opportunities/{opportunity.id}/submit", {},

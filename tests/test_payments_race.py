@@ -9,22 +9,16 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from marketplace import create_app
-from marketplace.extensions import db
-from marketplace.models import (
-    AuditEntry,
-    Opportunity,
-    OpportunityStatus,
-    OutboxMessage,
-    Payment,
-    PaymentStatus,
-    Role,
-    StripeEvent,
-)
-from marketplace.services import payments
-from marketplace.services.accounts import create_user
+from marketplace.blueprints.accounts.services import create_user
+from marketplace.blueprints.billing import services as payments
+from marketplace.blueprints.billing.models import Payment, PaymentStatus, StripeEvent
+from marketplace.blueprints.opportunities.models import Opportunity, OpportunityStatus
+from marketplace.core.extensions import db
+from marketplace.core.jobs import run_outbox_message
+from marketplace.core.models import AuditEntry, OutboxMessage
+from marketplace.core.policies import Role
 from tests.fake_stripe import FakeStripe, sign
 from tests.support import app_config, at_once, fresh_database, in_transaction
-from workers.runner import run_outbox_message
 
 pytestmark = pytest.mark.no_db
 
@@ -66,7 +60,7 @@ def authorized_payment(app, fake, tag: str) -> tuple[int, dict]:
         from datetime import date, timedelta
 
         opportunity.application_deadline = date.today() + timedelta(days=20)
-        from marketplace.services.opportunities import submit_opportunity
+        from marketplace.blueprints.opportunities.services import submit_opportunity
 
         submit_opportunity(opportunity, employer)
         db.session.commit()
@@ -137,8 +131,8 @@ def test_two_captures_at_once_take_the_money_once(app, fake):
 
 
 def test_a_rejection_racing_a_reconciliation_never_deadlocks_or_charges(app, fake):
-    from marketplace.models import User
-    from marketplace.services.opportunities import reject_opportunity
+    from marketplace.blueprints.accounts.models import User
+    from marketplace.blueprints.opportunities.services import reject_opportunity
 
     for round_ in range(5):
         payment_id, _ = authorized_payment(app, fake, f"reject-race-{round_}")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from marketplace.extensions import db
-from marketplace.models import (
+from marketplace.blueprints.applications.models import (
     Application,
     ApplicationStatus,
-    OutcomeEvidence,
     Placement,
     PlacementStatus,
 )
+from marketplace.blueprints.outcomes.jobs import record_placement_evidence
+from marketplace.blueprints.outcomes.models import OutcomeEvidence
+from marketplace.core.extensions import db
 from tests.factories import EmployerFactory, OpportunityFactory, StaffFactory, StudentFactory
-from workers.evidence import record_placement_evidence
 
 
 def hired_placement():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marketplace.extensions import db
+from marketplace.core.extensions import db
 from tests.factories import AlumniFactory, EmployerFactory, StudentFactory
 
 

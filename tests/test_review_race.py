@@ -6,9 +6,10 @@ import pytest
 from flask_migrate import upgrade
 
 from marketplace import create_app
-from marketplace.extensions import db
-from marketplace.models import Opportunity, OpportunityStatus, Role
-from marketplace.services.accounts import create_user, issue_api_token
+from marketplace.blueprints.accounts.services import create_user, issue_api_token
+from marketplace.blueprints.opportunities.models import Opportunity, OpportunityStatus
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
 from tests.support import app_config, fresh_database, post_concurrently
 
 

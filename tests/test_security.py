@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marketplace import create_app
-from marketplace.config import ConfigurationError
+from marketplace.core.config import ConfigurationError
 from tests.support import Client, app_config, fresh_database
 
 

@@ -14,9 +14,11 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from marketplace import create_app
-from marketplace.extensions import db
-from marketplace.models import EmailDelivery, OutboxMessage, Role
-from marketplace.outbox import dispatch_ready, enqueue_after_commit
+from marketplace.blueprints.notifications.models import EmailDelivery
+from marketplace.core.extensions import db
+from marketplace.core.models import OutboxMessage
+from marketplace.core.outbox import dispatch_ready, enqueue_after_commit
+from marketplace.core.policies import Role
 from tests.jobs_for_tests import effect_counts, job_switch, test_metadata
 from tests.support import (
     ON_SERVICES,
@@ -73,7 +75,7 @@ def unfinished_jobs(app, job: str) -> str:
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 
-    from marketplace.queueing import queue_for, redis_connection
+    from marketplace.core.queueing import queue_for, redis_connection
 
     lines = []
     with app.app_context():
@@ -122,8 +124,8 @@ def test_kill_9_mid_batch_every_effect_exactly_once(database_url):
     # The worst moment to die: while holding RQ's per-queue maintenance lock,
     # which then blocks RQ's own recovery for 15 minutes. The relay must cope.
     with app.app_context():
-        from marketplace.queueing import queue_for, redis_connection
-        from workers.registry import QUEUES
+        from marketplace.core.jobs import QUEUES
+        from marketplace.core.queueing import queue_for, redis_connection
 
         for name in QUEUES:
             redis_connection().set(queue_for(name).registry_cleaning_key, 1, ex=899)
@@ -225,7 +227,7 @@ def test_failing_job_retried_listed_and_retry_button_works(database_url):
     app = make_app(database_url, TEST_REDIS_URL, prefix)
     key = 200_000 + int(uuid.uuid4().int % 1000)
     with app.app_context():
-        from marketplace.services.accounts import create_user
+        from marketplace.blueprints.accounts.services import create_user
 
         staff_email = f"staff-{uuid.uuid4().hex[:6]}@school.edu"
         create_user(staff_email, "Staff", Role.STAFF, "staff passphrase 1")

@@ -2,7 +2,7 @@
 
 import sys
 
-from .worker import main
+from workers.worker import main
 
 if __name__ == "__main__":
     sys.exit(main(burst="--burst" in sys.argv, with_beat="--no-beat" not in sys.argv))

@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 from rq.exceptions import DuplicateJobError
 
-from .registry import PERIODIC, load_jobs
+from marketplace.core.jobs import PERIODIC
 
 log = logging.getLogger("workers.beat")
 
@@ -50,7 +50,6 @@ def tick(connection: Redis, prefix: str, now: float, last: dict[str, str]) -> li
 
 def run_beat(redis_url: str, prefix: str, parent_pid: int, interval: float = 1.0) -> None:
     """Loop until the parent worker is gone."""
-    load_jobs()
     connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
     last: dict[str, str] = {}
     while os.getppid() == parent_pid:

@@ -10,9 +10,11 @@ import sys
 from redis import Redis
 from rq import Queue, SimpleWorker, Worker
 
-from .beat import run_beat
-from .registry import QUEUES
-from .runner import get_app, use_app
+from marketplace.core.extensions import db
+from marketplace.core.jobs import QUEUES
+from marketplace.core.models import OutboxMessage
+from workers.beat import run_beat
+from workers.runner import get_app, use_app
 
 
 def warm_up(app) -> None:
@@ -23,9 +25,6 @@ def warm_up(app) -> None:
     the horse inherits instead of redoing it for every job.
     """
     import sqlalchemy as sa
-
-    from marketplace.extensions import db
-    from marketplace.models import OutboxMessage
 
     with app.app_context():
         db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.id == -1)

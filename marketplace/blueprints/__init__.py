@@ -1,0 +1,1 @@
+"""The domains, one package each, listed lowest first in ``marketplace.DOMAINS``."""

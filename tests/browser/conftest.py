@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from playwright.sync_api import expect
 
 from marketplace import create_app
-from marketplace.extensions import db
+from marketplace.core.extensions import db
 from tests.fake_stripe import FakeStripe
 from tests.support import TEST_REDIS_URL, WorkerProcess, app_config, fresh_database, live_server
 
@@ -131,7 +131,7 @@ def check_accessibility(page, name: str) -> None:
 @pytest.fixture
 def make_user(live_app):
     """Create a user straight in the live database (for roles that cannot self-register)."""
-    from marketplace.services import accounts
+    from marketplace.blueprints.accounts import services as accounts
 
     def make(role, email, name="Test Person", password="browser passphrase", **kwargs):
         with live_app.app_context():

@@ -7,7 +7,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from marketplace.models import Role
+from marketplace.core.policies import Role
 from tests.browser.conftest import check_accessibility, reload_until_visible
 
 PASSWORD = "browser passphrase"

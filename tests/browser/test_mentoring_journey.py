@@ -10,9 +10,11 @@ import sqlalchemy as sa
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from marketplace.extensions import db
-from marketplace.models import Booking, MentoringSlot, Role, User
-from marketplace.models.base import utcnow
+from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.mentoring.models import Booking, MentoringSlot
+from marketplace.core.db import utcnow
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
 from tests.browser.conftest import check_accessibility, reload_until_visible
 from tests.browser.test_account_journeys import log_in, log_out
 

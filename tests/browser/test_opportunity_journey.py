@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from marketplace.models import Role
+from marketplace.core.policies import Role
 from tests.browser.conftest import check_accessibility
 from tests.browser.test_account_journeys import log_in, log_out
 

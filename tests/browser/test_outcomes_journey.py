@@ -9,9 +9,11 @@ import uuid
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from marketplace.extensions import db
-from marketplace.models import Role, SourceKind, StudentProfile, User
-from marketplace.services.outcomes import record_evidence
+from marketplace.blueprints.accounts.models import StudentProfile, User
+from marketplace.blueprints.outcomes.models import SourceKind
+from marketplace.blueprints.outcomes.services import record_evidence
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
 from tests.browser.conftest import check_accessibility
 from tests.browser.test_account_journeys import log_in, log_out
 from tests.support import TMP_ROOT
@@ -85,7 +87,7 @@ def test_dashboard_gap_drill_down_export_and_import(page, phone, make_user, live
     expect(errors).to_contain_text(f"Line 4: no student account has the e-mail nobody-{tag}")
     check_accessibility(page, "outcomes-import-refused")
     with live_app.app_context():
-        from marketplace.models import StaffRecord
+        from marketplace.blueprints.outcomes.models import StaffRecord
 
         assert db.session.scalar(sa.select(sa.func.count(StaffRecord.id)).join(
             User, User.id == StaffRecord.student_id).where(User.email.in_(emails))) == 0

@@ -9,9 +9,12 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from marketplace.extensions import db
-from marketplace.models import Opportunity, OpportunityStatus, Payment, Role, User
-from marketplace.services import payments
+from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.billing import services as payments
+from marketplace.blueprints.billing.models import Payment
+from marketplace.blueprints.opportunities.models import Opportunity, OpportunityStatus
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
 from tests.browser.conftest import check_accessibility, reload_until_visible
 from tests.browser.test_account_journeys import log_in, log_out
 

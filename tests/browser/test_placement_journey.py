@@ -6,8 +6,10 @@ import uuid
 
 from playwright.sync_api import expect
 
-from marketplace.extensions import db
-from marketplace.models import Opportunity, OpportunityStatus, Role, User
+from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.opportunities.models import Opportunity, OpportunityStatus
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
 from tests.browser.conftest import check_accessibility, reload_until_visible
 from tests.browser.test_account_journeys import log_in, log_out
 from tests.support import TMP_ROOT

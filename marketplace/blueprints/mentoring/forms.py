@@ -1,3 +1,5 @@
+"""marketplace.blueprints.mentoring.forms."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -5,10 +7,10 @@ from datetime import date, timedelta
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ...models import SlotMode
-from ...reference import cluster_choices
-from ...services.mentoring import DURATIONS, MAX_SERIES_WEEKS
-from ..fields import Form, time_zone_field
+from marketplace.blueprints.mentoring.models import SlotMode
+from marketplace.blueprints.mentoring.services import DURATIONS, MAX_SERIES_WEEKS
+from marketplace.core.forms import Form, time_zone_field
+from marketplace.core.reference import cluster_choices
 
 
 class SlotForm(Form):

@@ -7,16 +7,24 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from ...errors import DomainError
-from ...extensions import db
-from ...models import Booking, BookingStatus, MentoringSlot, Role, SlotMode, SlotStatus
-from ...models.base import utcnow
-from ...policies import role_required
-from ...reference import CAREER_CLUSTERS
-from ...services import mentoring
-from ...services.mentoring import SlotDetails, format_in_zone, local_to_utc
-from ..helpers import show_domain_error
-from .forms import ActionForm, BookForm, ReflectionForm, SlotForm
+from marketplace.blueprints.mentoring import services as mentoring
+from marketplace.blueprints.mentoring.forms import ActionForm, BookForm, ReflectionForm, SlotForm
+from marketplace.blueprints.mentoring.models import (
+    Booking,
+    BookingStatus,
+    MentoringSlot,
+    SlotMode,
+    SlotStatus,
+)
+from marketplace.blueprints.mentoring.policies import can_view_booking
+from marketplace.blueprints.mentoring.services import SlotDetails, no_show_counts
+from marketplace.core.clock import format_in_zone, local_to_utc
+from marketplace.core.db import utcnow
+from marketplace.core.errors import DomainError
+from marketplace.core.extensions import db
+from marketplace.core.forms import show_domain_error
+from marketplace.core.policies import Role, role_required
+from marketplace.core.reference import CAREER_CLUSTERS
 
 bp = Blueprint("mentoring", __name__)
 
@@ -32,7 +40,7 @@ def local_time(instant, zone: str) -> str:
     return format_in_zone(instant, zone)
 
 
-@bp.route("")
+@bp.route("/mentoring")
 def browse():
     zone = viewer_zone()
     filters, errors = mentoring.parse_slot_filters(request.args, zone)
@@ -55,7 +63,7 @@ def load_slot(slot_id: int) -> MentoringSlot:
     return slot
 
 
-@bp.route("/slots/<int:slot_id>")
+@bp.route("/mentoring/slots/<int:slot_id>")
 def show_slot(slot_id: int):
     slot = load_slot(slot_id)
     owner = current_user.is_authenticated and current_user.id == slot.alumni_id
@@ -72,7 +80,7 @@ def show_slot(slot_id: int):
                            action_form=ActionForm(), now=utcnow())
 
 
-@bp.route("/slots/<int:slot_id>/book", methods=["POST"])
+@bp.route("/mentoring/slots/<int:slot_id>/book", methods=["POST"])
 @role_required(Role.STUDENT)
 def book_slot(slot_id: int):
     slot = load_slot(slot_id)
@@ -97,7 +105,7 @@ def book_slot(slot_id: int):
                            action_form=ActionForm(), now=utcnow()), 422
 
 
-@bp.route("/bookings")
+@bp.route("/mentoring/bookings")
 @role_required(Role.STUDENT)
 def my_bookings():
     bookings = db.session.scalars(sa.select(Booking).where(Booking.student_id == current_user.id)
@@ -116,12 +124,12 @@ def my_bookings():
 
 def load_booking(booking_id: int) -> Booking:
     booking = db.session.get(Booking, booking_id)
-    if booking is None or not mentoring.can_view_booking(current_user, booking):
+    if booking is None or not can_view_booking(current_user, booking):
         abort(404)
     return booking
 
 
-@bp.route("/bookings/<int:booking_id>/invite.ics")
+@bp.route("/mentoring/bookings/<int:booking_id>/invite.ics")
 @login_required
 def download_invitation(booking_id: int):
     booking = load_booking(booking_id)
@@ -131,7 +139,7 @@ def download_invitation(booking_id: int):
         "Content-Disposition": f'attachment; filename="mentoring-{booking.id}.ics"'}
 
 
-@bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+@bp.route("/mentoring/bookings/<int:booking_id>/cancel", methods=["POST"])
 @role_required(Role.STUDENT)
 def cancel_booking(booking_id: int):
     form = ActionForm()
@@ -145,7 +153,7 @@ def cancel_booking(booking_id: int):
     return redirect(url_for("mentoring.my_bookings"))
 
 
-@bp.route("/bookings/<int:booking_id>/reflection", methods=["POST"])
+@bp.route("/mentoring/bookings/<int:booking_id>/reflection", methods=["POST"])
 @role_required(Role.STUDENT)
 def save_reflection(booking_id: int):
     form = ReflectionForm()
@@ -162,13 +170,13 @@ def save_reflection(booking_id: int):
     return redirect(url_for("mentoring.my_bookings"))
 
 
-@bp.route("/bookings/<int:booking_id>/complete", methods=["POST"])
+@bp.route("/mentoring/bookings/<int:booking_id>/complete", methods=["POST"])
 @role_required(Role.ALUMNI)
 def complete_booking(booking_id: int):
     return _mark(booking_id, "completed")
 
 
-@bp.route("/bookings/<int:booking_id>/no-show", methods=["POST"])
+@bp.route("/mentoring/bookings/<int:booking_id>/no-show", methods=["POST"])
 @role_required(Role.ALUMNI)
 def no_show_booking(booking_id: int):
     return _mark(booking_id, "no_show")
@@ -192,7 +200,7 @@ def _mark(booking_id: int, outcome: str):
     return redirect(url_for("mentoring.show_slot", slot_id=slot_id))
 
 
-@bp.route("/mine")
+@bp.route("/mentoring/mine")
 @role_required(Role.ALUMNI)
 def my_slots():
     slots = db.session.scalars(sa.select(MentoringSlot).where(
@@ -209,7 +217,7 @@ def my_slots():
                            action_form=ActionForm())
 
 
-@bp.route("/slots/new", methods=["GET", "POST"])
+@bp.route("/mentoring/slots/new", methods=["GET", "POST"])
 @role_required(Role.ALUMNI)
 def new_slot():
     form = SlotForm()
@@ -241,7 +249,7 @@ def new_slot():
         422 if form.errors or request.method == "POST" else 200
 
 
-@bp.route("/slots/<int:slot_id>/cancel", methods=["POST"])
+@bp.route("/mentoring/slots/<int:slot_id>/cancel", methods=["POST"])
 @role_required(Role.ALUMNI, Role.STAFF)
 def cancel_slot(slot_id: int):
     form = ActionForm()
@@ -257,3 +265,17 @@ def cancel_slot(slot_id: int):
             if error.status == 404:
                 abort(404)
     return redirect(url_for("mentoring.show_slot", slot_id=slot_id))
+
+
+@bp.route("/staff/mentoring")
+@role_required(Role.STAFF)
+def mentoring_overview():
+    counts = dict(db.session.execute(sa.select(Booking.status, sa.func.count(Booking.id))
+                                     .group_by(Booking.status)).all())
+    open_slots = db.session.scalar(sa.select(sa.func.count(MentoringSlot.id)).where(
+        MentoringSlot.status == SlotStatus.OPEN, MentoringSlot.starts_at > utcnow(),
+        MentoringSlot.booked_count < MentoringSlot.capacity))
+    mentors = db.session.scalar(sa.select(sa.func.count(sa.distinct(MentoringSlot.alumni_id))))
+    return render_template("staff/mentoring.html", counts=counts, statuses=list(BookingStatus),
+                           open_slots=open_slots, mentors=mentors,
+                           repeat_no_shows=no_show_counts(minimum=2))

@@ -1,0 +1,21 @@
+"""Notifications: messages to a person in the app and by e-mail, and the e-mail log."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import current_user
+
+from marketplace.blueprints.notifications import jobs, views
+from marketplace.blueprints.notifications.services import unread_count
+
+__all__ = ["init_app", "jobs"]
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(views.bp)
+    # A global, not a context processor: also seen by macros imported without context.
+    app.jinja_env.globals["unread_notifications"] = _unread_notifications
+
+
+def _unread_notifications() -> int:
+    return unread_count(current_user) if current_user.is_authenticated else 0

@@ -1,6 +1,8 @@
+"""marketplace.blueprints.notifications.forms."""
+
 from __future__ import annotations
 
-from ..fields import Form
+from marketplace.core.forms import Form
 
 
 class MarkReadForm(Form):

@@ -6,17 +6,17 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...extensions import db
-from ...models import Notification, Role
-from ...policies import role_required
-from ...services.notifications import mark_read
-from ..auth.views import safe_next
-from .forms import MarkReadForm
+from marketplace.blueprints.notifications.forms import MarkReadForm
+from marketplace.blueprints.notifications.models import Notification
+from marketplace.blueprints.notifications.services import mark_read
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role, role_required
+from marketplace.core.urls import safe_next
 
 bp = Blueprint("notifications", __name__)
 
 
-@bp.route("/")
+@bp.route("/notifications/")
 @role_required(*Role)
 def list_notifications():
     notifications = db.session.scalars(
@@ -26,7 +26,7 @@ def list_notifications():
                            form=MarkReadForm())
 
 
-@bp.route("/<int:notification_id>/read", methods=["POST"])
+@bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
 @role_required(*Role)
 def read_notification(notification_id: int):
     if not MarkReadForm().validate_on_submit():
@@ -40,7 +40,7 @@ def read_notification(notification_id: int):
     return redirect(target or url_for("notifications.list_notifications"))
 
 
-@bp.route("/read-all", methods=["POST"])
+@bp.route("/notifications/read-all", methods=["POST"])
 @role_required(*Role)
 def read_all_notifications():
     if not MarkReadForm().validate_on_submit():

@@ -3,23 +3,153 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from ...errors import DomainError
-from ...extensions import db
-from ...models import Application, Opportunity, OpportunityKind, Role, SavedOpportunity
-from ...pagecache import cached_for_visitors, keep_page_until
-from ...policies import can_view_opportunity, role_required
-from ...services.applications import apply
-from ...services.browse import BrowseFilters, browse, featured_postings, parse_filters
-from ...services.opportunities import toggle_saved
-from ...text import plain_excerpt, render_markdown
-from ..helpers import show_domain_error
-from .forms import ApplicationForm, SaveForm
+from marketplace.blueprints.opportunities import hooks
+from marketplace.blueprints.opportunities import services as postings
+from marketplace.blueprints.opportunities.browse import (
+    BrowseFilters,
+    browse,
+    featured_postings,
+    parse_filters,
+)
+from marketplace.blueprints.opportunities.forms import (
+    ActionForm,
+    BulkApproveForm,
+    DecisionForm,
+    OpportunityForm,
+    SaveForm,
+)
+from marketplace.blueprints.opportunities.models import (
+    Opportunity,
+    OpportunityKind,
+    OpportunityStatus,
+    SavedOpportunity,
+)
+from marketplace.blueprints.opportunities.pagecache import cached_for_visitors, keep_page_until
+from marketplace.blueprints.opportunities.policies import can_view_opportunity
+from marketplace.blueprints.opportunities.services import toggle_saved
+from marketplace.core.db import utcnow
+from marketplace.core.errors import DomainError
+from marketplace.core.extensions import db
+from marketplace.core.forms import show_domain_error
+from marketplace.core.policies import Role, role_required
+from marketplace.core.text import plain_excerpt, render_markdown
 
 bp = Blueprint("opportunities", __name__)
+
+
+@bp.route("/employers/opportunities")
+@role_required(Role.EMPLOYER)
+def list_own_opportunities():
+    organization = current_user.organization
+    if organization is None:
+        abort(403)
+    rows = db.session.scalars(
+        sa.select(Opportunity).where(Opportunity.organization_id == organization.id)
+        .order_by(Opportunity.updated_at.desc(), Opportunity.id.desc())).all()
+    extra = {"feature_price": None}
+    for values in hooks.employer_postings_context.results(organization):
+        extra.update(values)
+    return render_template("employers/opportunities.html", opportunities=rows,
+                           organization=organization, action_form=ActionForm(),
+                           now=utcnow(), **extra)
+
+
+def managed_opportunity(opportunity_id: int) -> Opportunity:
+    try:
+        return postings.get_managed_opportunity(opportunity_id, current_user)
+    except DomainError:
+        abort(404)
+
+
+@bp.route("/employers/opportunities/new", methods=["GET", "POST"])
+@role_required(Role.EMPLOYER)
+def create_opportunity():
+    organization = current_user.organization
+    if organization is None:
+        abort(403)
+    form = OpportunityForm()
+    if form.validate_on_submit():
+        try:
+            opportunity = postings.create_opportunity(organization, current_user, **form.values())
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Draft saved. Submit it for review when it is ready.", "success")
+            return redirect(url_for("opportunities.edit_opportunity",
+                                    opportunity_id=opportunity.id))
+    return render_template("employers/opportunity_form.html", form=form, opportunity=None,
+                           action_form=ActionForm())
+
+
+@bp.route("/employers/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
+@role_required(Role.EMPLOYER)
+def edit_opportunity(opportunity_id: int):
+    opportunity = managed_opportunity(opportunity_id)
+    form = OpportunityForm(obj=opportunity, kind=opportunity.kind.value,
+                           work_mode=opportunity.work_mode.value,
+                           skills=", ".join(opportunity.skills or []))
+    if form.validate_on_submit():
+        try:
+            back_to_review = postings.update_opportunity(opportunity, current_user,
+                                                         **form.values())
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Saved. The change to a live posting goes back to career staff for review."
+                  if back_to_review else "Saved.", "success")
+            return redirect(url_for("opportunities.edit_opportunity",
+                                    opportunity_id=opportunity_id))
+    return render_template("employers/opportunity_form.html", form=form, opportunity=opportunity,
+                           action_form=ActionForm())
+
+
+@bp.route("/employers/opportunities/<int:opportunity_id>/<action>", methods=["POST"])
+@role_required(Role.EMPLOYER)
+def act_on_opportunity(opportunity_id: int, action: str):
+    if action not in ("submit", "duplicate", "close"):
+        abort(404)
+    opportunity = managed_opportunity(opportunity_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        if action == "submit":
+            status = postings.submit_opportunity(opportunity, current_user)
+            if status is OpportunityStatus.AWAITING_PAYMENT:
+                db.session.commit()
+                # To Stripe's checkout page: the fee is authorized now, charged only
+                # when career staff approve the posting.
+                return redirect(hooks.checkout_url.first(opportunity), code=303)
+            message = ("Published: your organization is trusted, so it went live right away."
+                       if status is OpportunityStatus.PUBLISHED else
+                       "Submitted. Career staff review postings within a few working days.")
+        elif action == "duplicate":
+            opportunity = postings.duplicate_opportunity(opportunity, current_user)
+            message = "Copied into a new draft. Set a new deadline before submitting."
+        else:
+            postings.close_opportunity(opportunity, current_user)
+            message = "Closed: it no longer takes applications."
+        db.session.commit()
+    except DomainError as error:
+        show_domain_error(None, error)
+    else:
+        flash(message, "success")
+    if action == "duplicate":
+        return redirect(url_for("opportunities.edit_opportunity", opportunity_id=opportunity.id))
+    return redirect(url_for("opportunities.list_own_opportunities"))
 
 
 def saved_ids(opportunity_ids: list[int]) -> set[int]:
@@ -30,7 +160,7 @@ def saved_ids(opportunity_ids: list[int]) -> set[int]:
         SavedOpportunity.opportunity_id.in_(opportunity_ids))))
 
 
-@bp.route("")
+@bp.route("/opportunities")
 @cached_for_visitors
 def list_opportunities():
     errors = {}
@@ -52,7 +182,7 @@ def list_opportunities():
         kinds=list(OpportunityKind), first_page=filters.cursor is None)
 
 
-@bp.route("/<int:opportunity_id>")
+@bp.route("/opportunities/<int:opportunity_id>")
 @cached_for_visitors
 def show_opportunity(opportunity_id: int):
     # With its organization in the same query: the page and the check both need it.
@@ -61,52 +191,32 @@ def show_opportunity(opportunity_id: int):
     # Drafts, pending, rejected and expired postings do not exist for students.
     if opportunity is None or not can_view_opportunity(current_user, opportunity):
         abort(404)
-    student = _is_student()
-    return render_detail(opportunity, ApplicationForm() if student else None,
-                         _own_application(opportunity) if student else None)
+    return render_detail(opportunity)
 
 
 def _is_student() -> bool:
     return current_user.is_authenticated and current_user.role is Role.STUDENT
 
 
-def render_detail(opportunity: Opportunity, apply_form: ApplicationForm | None,
-                  application: Application | None):
+def render_detail(opportunity: Opportunity, **values):
+    """A posting's page. For a student, the domains above add their part through
+    ``hooks.detail_context`` (applications: the apply form, or their application);
+    ``values`` override it (a form sent back with its errors)."""
     # The forms (and so a CSRF token in the session) only for students, who can use them:
     # a visitor's page then sets no cookie and can be served from the page cache.
+    student = _is_student()
+    extra = {"apply_form": None, "application": None}
+    if student:
+        for answer in hooks.detail_context.results(opportunity, current_user):
+            extra.update(answer)
+    extra.update(values)
     return render_template("opportunities/detail.html", opportunity=opportunity,
                            description=render_markdown(opportunity.description),
                            saved=opportunity.id in saved_ids([opportunity.id]),
-                           save_form=SaveForm() if _is_student() else None,
-                           apply_form=apply_form, application=application)
+                           save_form=SaveForm() if student else None, **extra)
 
 
-def _own_application(opportunity: Opportunity) -> Application | None:
-    return db.session.scalar(sa.select(Application).where(
-        Application.opportunity_id == opportunity.id, Application.student_id == current_user.id))
-
-
-@bp.route("/<int:opportunity_id>/apply", methods=["POST"])
-@role_required(Role.STUDENT)
-def apply_to_opportunity(opportunity_id: int):
-    opportunity = db.session.get(Opportunity, opportunity_id)
-    if opportunity is None or not opportunity.is_public:
-        abort(404)
-    form = ApplicationForm()
-    if form.validate_on_submit():
-        try:
-            application = apply(opportunity, current_user, form.cover_letter.data,
-                                form.resume.data)
-            db.session.commit()
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Application sent. You can follow it here.", "success")
-            return redirect(url_for("students.show_application", application_id=application.id))
-    return render_detail(opportunity, form, None), 422
-
-
-@bp.route("/<int:opportunity_id>/save", methods=["POST"])
+@bp.route("/opportunities/<int:opportunity_id>/save", methods=["POST"])
 @role_required(Role.STUDENT)
 def save_opportunity(opportunity_id: int):
     opportunity = db.session.get(Opportunity, opportunity_id)
@@ -120,7 +230,7 @@ def save_opportunity(opportunity_id: int):
     return redirect(url_for("opportunities.show_opportunity", opportunity_id=opportunity_id))
 
 
-@bp.route("/saved")
+@bp.route("/opportunities/saved")
 @role_required(Role.STUDENT)
 def list_saved():
     items = db.session.scalars(
@@ -129,3 +239,61 @@ def list_saved():
         .where(SavedOpportunity.user_id == current_user.id)
         .order_by(SavedOpportunity.created_at.desc())).all()
     return render_template("opportunities/saved.html", items=items, excerpt=plain_excerpt)
+
+
+@bp.route("/staff/review")
+@role_required(Role.STAFF)
+def review_queue():
+    queue = postings.review_queue()
+    extra = {"fees": {}, "expiring_soon": lambda payment: False}
+    for values in hooks.review_context.results(queue):
+        extra.update(values)
+    return render_template("staff/review.html", queue=queue, now=utcnow(), **extra,
+                           median_wait=postings.median_wait_this_month(),
+                           decision_form=DecisionForm(), bulk_form=BulkApproveForm())
+
+
+@bp.route("/staff/review/<int:opportunity_id>/<decision>", methods=["POST"])
+@role_required(Role.STAFF)
+def decide_opportunity(opportunity_id: int, decision: str):
+    if decision not in ("approve", "reject"):
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash("Please try again: the form had expired.", "error")
+        return redirect(url_for("opportunities.review_queue"))
+    try:
+        if decision == "approve":
+            opportunity = postings.approve_opportunity(opportunity_id, current_user)
+        else:
+            opportunity = postings.reject_opportunity(opportunity_id, current_user,
+                                                      form.reason.data)
+        db.session.commit()
+    except DomainError as error:
+        show_domain_error(None, error)
+    else:
+        flash(f"{'Approved' if decision == 'approve' else 'Rejected'}: {opportunity.title}.",
+              "success")
+    return redirect(url_for("opportunities.review_queue"))
+
+
+@bp.route("/staff/review/bulk-approve", methods=["POST"])
+@role_required(Role.STAFF)
+def bulk_approve():
+    form = BulkApproveForm()
+    if not form.validate_on_submit() or not form.opportunity_ids.data:
+        flash("Tick the postings to approve first.", "error")
+        return redirect(url_for("opportunities.review_queue"))
+    approved, problems = [], []
+    for opportunity_id in form.opportunity_ids.data[:200]:
+        try:
+            approved.append(postings.approve_opportunity(opportunity_id, current_user).title)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            problems.append(error.message)
+    if approved:
+        flash(f"Approved {len(approved)} posting{'s' if len(approved) != 1 else ''}.", "success")
+    for problem in problems:
+        flash(problem, "error")
+    return redirect(url_for("opportunities.review_queue"))

@@ -1,0 +1,16 @@
+"""Accounts: people and their roles, organizations, sign-in, profiles and API tokens."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from marketplace.blueprints.accounts import api, commands, loading, views
+from marketplace.core.extensions import login_manager
+
+__all__ = ["api", "init_app"]
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(views.bp)
+    app.cli.add_command(commands.users_cli)
+    loading.configure(login_manager)

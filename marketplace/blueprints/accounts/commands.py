@@ -1,0 +1,48 @@
+"""marketplace.blueprints.accounts.commands."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from marketplace.blueprints.accounts.services import (
+    create_user,
+    find_user_by_email,
+    issue_api_token,
+)
+from marketplace.core.errors import DomainError
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password", required=True, help="At least 12 characters.")
+@click.option("--name", required=True)
+@click.option("--org", "org", default=None, help="Organization name (employers).")
+def create_user_command(email: str, role: str, password: str, name: str, org: str | None):
+    """Create an account of any role; an employer's new organization is verified."""
+
+    try:
+        user = create_user(email, name, Role(role), password, organization_name=org)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).", err=True)
+
+
+@users_cli.command("token")
+@click.argument("email")
+def token_command(email: str):
+    """Print a new API token for EMAIL on stdout (only its hash is stored)."""
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with e-mail {email}.")
+    token = issue_api_token(user)
+    db.session.commit()
+    click.echo(token)

@@ -1,0 +1,174 @@
+"""marketplace.blueprints.accounts.forms."""
+
+from __future__ import annotations
+
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
+
+from marketplace.blueprints.accounts.models import OrganizationType
+from marketplace.blueprints.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from marketplace.core.forms import (
+    Form,
+    TriStateField,
+    clusters_field,
+    graduation_year_validators,
+    time_zone_field,
+    website_validators,
+)
+from marketplace.core.policies import Role
+from marketplace.core.reference import cluster_choices
+
+EMAIL_VALIDATORS = [
+    DataRequired(message="Enter your e-mail address."),
+    Length(max=254),
+    Email(message="Enter a valid e-mail address, like name@example.org.",
+          check_deliverability=False),
+]
+
+
+def new_password_field(label: str = "Password") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message="Choose a password."),
+            Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
+                   message=f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters. "
+                           "A few unrelated words make a good password."),
+        ],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters; long passphrases are welcome.",
+    )
+
+
+def confirm_field(other: str = "password") -> PasswordField:
+    return PasswordField("Repeat the password", validators=[
+        DataRequired(message="Repeat the password."),
+        EqualTo(other, message="The two passwords are not the same."),
+    ])
+
+
+class LoginForm(Form):
+    email = EmailField("E-mail", validators=[DataRequired(message="Enter your e-mail address."),
+                                             Length(max=254)])
+    password = PasswordField("Password", validators=[
+        DataRequired(message="Enter your password."), Length(max=MAX_PASSWORD_LENGTH)])
+
+
+class _AccountFields(Form):
+    name = StringField("Full name", validators=[
+        DataRequired(message="Enter your name."), Length(max=120)])
+    email = EmailField("E-mail", validators=EMAIL_VALIDATORS)
+    password = new_password_field()
+    confirm = confirm_field()
+
+
+class StudentDetailsForm(Form):
+    """A student's profile fields: asked at registration, edited on the profile page."""
+
+    graduation_year = IntegerField(
+        "Expected graduation year",
+        validators=[InputRequired(message="Enter your expected graduation year."),
+                    *graduation_year_validators(student=True)])
+    major = StringField("Major or program", validators=[Optional(), Length(max=120)])
+    clusters = clusters_field()
+    first_generation = TriStateField(
+        "Are you the first in your family to go to college?",
+        description="Optional. Used only in anonymous reports, so the career center can see "
+                    "who it is not reaching yet.")
+    pell_eligible = TriStateField("Are you eligible for a Pell grant?",
+                                  description="Optional, and used the same way.")
+    time_zone = time_zone_field()
+
+
+class StudentRegistrationForm(_AccountFields, StudentDetailsForm):
+    pass
+
+
+class EmployerRegistrationForm(_AccountFields):
+    organization_name = StringField("Organization name", validators=[
+        DataRequired(message="Enter your organization's name."), Length(max=200)])
+    organization_type = SelectField(
+        "Type of organization",
+        choices=[(t.value, t.value.capitalize()) for t in OrganizationType])
+    website = StringField("Website", validators=website_validators())
+
+
+class AlumniDetailsForm(Form):
+    """An alum's profile fields: asked at registration, edited on the profile page."""
+
+    graduation_year = IntegerField(
+        "Graduation year",
+        validators=[Optional(), *graduation_year_validators(student=False)])
+    employer = StringField("Current employer", validators=[Optional(), Length(max=200)])
+    title = StringField("Job title", validators=[Optional(), Length(max=200)])
+    cluster = SelectField("Career cluster you work in",
+                          choices=[("", "Choose one")] + cluster_choices(),
+                          validators=[Optional()])
+    time_zone = time_zone_field()
+
+
+class AlumniRegistrationForm(_AccountFields, AlumniDetailsForm):
+    pass
+
+
+class PasswordChangeForm(Form):
+    current_password = PasswordField("Current password", validators=[
+        DataRequired(message="Enter your current password."), Length(max=MAX_PASSWORD_LENGTH)])
+    password = new_password_field("New password")
+    confirm = confirm_field()
+
+    def validate_password(self, field):
+        if field.data and field.data == self.current_password.data:
+            raise ValidationError("Choose a password different from the current one.")
+
+
+class AlumniProfileForm(AlumniDetailsForm):
+    name = StringField("Full name", validators=[
+        DataRequired(message="Enter your name."), Length(max=120)])
+
+
+class OrganizationForm(Form):
+    contact_name = StringField("Your name", validators=[
+        DataRequired(message="Enter your name."), Length(max=120)])
+    name = StringField("Organization name", validators=[
+        DataRequired(message="Enter the organization's name."), Length(max=200)])
+    type = SelectField("Type of organization",
+                       choices=[(t.value, t.value.capitalize()) for t in OrganizationType])
+    website = StringField("Website", validators=website_validators())
+
+
+class CreateUserForm(Form):
+    name = StringField("Full name", validators=[
+        DataRequired(message="Enter the person's name."), Length(max=120)])
+    email = EmailField("E-mail", validators=EMAIL_VALIDATORS)
+    role = SelectField("Role", choices=[(r.value, r.label) for r in Role], default="staff")
+    organization = StringField(
+        "Organization (employers only)", validators=[Optional(), Length(max=200)],
+        description="An existing organization's exact name, or a new one (created verified).")
+    password = new_password_field("Temporary password")
+
+    def validate_organization(self, field):
+        if self.role.data == Role.EMPLOYER.value and not (field.data or "").strip():
+            raise ValidationError("An employer needs an organization.")
+
+
+class OrganizationDecisionForm(Form):
+    reason = StringField("Reason", validators=[Optional(), Length(max=500)])
+
+
+class StudentProfileForm(StudentDetailsForm):
+    name = StringField("Full name", validators=[
+        DataRequired(message="Enter your name."), Length(max=120)])

@@ -1,0 +1,157 @@
+"""People and organizations: users, their role profiles, API tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.core.db import UTCDateTime, enum_type, utcnow
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
+
+
+class OrganizationType(enum.StrEnum):
+    COMPANY = "company"
+    NONPROFIT = "nonprofit"
+    GOVERNMENT = "government"
+    SCHOOL = "school"
+
+
+class OrganizationStatus(enum.StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    SUSPENDED = "suspended"
+
+
+class Organization(db.Model):
+    __tablename__ = "organization"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    type: Mapped[OrganizationType] = mapped_column(enum_type(OrganizationType))
+    status: Mapped[OrganizationStatus] = mapped_column(
+        enum_type(OrganizationStatus), default=OrganizationStatus.PENDING, index=True
+    )
+    status_reason: Mapped[str | None] = mapped_column(sa.Text)
+    trusted: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list[User]] = relationship(back_populates="organization")
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.id} {self.name!r} {self.status}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[Role] = mapped_column(enum_type(Role), index=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    # Bumped on log-out and password change: every session cookie carries the
+    # version it was issued under, so older cookies stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    active: Mapped[bool] = mapped_column(default=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organization.id"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization | None] = relationship(back_populates="members")
+    student_profile: Mapped[StudentProfile | None] = relationship(
+        back_populates="user", uselist=False, cascade="all, delete-orphan"
+    )
+    alumni_profile: Mapped[AlumniProfile | None] = relationship(
+        back_populates="user", uselist=False, cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    @property
+    def time_zone(self) -> str:
+        profile = self.student_profile or self.alumni_profile
+        return profile.time_zone if profile else "America/New_York"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+class StudentProfile(db.Model):
+    __tablename__ = "student_profile"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), primary_key=True)
+    graduation_year: Mapped[int | None] = mapped_column(index=True)
+    major: Mapped[str | None] = mapped_column(sa.String(120))
+    # Self-reported and optional: None means "prefer not to say".
+    first_generation: Mapped[bool | None]
+    pell_eligible: Mapped[bool | None]
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
+
+    user: Mapped[User] = relationship(back_populates="student_profile")
+    cluster_rows: Mapped[list[StudentCluster]] = relationship(
+        cascade="all, delete-orphan", order_by="StudentCluster.cluster"
+    )
+
+    @property
+    def clusters(self) -> list[str]:
+        return [row.cluster for row in self.cluster_rows]
+
+    @clusters.setter
+    def clusters(self, keys: list[str]) -> None:
+        existing = {row.cluster: row for row in self.cluster_rows}
+        self.cluster_rows = [existing.get(key) or StudentCluster(cluster=key) for key in keys]
+
+
+class StudentCluster(db.Model):
+    """A career cluster a student is interested in (one row each, for grouping in SQL)."""
+
+    __tablename__ = "student_cluster"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("student_profile.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    cluster: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+
+
+class AlumniProfile(db.Model):
+    __tablename__ = "alumni_profile"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), primary_key=True)
+    graduation_year: Mapped[int | None]
+    employer: Mapped[str | None] = mapped_column(sa.String(200))
+    title: Mapped[str | None] = mapped_column(sa.String(200))
+    cluster: Mapped[str | None] = mapped_column(sa.String(40))
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
+
+    user: Mapped[User] = relationship(back_populates="alumni_profile")
+
+
+class ApiToken(db.Model):
+    """A personal API token. Only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,312 @@
+"""Log in, log out, register (student, employer, alum), change password."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from marketplace.blueprints.accounts import services as accounts
+from marketplace.blueprints.accounts.forms import (
+    AlumniProfileForm,
+    AlumniRegistrationForm,
+    CreateUserForm,
+    EmployerRegistrationForm,
+    LoginForm,
+    OrganizationDecisionForm,
+    OrganizationForm,
+    PasswordChangeForm,
+    StudentProfileForm,
+    StudentRegistrationForm,
+)
+from marketplace.blueprints.accounts.models import (
+    AlumniProfile,
+    Organization,
+    OrganizationStatus,
+    OrganizationType,
+    StudentProfile,
+    User,
+)
+from marketplace.blueprints.accounts.policies import can_edit_organization
+from marketplace.blueprints.accounts.services import (
+    create_user,
+    update_alumni_profile,
+    update_organization,
+    update_student_profile,
+)
+from marketplace.core.errors import DomainError
+from marketplace.core.extensions import db, limiter
+from marketplace.core.forms import show_domain_error
+from marketplace.core.policies import Role, role_required
+from marketplace.core.urls import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+@bp.route("/alumni/profile", methods=["GET", "POST"])
+@role_required(Role.ALUMNI)
+def edit_alumni_profile():
+    profile = current_user.alumni_profile or AlumniProfile(user=current_user)
+    form = AlumniProfileForm(obj=profile, name=current_user.name)
+    if form.validate_on_submit():
+        update_alumni_profile(
+            current_user, name=form.name.data, graduation_year=form.graduation_year.data,
+            employer=form.employer.data or None, title=form.title.data or None,
+            cluster=form.cluster.data or None, time_zone=form.time_zone.data,
+        )
+        db.session.commit()
+        flash("Profile saved.", "success")
+        return redirect(url_for("accounts.edit_alumni_profile"))
+    return render_template("alumni/profile.html", form=form)
+
+
+BAD_CREDENTIALS = "That e-mail address and password do not match an account."
+
+
+def home_for(user: User) -> str:
+    return {
+        Role.STUDENT: url_for("home.student_dashboard"),
+        Role.EMPLOYER: url_for("home.employer_dashboard"),
+        Role.ALUMNI: url_for("home.alumni_dashboard"),
+        Role.STAFF: url_for("home.staff_dashboard"),
+    }[user.role]
+
+
+def start_session(user: User) -> None:
+    # A fresh cookie at log-in: nothing from before authentication carries over.
+    session.clear()
+    login_user(user)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_email() -> str:
+    return "login-email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _account_limit() -> str:
+    return current_app.config["ACCOUNT_RATE_LIMIT"]
+
+
+@bp.route("/auth/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+# Per address as well: guessing one account's password from many clients is slowed too.
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email)
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is None:
+            flash(BAD_CREDENTIALS, "error")
+        else:
+            start_session(user)
+            db.session.commit()
+            flash(f"Welcome back, {user.name}.", "success")
+            return redirect(safe_next(request.args.get("next")) or home_for(user))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/auth/logout", methods=["POST"])
+@login_required
+def logout():
+    # Logging out here logs out everywhere: a shared or lost device is covered.
+    accounts.end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "success")
+    return redirect(url_for("home.home"))
+
+
+REGISTRATION_FORMS = {
+    "student": StudentRegistrationForm,
+    "employer": EmployerRegistrationForm,
+    "alumni": AlumniRegistrationForm,
+}
+
+
+@bp.route("/auth/register")
+def register():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return render_template("auth/register_choose.html")
+
+
+@bp.route("/auth/register/<role>", methods=["GET", "POST"])
+@limiter.limit(_account_limit, methods=["POST"])
+def register_role(role: str):
+    if role not in REGISTRATION_FORMS:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = REGISTRATION_FORMS[role]()
+    if form.validate_on_submit():
+        try:
+            user = _create_account(role, form)
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            start_session(user)
+            if role == "employer":
+                flash("Your account is ready. Career staff will verify your organization "
+                      "before your postings can go live; you can prepare them now.", "success")
+            else:
+                flash("Welcome to Career Connections. Your account is ready.", "success")
+            return redirect(home_for(user))
+    return render_template("auth/register.html", form=form, role=role)
+
+
+def _create_account(role: str, form) -> User:
+    common = {"email": form.email.data, "name": form.name.data, "password": form.password.data}
+    if role == "student":
+        return accounts.register_student(
+            **common, graduation_year=form.graduation_year.data, major=form.major.data or None,
+            clusters=form.clusters.data, first_generation=form.first_generation.value,
+            pell_eligible=form.pell_eligible.value, time_zone=form.time_zone.data,
+        )
+    if role == "employer":
+        return accounts.register_employer(
+            **common, organization_name=form.organization_name.data,
+            organization_type=OrganizationType(form.organization_type.data),
+            website=form.website.data or None,
+        )
+    return accounts.register_alumni(
+        **common, graduation_year=form.graduation_year.data, employer=form.employer.data or None,
+        title=form.title.data or None, cluster=form.cluster.data or None,
+        time_zone=form.time_zone.data,
+    )
+
+
+@bp.route("/auth/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_account_limit, methods=["POST"])
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            start_session(current_user._get_current_object())
+            flash("Password changed. You have been logged out on every other device.", "success")
+            return redirect(home_for(current_user))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/employers/organization", methods=["GET", "POST"])
+@role_required(Role.EMPLOYER)
+def edit_organization():
+    organization = current_user.organization
+    if organization is None or not can_edit_organization(current_user, organization):
+        abort(403)
+    form = OrganizationForm(obj=organization, contact_name=current_user.name,
+                            type=organization.type.value)
+    if form.validate_on_submit():
+        current_user.name = form.contact_name.data.strip()
+        update_organization(organization, name=form.name.data, website=form.website.data,
+                            type=OrganizationType(form.type.data))
+        db.session.commit()
+        flash("Organization profile saved.", "success")
+        return redirect(url_for("accounts.edit_organization"))
+    return render_template("employers/organization.html", form=form, organization=organization)
+
+
+@bp.route("/staff/users", methods=["GET", "POST"])
+@role_required(Role.STAFF)
+def manage_users():
+    form = CreateUserForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(form.email.data, form.name.data, Role(form.role.data),
+                               form.password.data, organization_name=form.organization.data,
+                               by=current_user)
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(f"Created {user.role.label.lower()} account for {user.email}. "
+                  "Give them the temporary password privately; they can change it after "
+                  "logging in.", "success")
+            return redirect(url_for("accounts.manage_users"))
+    users = db.session.scalars(
+        sa.select(User).where(User.role == Role.STAFF).order_by(User.name)).all()
+    return render_template("staff/users.html", form=form, staff_users=users)
+
+
+@bp.route("/staff/organizations")
+@role_required(Role.STAFF)
+def list_organizations():
+    status = request.args.get("status", "pending")
+    statement = sa.select(Organization).order_by(Organization.created_at, Organization.id)
+    if status in {s.value for s in OrganizationStatus}:
+        statement = statement.where(Organization.status == status)
+    else:
+        status = "all"
+    organizations = db.session.scalars(statement.limit(500)).all()
+    return render_template("staff/organizations.html", organizations=organizations,
+                           status=status, form=OrganizationDecisionForm())
+
+
+@bp.route("/staff/organizations/<int:organization_id>/<action>", methods=["POST"])
+@role_required(Role.STAFF)
+def decide_organization(organization_id: int, action: str):
+    if action not in ("verify", "suspend", "trust", "untrust"):
+        abort(404)
+    organization = db.session.get(Organization, organization_id)
+    if organization is None:
+        abort(404)
+    form = OrganizationDecisionForm()
+    if not form.validate_on_submit():
+        flash("Please try again: the form had expired.", "error")
+        return redirect(url_for("accounts.list_organizations"))
+    try:
+        if action == "verify":
+            accounts.set_organization_status(organization, OrganizationStatus.VERIFIED,
+                                             current_user, form.reason.data)
+        elif action == "suspend":
+            accounts.set_organization_status(organization, OrganizationStatus.SUSPENDED,
+                                             current_user, form.reason.data)
+        else:
+            accounts.set_organization_trusted(organization, action == "trust", current_user)
+        db.session.commit()
+    except DomainError as error:
+        show_domain_error(None, error)
+    else:
+        flash(f"{organization.name}: {action} done.", "success")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(
+        request.host_url) else url_for("accounts.list_organizations"))
+
+
+@bp.route("/students/profile", methods=["GET", "POST"])
+@role_required(Role.STUDENT)
+def edit_student_profile():
+    profile = current_user.student_profile or StudentProfile(user=current_user)
+    form = StudentProfileForm(obj=profile, name=current_user.name, clusters=profile.clusters)
+    if form.validate_on_submit():
+        update_student_profile(
+            current_user, name=form.name.data, graduation_year=form.graduation_year.data,
+            major=form.major.data or None, clusters=form.clusters.data,
+            first_generation=form.first_generation.value, pell_eligible=form.pell_eligible.value,
+            time_zone=form.time_zone.data,
+        )
+        db.session.commit()
+        flash("Profile saved.", "success")
+        return redirect(url_for("accounts.edit_student_profile"))
+    return render_template("students/profile.html", form=form)

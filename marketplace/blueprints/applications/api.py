@@ -1,0 +1,142 @@
+"""API: applications. The same services and privacy rules as the HTML pages."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, jsonify, request
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from marketplace.blueprints.accounts.models import Organization, OrganizationStatus
+from marketplace.blueprints.applications.models import Application, ApplicationStatus, Placement
+from marketplace.blueprints.applications.services import apply, move_application, record_access
+from marketplace.blueprints.opportunities.models import Opportunity
+from marketplace.core.api import bp
+from marketplace.core.api.openapi import documented, schema
+from marketplace.core.api.views import json_body
+from marketplace.core.errors import ValidationFailed
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
+
+APPLICATION = schema("Application", {
+    "type": "object",
+    "required": ["id", "opportunity_id", "student_id", "status", "placement_id"],
+    "properties": {
+        "id": {"type": "integer"}, "opportunity_id": {"type": "integer"},
+        "student_id": {"type": "integer"},
+        "status": {"type": "string", "enum": [s.value for s in ApplicationStatus]},
+        "placement_id": {"type": ["integer", "null"]},
+        "cover_letter": {"type": "string"}, "resume_filename": {"type": ["string", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+})
+
+
+APPLICATION_LIST = schema("ApplicationList", {
+    "type": "object", "properties": {"items": {"type": "array", "items": APPLICATION}}})
+
+
+APPLY = schema("ApplyInput", {
+    "type": "object", "properties": {"cover_letter": {"type": "string", "maxLength": 10000}},
+    "description": "JSON, or multipart/form-data with cover_letter and a resume PDF."})
+
+
+STATUS = schema("StatusInput", {
+    "type": "object", "required": ["status"],
+    "properties": {"status": {"type": "string", "enum": [s.value for s in ApplicationStatus]},
+                   "note": {"type": "string", "maxLength": 2000},
+                   "confirm_over_positions": {"type": "boolean", "description":
+                                              "Offer beyond the posting's positions."}}})
+
+
+def application_json(application: Application, placement_id: int | None) -> dict:
+    return {"id": application.id, "opportunity_id": application.opportunity_id,
+            "student_id": application.student_id, "status": application.status.value,
+            "placement_id": placement_id, "cover_letter": application.cover_letter,
+            "resume_filename": application.resume_filename,
+            "created_at": application.created_at.isoformat()}
+
+
+def placement_ids(application_ids: list[int]) -> dict[int, int]:
+    if not application_ids:
+        return {}
+    return dict(db.session.execute(sa.select(Placement.application_id, Placement.id).where(
+        Placement.application_id.in_(application_ids))).all())
+
+
+@bp.route("/opportunities/<int:opportunity_id>/applications", methods=["POST"])
+@documented("/opportunities/{opportunity_id}/applications", "post", "Apply to a posting",
+            request=APPLY, response=APPLICATION, status="201",
+            errors=("400", "401", "403", "404", "409", "422"), roles="students")
+def create_application(opportunity_id: int):
+    if not current_user.is_authenticated:
+        abort(401)
+    if current_user.role is not Role.STUDENT:
+        abort(403)
+    opportunity = db.session.get(Opportunity, opportunity_id)
+    if opportunity is None or not opportunity.is_public:
+        abort(404)
+    if request.mimetype == "multipart/form-data":
+        cover_letter, resume = request.form.get("cover_letter", ""), request.files.get("resume")
+    else:
+        body = json_body()
+        cover_letter, resume = body.get("cover_letter", ""), None
+        if not isinstance(cover_letter, str):
+            raise ValidationFailed("The cover letter must be text.",
+                                   {"cover_letter": "Must be text."})
+    application = apply(opportunity, current_user, cover_letter, resume)
+    db.session.commit()
+    return jsonify(application_json(application, None)), 201
+
+
+@bp.route("/applications")
+@documented("/applications", "get", "Applications you may see", response=APPLICATION_LIST,
+            errors=("401",), roles="students (their own), employers (their organization's "
+            "postings), staff (all)")
+def list_applications():
+    if not current_user.is_authenticated:
+        abort(401)
+    statement = sa.select(Application).order_by(Application.id.desc()).limit(500)
+    if current_user.role is Role.STUDENT:
+        statement = statement.where(Application.student_id == current_user.id)
+    elif current_user.role is Role.EMPLOYER:
+        # The same rule as can_view_application: own organization, not suspended.
+        statement = statement.join(Opportunity).join(Organization).where(
+            Opportunity.organization_id == current_user.organization_id,
+            Organization.status != OrganizationStatus.SUSPENDED)
+    elif current_user.role is not Role.STAFF:
+        statement = statement.where(sa.false())
+    applications = db.session.scalars(statement.options(
+        joinedload(Application.opportunity))).all()
+    for application in applications:
+        record_access(current_user, application, "application")
+    db.session.commit()
+    placements = placement_ids([a.id for a in applications])
+    return jsonify({"items": [application_json(a, placements.get(a.id)) for a in applications]})
+
+
+@bp.route("/applications/<int:application_id>/status", methods=["POST"])
+@documented("/applications/{application_id}/status", "post", "Move an application a step",
+            request=STATUS, response=APPLICATION,
+            errors=("400", "401", "404", "409", "422"),
+            roles="employers of the posting (reviewing, interviewing, offered, declined), the "
+            "student (hired, offer_declined, withdrawn)")
+def set_application_status(application_id: int):
+    if not current_user.is_authenticated:
+        abort(401)
+    body = json_body()
+    try:
+        status = ApplicationStatus(body.get("status"))
+    except ValueError:
+        raise ValidationFailed("Unknown status.", {"status": "Not a known status."}) from None
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        raise ValidationFailed("The note must be text.", {"note": "Must be text."})
+    confirm = body.get("confirm_over_positions", False)
+    if not isinstance(confirm, bool):
+        raise ValidationFailed("Must be true or false.", {"confirm_over_positions": "Boolean."})
+    application = move_application(application_id, status, current_user, note, confirm)
+    record_access(current_user, application, "application")  # the answer shows the letter
+    db.session.commit()
+    return jsonify(application_json(application, placement_ids([application.id]).get(
+        application.id)))

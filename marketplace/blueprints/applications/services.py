@@ -1,0 +1,309 @@
+"""Applications: apply with a resume, move through the pipeline, record who looked."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import unicodedata
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
+
+from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.applications.models import (
+    EMPLOYER_MOVES,
+    STUDENT_MOVES,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Placement,
+    PlacementStatus,
+    RecordAccess,
+)
+from marketplace.blueprints.applications.policies import can_view_application
+from marketplace.blueprints.notifications.services import notify
+from marketplace.blueprints.opportunities.models import Opportunity
+from marketplace.blueprints.opportunities.policies import can_manage_opportunity
+from marketplace.core.clock import institution_today
+from marketplace.core.db import lock_row, utcnow
+from marketplace.core.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from marketplace.core.extensions import db
+from marketplace.core.outbox import enqueue_after_commit
+from marketplace.core.policies import Role
+from marketplace.core.reference import NACE_COMPETENCIES
+from marketplace.core.text import csv_safe, reflection_text
+
+MAX_RESUME_BYTES = 5 * 1024 * 1024
+
+
+MAX_COVER_LETTER = 10_000
+
+
+def resume_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "resumes"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def display_name(filename: str | None) -> str:
+    """The student's file name, safe to show: no path, no control characters, bounded."""
+    name = (filename or "resume.pdf").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in unicodedata.normalize("NFC", name)
+                   if unicodedata.category(ch)[0] != "C")
+    name = re.sub(r"\s+", " ", name).strip(" .") or "resume"
+    # The file is a PDF whatever it was called: never hand out another extension.
+    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    return (stem.strip(" .") or "resume")[:190] + ".pdf"
+
+
+def store_resume(upload: FileStorage) -> tuple[str, str, int]:
+    """Check an uploaded resume by its content and keep it under a generated name.
+
+    Returns (stored name, display name, size). Raises ValidationFailed for an
+    empty, oversized or non-PDF file; nothing is written then.
+    """
+    data = upload.stream.read(MAX_RESUME_BYTES + 1)
+    if not data:
+        raise ValidationFailed("The resume file is empty.", {"resume": "The file is empty."})
+    if len(data) > MAX_RESUME_BYTES:
+        raise ValidationFailed("Resumes can be at most 5 MB.", {"resume": "At most 5 MB."})
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        raise ValidationFailed("The resume must be a PDF file (save or export it as PDF).",
+                               {"resume": "Not a PDF file."})
+    stored = f"{uuid.uuid4().hex}.pdf"
+    path = resume_folder() / stored
+    with open(path, "xb") as handle:
+        handle.write(data)
+    return stored, display_name(upload.filename), len(data)
+
+
+def resume_path(application: Application) -> Path | None:
+    if not application.resume_stored_name:
+        return None
+    return resume_folder() / application.resume_stored_name
+
+
+def apply(opportunity: Opportunity, student: User, cover_letter: str,
+          resume: FileStorage | None = None) -> Application:
+    """Apply to a public posting before its deadline. One application per posting.
+
+    Stores the resume first and removes it again if the application cannot be
+    saved, so nothing is left half-written. Notifies the posting's contact. Flushes.
+    """
+    if student.role is not Role.STUDENT:
+        raise PermissionDenied("Only students apply.")
+    if not opportunity.is_public:
+        raise NotFound("No such posting.")
+    if opportunity.application_deadline and opportunity.application_deadline < \
+            institution_today():
+        raise Conflict("The deadline for this posting has passed.")
+    cover_letter = (cover_letter or "").strip()
+    if len(cover_letter) > MAX_COVER_LETTER:
+        raise ValidationFailed("The cover letter is too long.",
+                               {"cover_letter": f"At most {MAX_COVER_LETTER} characters."})
+    stored = None
+    application = Application(opportunity=opportunity, student=student,
+                              cover_letter=cover_letter)
+    if resume is not None and resume.filename:
+        stored, application.resume_filename, application.resume_size = store_resume(resume)
+        application.resume_stored_name = stored
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+            db.session.flush()
+    except IntegrityError:
+        if stored:
+            os.unlink(resume_folder() / stored)
+        raise Conflict("You have already applied to this posting.") from None
+    application.events.append(ApplicationEvent(status=ApplicationStatus.SUBMITTED,
+                                               actor_id=student.id))
+    if opportunity.created_by:
+        notify(opportunity.created_by, "application_received",
+               f"New applicant for “{opportunity.title}”",
+               f"{student.name} applied.",
+               link="applications.list_applicants", opportunity_id=opportunity.id)
+    db.session.flush()
+    return application
+
+
+def allowed_moves(application: Application, user: User) -> frozenset[ApplicationStatus]:
+    """The steps ``user`` may take now: the student's own, or the hiring organization's."""
+    if user.role is Role.STUDENT and user.id == application.student_id:
+        return STUDENT_MOVES.get(application.status, frozenset())
+    if user.role is Role.EMPLOYER and can_manage_opportunity(user, application.opportunity):
+        return EMPLOYER_MOVES.get(application.status, frozenset())
+    return frozenset()
+
+
+def offers_and_hires(opportunity_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Application.id)).where(
+        Application.opportunity_id == opportunity_id,
+        Application.status.in_([ApplicationStatus.OFFERED, ApplicationStatus.HIRED])))
+
+
+def move_application(application_id: int, status: ApplicationStatus, by: User,
+                     note: str | None = None, confirm_over_positions: bool = False
+                     ) -> Application:
+    """Move an application one step (SPEC's table); ``hired`` creates the placement.
+
+    An offer beyond the posting's positions (counting offers out and hires)
+    needs ``confirm_over_positions``. The row is locked first, so two
+    concurrent accepts of one offer make one placement: the second finds the
+    application already hired. Flushes.
+    """
+    application = lock_row(Application, application_id)
+    if application is None or not can_view_application(by, application):
+        raise NotFound("No such application.")
+    if by.role is Role.STAFF:
+        raise PermissionDenied("Career staff see applications but do not move them; the "
+                               "employer and the student do.")
+    if status not in allowed_moves(application, by):
+        raise InvalidTransition(
+            f"This application is {application.status.label.lower()}; it cannot become "
+            f"{status.label.lower()} now.")
+    if status is ApplicationStatus.OFFERED and not confirm_over_positions:
+        # Two offers at once must not both see a free position: hold the posting
+        # (PostgreSQL; SQLite's write lock already covers the whole database).
+        db.session.execute(sa.select(Opportunity.id).where(
+            Opportunity.id == application.opportunity_id).with_for_update())
+        taken = offers_and_hires(application.opportunity_id)
+        if taken >= application.opportunity.positions:
+            raise Conflict(
+                f"This posting has {application.opportunity.positions} position"
+                f"{'s' if application.opportunity.positions != 1 else ''} and {taken} offer"
+                f"{'s' if taken != 1 else ''} or hire{'s' if taken != 1 else ''} already. "
+                "Confirm to make another offer anyway.",
+                {"confirm_over_positions": "Confirm to offer beyond the positions."})
+    application.status = status
+    application.events.append(ApplicationEvent(status=status, actor_id=by.id,
+                                               note=(note or "").strip()[:2000] or None))
+    if status is ApplicationStatus.HIRED:
+        db.session.add(Placement(application=application, student_id=application.student_id,
+                                 opportunity_id=application.opportunity_id))
+    _tell_the_other_side(application, status, by, note)
+    db.session.flush()
+    return application
+
+
+def _tell_the_other_side(application: Application, status: ApplicationStatus, by: User,
+                         note: str | None) -> None:
+    title = application.opportunity.title
+    if by.id == application.student_id:
+        contact = application.opportunity.created_by
+        if contact:
+            notify(contact, "application_update",
+                   f"{application.student.name}: {status.label.lower()} for “{title}”",
+                   link="applications.list_applicants",
+                   opportunity_id=application.opportunity_id)
+    else:
+        messages = {
+            ApplicationStatus.REVIEWING: "is being reviewed",
+            ApplicationStatus.INTERVIEWING: "moved to interviews",
+            ApplicationStatus.OFFERED: "has an offer for you",
+            ApplicationStatus.DECLINED: "was not selected",
+        }
+        notify(application.student, "application_update",
+               f"Your application for “{title}” {messages.get(status, status.label.lower())}",
+               note or "", link="applications.show_own_application",
+               application_id=application.id)
+
+
+def record_access(viewer: User, application: Application, what: str) -> None:
+    """Log a view or download of a student's record by anyone but the student. Flushes."""
+    if viewer.id == application.student_id:
+        return
+    db.session.add(RecordAccess(viewer_id=viewer.id, student_id=application.student_id,
+                                application_id=application.id, what=what))
+    db.session.flush()
+
+
+def complete_placement(placement_id: int, by: User, hours: float, start_date=None,
+                       end_date=None, ratings: dict | None = None,
+                       comment: str | None = None) -> Placement:
+    """The host confirms the work was done; evidence follows through the outbox. Flushes.
+
+    Locks the placement; a placement already completed or cancelled is a conflict.
+    """
+    placement = lock_row(Placement, placement_id)
+    if placement is None or not can_manage_opportunity(by, placement.opportunity):
+        raise NotFound("No such placement.")
+    errors = {}
+    if not isinstance(hours, int | float) or isinstance(hours, bool) or not 0.5 <= hours <= 2000:
+        errors["hours"] = "Enter the hours worked (0.5 to 2000)."
+    ratings = ratings or {}
+    bad = [key for key, value in ratings.items()
+           if key not in NACE_COMPETENCIES or type(value) is not int or not 1 <= value <= 4]
+    if bad:
+        errors["ratings"] = "Rate competencies from 1 to 4: " + ", ".join(map(str, bad[:8]))
+    if start_date and end_date and end_date < start_date:
+        errors["end_date"] = "The end date is before the start date."
+    if errors:
+        raise ValidationFailed("Please correct the completion details.", errors)
+    if placement.status is not PlacementStatus.ACTIVE:
+        raise Conflict(f"This placement is already {placement.status.value}.")
+    placement.status = PlacementStatus.COMPLETED
+    placement.hours = float(hours)
+    placement.start_date, placement.end_date = start_date, end_date
+    placement.ratings = ratings or None
+    placement.comment = (comment or "").strip()[:4000] or None
+    placement.completed_at = utcnow()
+    placement.completed_by_id = by.id
+    enqueue_after_commit("record_placement_evidence", placement.id)
+    db.session.flush()
+    return placement
+
+
+def add_reflection(placement: Placement, student: User, text: str) -> None:
+    """The student's own words on what they learned. Flushes."""
+    if placement.student_id != student.id:
+        raise NotFound("No such placement.")
+    if placement.status is not PlacementStatus.COMPLETED:
+        raise Conflict("You can add a reflection once the host confirms the placement.")
+    placement.reflection = reflection_text(text)
+    db.session.flush()
+
+
+def decline_many(application_ids: list[int], by: User, note: str | None) -> tuple[int, list[str]]:
+    """Decline several applications with one message, committing each one on its own so
+    one that moved meanwhile does not stop the others. Returns (declined, problems)."""
+    declined, problems = 0, []
+    for application_id in application_ids[:500]:
+        try:
+            move_application(application_id, ApplicationStatus.DECLINED, by, note)
+            db.session.commit()
+            declined += 1
+        except (Conflict, NotFound) as error:
+            db.session.rollback()
+            problems.append(error.message)
+    return declined, problems
+
+
+def applicants_csv(opportunity: Opportunity, by: User) -> str:
+    """The posting's applicants as CSV (the employer's own data); each export is logged."""
+    applications = db.session.scalars(
+        sa.select(Application).where(Application.opportunity_id == opportunity.id)
+        .order_by(Application.created_at)).all()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["application_id", "name", "email", "status", "applied_at",
+                     "resume_file", "cover_letter"])
+    for application in applications:
+        writer.writerow([application.id, csv_safe(application.student.name),
+                         csv_safe(application.student.email), application.status.value,
+                         application.created_at.isoformat(),
+                         csv_safe(application.resume_filename or ""),
+                         csv_safe(application.cover_letter)])
+        record_access(by, application, "export")
+    return buffer.getvalue()

@@ -1,0 +1,326 @@
+"""The employer's own pages: dashboard and organization profile."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.applications.forms import (
+    ApplicationActionForm,
+    ApplicationForm,
+    BulkDeclineForm,
+    CompletePlacementForm,
+    MoveApplicationForm,
+    ReflectionForm,
+)
+from marketplace.blueprints.applications.models import (
+    Application,
+    ApplicationStatus,
+    Placement,
+    RecordAccess,
+)
+from marketplace.blueprints.applications.policies import can_view_application
+from marketplace.blueprints.applications.services import (
+    add_reflection,
+    allowed_moves,
+    applicants_csv,
+    apply,
+    complete_placement,
+    decline_many,
+    move_application,
+    record_access,
+    resume_path,
+)
+from marketplace.blueprints.opportunities.models import (
+    Opportunity,
+)
+from marketplace.blueprints.opportunities.views import managed_opportunity, render_detail
+from marketplace.core.errors import DomainError
+from marketplace.core.extensions import db
+from marketplace.core.forms import show_domain_error
+from marketplace.core.policies import Role, role_required
+
+bp = Blueprint("applications", __name__)
+
+
+@bp.route("/employers/opportunities/<int:opportunity_id>/applicants")
+@role_required(Role.EMPLOYER)
+def list_applicants(opportunity_id: int):
+    opportunity = managed_opportunity(opportunity_id)
+    status = request.args.get("status", "")
+    statement = sa.select(Application).where(Application.opportunity_id == opportunity.id) \
+        .options(sa.orm.joinedload(Application.student)).order_by(Application.created_at)
+    if status in {s.value for s in ApplicationStatus}:
+        statement = statement.where(Application.status == status)
+    else:
+        status = ""
+    applications = db.session.scalars(statement).all()
+    return render_template("employers/applicants.html", opportunity=opportunity,
+                           applications=applications, status=status,
+                           statuses=list(ApplicationStatus), bulk_form=BulkDeclineForm())
+
+
+@bp.route("/employers/opportunities/<int:opportunity_id>/applicants.csv")
+@role_required(Role.EMPLOYER)
+def export_applicants(opportunity_id: int):
+    opportunity = managed_opportunity(opportunity_id)
+    body = applicants_csv(opportunity, current_user)
+    db.session.commit()
+    return body, 200, {"Content-Type": "text/csv; charset=utf-8",
+                       "Content-Disposition": f'attachment; filename="applicants-'
+                                              f'{opportunity.id}.csv"'}
+
+
+@bp.route("/employers/opportunities/<int:opportunity_id>/applicants/decline", methods=["POST"])
+@role_required(Role.EMPLOYER)
+def decline_applicants(opportunity_id: int):
+    opportunity = managed_opportunity(opportunity_id)
+    form = BulkDeclineForm()
+    if not form.validate_on_submit() or not form.application_ids.data:
+        flash("Tick the applicants to decline first.", "error")
+        return redirect(url_for("applications.list_applicants", opportunity_id=opportunity.id))
+    ids = db.session.scalars(sa.select(Application.id).where(
+        Application.id.in_(form.application_ids.data),
+        Application.opportunity_id == opportunity.id)).all()
+    declined, problems = decline_many(list(ids), current_user, form.note.data)
+    if declined:
+        flash(f"Declined {declined} applicant{'s' if declined != 1 else ''}; each was told.",
+              "success")
+    for problem in problems:
+        flash(problem, "error")
+    return redirect(url_for("applications.list_applicants", opportunity_id=opportunity.id))
+
+
+def _visible_application(application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or not can_view_application(current_user, application):
+        abort(404)
+    return application
+
+
+@bp.route("/employers/applications/<int:application_id>")
+@role_required(Role.EMPLOYER, Role.STAFF)
+def show_applicant(application_id: int):
+    application = _visible_application(application_id)
+    record_access(current_user, application, "application")
+    db.session.commit()
+    form = MoveApplicationForm()
+    moves = allowed_moves(application, current_user)
+    form.status.choices = [(value, label) for value, label in form.status.choices
+                           if ApplicationStatus(value) in moves]
+    placement = db.session.scalar(sa.select(Placement).where(
+        Placement.application_id == application.id))
+    return render_template("employers/application.html", application=application, form=form,
+                           placement=placement, complete_form=CompletePlacementForm())
+
+
+@bp.route("/employers/applications/<int:application_id>/resume")
+@role_required(Role.EMPLOYER, Role.STAFF)
+def download_resume(application_id: int):
+    application = _visible_application(application_id)
+    path = resume_path(application)
+    if path is None or not path.exists():
+        abort(404)
+    record_access(current_user, application, "resume")
+    db.session.commit()
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=application.resume_filename or "resume.pdf")
+
+
+@bp.route("/employers/applications/<int:application_id>/move", methods=["POST"])
+@role_required(Role.EMPLOYER)
+def move_applicant(application_id: int):
+    application = _visible_application(application_id)
+    form = MoveApplicationForm()
+    if form.validate_on_submit():
+        try:
+            move_application(application.id, ApplicationStatus(form.status.data), current_user,
+                             form.note.data, bool(form.confirm_over_positions.data))
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+            if "confirm_over_positions" in error.fields:
+                # Show the confirmation box on the page the employer comes back to.
+                return redirect(url_for("applications.show_applicant",
+                                        application_id=application_id, over=1))
+        else:
+            flash(f"Moved to {ApplicationStatus(form.status.data).label.lower()}; the student "
+                  "has been told.", "success")
+    else:
+        flash("Choose a step from the list.", "error")
+    return redirect(url_for("applications.show_applicant", application_id=application_id))
+
+
+@bp.route("/employers/placements/<int:placement_id>/complete", methods=["POST"])
+@role_required(Role.EMPLOYER, Role.STAFF)
+def complete_placement_view(placement_id: int):
+    placement = db.session.get(Placement, placement_id)
+    if placement is None or not can_view_application(current_user, placement.application):
+        abort(404)
+    form = CompletePlacementForm()
+    if form.validate_on_submit():
+        try:
+            complete_placement(placement_id, current_user, float(form.hours.data),
+                               form.start_date.data, form.end_date.data, form.ratings(),
+                               form.comment.data)
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Thank you: the placement is confirmed as completed, and it now counts "
+                  "toward the student's career outcomes.", "success")
+    else:
+        details = "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
+                            for name, errors in form.errors.items() if name != "csrf_token")
+        flash("Please check the completion details: " + (details or "the form had expired."),
+              "error")
+    return redirect(url_for("applications.show_applicant",
+                            application_id=placement.application_id))
+
+
+def detail_for_student(opportunity: Opportunity, student) -> dict:
+    """What a student sees on a posting's page: their application, or the form to apply
+    (registered on ``opportunities.hooks.detail_context``)."""
+    application = db.session.scalar(sa.select(Application).where(
+        Application.opportunity_id == opportunity.id, Application.student_id == student.id))
+    return {"apply_form": ApplicationForm(), "application": application}
+
+
+@bp.route("/opportunities/<int:opportunity_id>/apply", methods=["POST"])
+@role_required(Role.STUDENT)
+def apply_to_opportunity(opportunity_id: int):
+    opportunity = db.session.get(Opportunity, opportunity_id)
+    if opportunity is None or not opportunity.is_public:
+        abort(404)
+    form = ApplicationForm()
+    if form.validate_on_submit():
+        try:
+            application = apply(opportunity, current_user, form.cover_letter.data,
+                                form.resume.data)
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Application sent. You can follow it here.", "success")
+            return redirect(url_for("applications.show_own_application",
+                                    application_id=application.id))
+    return render_detail(opportunity, apply_form=form, application=None), 422
+
+
+@bp.route("/staff/access-log")
+@role_required(Role.STAFF)
+def access_log():
+    page = max(1, min(request.args.get("page", 1, type=int), 10_000))
+    rows = db.session.scalars(
+        sa.select(RecordAccess).options(sa.orm.joinedload(RecordAccess.viewer))
+        .order_by(RecordAccess.id.desc()).offset((page - 1) * 100).limit(101)).all()
+    students = {user.id: user for user in db.session.scalars(sa.select(User).where(
+        User.id.in_({row.student_id for row in rows})))} if rows else {}
+    return render_template("staff/access_log.html", rows=rows[:100], students=students,
+                           page=page, has_next=len(rows) > 100)
+
+
+@bp.route("/staff/applications")
+@role_required(Role.STAFF)
+def list_applications():
+    status = request.args.get("status", "")
+    statement = sa.select(Application).options(
+        sa.orm.joinedload(Application.student),
+        sa.orm.joinedload(Application.opportunity).joinedload(Opportunity.organization),
+    ).order_by(Application.id.desc()).limit(200)
+    if status in {s.value for s in ApplicationStatus}:
+        statement = statement.where(Application.status == status)
+    else:
+        status = ""
+    return render_template("staff/applications.html", applications=db.session.scalars(
+        statement).unique().all(), status=status, statuses=list(ApplicationStatus))
+
+
+@bp.route("/students/applications")
+@role_required(Role.STUDENT)
+def list_own_applications():
+    applications = db.session.scalars(
+        sa.select(Application).where(Application.student_id == current_user.id)
+        .options(joinedload(Application.opportunity).joinedload(Opportunity.organization))
+        .order_by(Application.created_at.desc())).all()
+    return render_template("students/applications.html", applications=applications)
+
+
+def _student_application(application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or application.student_id != current_user.id:
+        abort(404)
+    return application
+
+
+@bp.route("/students/applications/<int:application_id>")
+@role_required(Role.STUDENT)
+def show_own_application(application_id: int):
+    application = _student_application(application_id)
+    views = db.session.scalars(
+        sa.select(RecordAccess).where(RecordAccess.application_id == application.id)
+        .options(joinedload(RecordAccess.viewer)).order_by(RecordAccess.id.desc())).all()
+    placement = db.session.scalar(sa.select(Placement).where(
+        Placement.application_id == application.id))
+    return render_template("students/application.html", application=application, views=views,
+                           moves=allowed_moves(application, current_user),
+                           form=ApplicationActionForm(), placement=placement,
+                           reflection_form=ReflectionForm(reflection=placement.reflection
+                                                          if placement else None))
+
+
+@bp.route("/students/placements/<int:placement_id>/reflection", methods=["POST"])
+@role_required(Role.STUDENT)
+def save_placement_reflection(placement_id: int):
+    placement = db.session.get(Placement, placement_id)
+    if placement is None or placement.student_id != current_user.id:
+        abort(404)
+    form = ReflectionForm()
+    if form.validate_on_submit():
+        try:
+            add_reflection(placement, current_user, form.reflection.data)
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Reflection saved.", "success")
+    else:
+        flash("Write a few words (at most 4,000 characters).", "error")
+    return redirect(url_for("applications.show_own_application",
+                            application_id=placement.application_id))
+
+
+STUDENT_ACTIONS = {"accept": ApplicationStatus.HIRED, "decline": ApplicationStatus.OFFER_DECLINED,
+                   "withdraw": ApplicationStatus.WITHDRAWN}
+
+
+@bp.route("/students/applications/<int:application_id>/<action>", methods=["POST"])
+@role_required(Role.STUDENT)
+def act_on_application(application_id: int, action: str):
+    if action not in STUDENT_ACTIONS:
+        abort(404)
+    _student_application(application_id)
+    if not ApplicationActionForm().validate_on_submit():
+        abort(400)
+    try:
+        move_application(application_id, STUDENT_ACTIONS[action], current_user)
+        db.session.commit()
+    except DomainError as error:
+        show_domain_error(None, error)
+    else:
+        flash({"accept": "Congratulations! You accepted the offer; your placement is set up.",
+               "decline": "You declined the offer.",
+               "withdraw": "Your application is withdrawn."}[action], "success")
+    return redirect(url_for("applications.show_own_application", application_id=application_id))

@@ -1,0 +1,15 @@
+"""marketplace.blueprints.mentoring.policies."""
+
+from __future__ import annotations
+
+from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.mentoring.models import (
+    Booking,
+)
+from marketplace.core.policies import Role
+
+
+def can_view_booking(user: User, booking: Booking) -> bool:
+    return user.is_authenticated and (
+        booking.student_id == user.id or booking.slot.alumni_id == user.id
+        or user.role is Role.STAFF)

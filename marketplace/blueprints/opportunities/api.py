@@ -1,0 +1,345 @@
+"""API: postings. The same services and validation rules as the HTML pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import abort, jsonify, request
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from marketplace.blueprints.opportunities import hooks
+from marketplace.blueprints.opportunities import services as postings
+from marketplace.blueprints.opportunities.browse import (
+    browse,
+    decode_cursor,
+    encode_cursor,
+    parse_filters,
+)
+from marketplace.blueprints.opportunities.forms import OpportunityForm
+from marketplace.blueprints.opportunities.models import (
+    Opportunity,
+    OpportunityKind,
+    OpportunityStatus,
+    WorkMode,
+)
+from marketplace.blueprints.opportunities.policies import (
+    can_manage_opportunity,
+    can_view_opportunity,
+)
+from marketplace.core.api import bp
+from marketplace.core.api.openapi import documented, schema
+from marketplace.core.api.views import json_body
+from marketplace.core.errors import ValidationFailed
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role, role_required
+from marketplace.core.reference import CAREER_CLUSTERS
+
+OPPORTUNITY_FIELDS = {
+    "title": {"type": "string", "maxLength": 200},
+    "kind": {"type": "string", "enum": [k.value for k in OpportunityKind]},
+    "description": {"type": "string", "description": "Markdown"},
+    "location": {"type": "string"},
+    "remote": {"type": "string", "enum": [m.value for m in WorkMode]},
+    "paid": {"type": "boolean"},
+    "pay_min": {"type": ["number", "null"]},
+    "pay_max": {"type": ["number", "null"]},
+    "pay_period": {"type": ["string", "null"], "enum": ["hour", "week", "month", "total", None]},
+    "hours_per_week": {"type": ["integer", "null"]},
+    "start_date": {"type": ["string", "null"], "format": "date"},
+    "end_date": {"type": ["string", "null"], "format": "date"},
+    "application_deadline": {"type": ["string", "null"], "format": "date"},
+    "positions": {"type": "integer", "minimum": 1},
+    "career_cluster": {"type": "string", "enum": list(CAREER_CLUSTERS)},
+    "skills": {"type": "array", "items": {"type": "string"}},
+}
+
+
+OPPORTUNITY_INPUT = schema("OpportunityInput", {
+    "type": "object", "properties": OPPORTUNITY_FIELDS, "additionalProperties": False})
+
+
+OPPORTUNITY = schema("Opportunity", {
+    "type": "object",
+    "required": ["id", "title", "kind", "status", "organization", "description", "location",
+                 "remote", "paid", "career_cluster", "application_deadline", "positions"],
+    "properties": {
+        "id": {"type": "integer"},
+        "status": {"type": "string", "enum": [s.value for s in OpportunityStatus]},
+        "organization": {"type": "object", "properties": {"id": {"type": "integer"},
+                                                           "name": {"type": "string"}}},
+        "risk_flags": {"type": "array", "items": {"type": "string"},
+                       "description": "Staff and the posting's employers only."},
+        "rejection_reason": {"type": ["string", "null"]},
+        **OPPORTUNITY_FIELDS,
+    },
+})
+
+
+OPPORTUNITY_LIST = schema("OpportunityList", {
+    "type": "object", "required": ["items", "next_cursor"],
+    "properties": {"items": {"type": "array", "items": OPPORTUNITY},
+                   "next_cursor": {"type": ["string", "null"]}},
+})
+
+
+FILTER_PARAMETERS = [
+    {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
+     "description": text}
+    for name, text in [
+        ("q", "Full-text search"), ("kind", "Opportunity kind"), ("cluster", "Career cluster"),
+        ("remote", "onsite, hybrid or remote"), ("paid", "true or false"),
+        ("location", "Part of the location"), ("sort", "relevance, newest or deadline"),
+        ("cursor", "next_cursor of the previous page"), ("limit", "1 to 50"),
+        ("status", "Staff only: postings in this state")]
+]
+
+
+STRING_FIELDS = {"title", "kind", "description", "location", "remote", "pay_period",
+                 "start_date", "end_date", "application_deadline", "career_cluster"}
+
+
+NUMBER_FIELDS = {"pay_min", "pay_max"}
+
+
+INTEGER_FIELDS = {"hours_per_week", "positions"}
+
+
+NULLABLE_FIELDS = {"pay_min", "pay_max", "pay_period", "hours_per_week", "start_date",
+                   "end_date", "application_deadline"}
+
+
+def opportunity_json(opportunity: Opportunity) -> dict:
+    data = {
+        "id": opportunity.id, "title": opportunity.title, "kind": opportunity.kind.value,
+        "status": opportunity.status.value,
+        "organization": {"id": opportunity.organization.id,
+                         "name": opportunity.organization.name},
+        "description": opportunity.description, "location": opportunity.location,
+        "remote": opportunity.work_mode.value, "paid": opportunity.paid,
+        "pay_min": float(opportunity.pay_min) if opportunity.pay_min is not None else None,
+        "pay_max": float(opportunity.pay_max) if opportunity.pay_max is not None else None,
+        "pay_period": opportunity.pay_period, "hours_per_week": opportunity.hours_per_week,
+        "start_date": opportunity.start_date.isoformat() if opportunity.start_date else None,
+        "end_date": opportunity.end_date.isoformat() if opportunity.end_date else None,
+        "application_deadline": (opportunity.application_deadline.isoformat()
+                                 if opportunity.application_deadline else None),
+        "positions": opportunity.positions, "career_cluster": opportunity.career_cluster,
+        "skills": list(opportunity.skills or []),
+    }
+    if can_manage_opportunity(current_user, opportunity):
+        data["risk_flags"] = list(opportunity.risk_flags or [])
+        data["rejection_reason"] = opportunity.rejection_reason
+    return data
+
+
+def _form_value(field: str, value):
+    if field == "paid":
+        return "y" if value else None
+    if field == "skills":
+        return ", ".join(value)
+    if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def validated_values(body: dict, current: Opportunity | None = None) -> dict:
+    """Check a create or patch body by type, then by the posting form's rules."""
+    errors = {}
+    for field, value in body.items():
+        if field not in OPPORTUNITY_FIELDS:
+            errors[field] = "Unknown field."
+        elif value is None:
+            if field not in NULLABLE_FIELDS:
+                errors[field] = "Must not be null."
+        elif field in STRING_FIELDS and not isinstance(value, str):
+            errors[field] = "Must be text."
+        elif field in NUMBER_FIELDS and (isinstance(value, bool)
+                                         or not isinstance(value, int | float)):
+            errors[field] = "Must be a number."
+        elif field in INTEGER_FIELDS and (isinstance(value, bool) or not isinstance(value, int)):
+            errors[field] = "Must be a whole number."
+        elif field == "paid" and not isinstance(value, bool):
+            errors[field] = "Must be true or false."
+        elif field == "skills" and not (isinstance(value, list)
+                                        and all(isinstance(s, str) for s in value)):
+            errors[field] = "Must be a list of text."
+    if errors:
+        raise ValidationFailed("Some fields are not valid.", errors)
+    # A patch is checked as the whole posting it would produce.
+    merged = ({field: value for field, value in opportunity_json(current).items()
+               if field in OPPORTUNITY_FIELDS} if current is not None else {})
+    merged.update(body)
+    formdata = MultiDict()
+    for field, value in merged.items():
+        name = "work_mode" if field == "remote" else field
+        converted = _form_value(field, value)
+        if converted is not None:
+            formdata[name] = converted
+    form = OpportunityForm(formdata=formdata, meta={"csrf": False})
+    if not form.validate():
+        fields = {("remote" if name == "work_mode" else name): " ".join(messages)
+                  for name, messages in form.errors.items()}
+        raise ValidationFailed("Some fields are not valid.", fields)
+    values = form.values()
+    if current is not None:  # a patch changes only what it names
+        names = {"work_mode" if field == "remote" else field for field in body}
+        values = {name: value for name, value in values.items() if name in names}
+    return values
+
+
+def _get(opportunity_id: int) -> Opportunity:
+    opportunity = db.session.get(Opportunity, opportunity_id)
+    if opportunity is None or not can_view_opportunity(current_user, opportunity):
+        abort(404)
+    return opportunity
+
+
+def _managed(opportunity_id: int) -> Opportunity:
+    opportunity = _get(opportunity_id)
+    if not can_manage_opportunity(current_user, opportunity):
+        abort(403)
+    return opportunity
+
+
+@bp.route("/opportunities")
+@documented("/opportunities", "get", "Browse and search published postings",
+            response=OPPORTUNITY_LIST, parameters=FILTER_PARAMETERS, errors=("400",),
+            roles="anyone (staff may list any state with status=)", public=True)
+def list_opportunities():
+    status = request.args.get("status")
+    if status and current_user.is_authenticated and current_user.role is Role.STAFF:
+        return _list_by_status(status)
+    try:
+        filters = parse_filters(request.args)
+    except ValidationFailed as error:
+        error.status, error.code = 400, "bad_request"
+        raise
+    page = browse(filters)
+    return jsonify({"items": [opportunity_json(o) for o in page.items],
+                    "next_cursor": page.next_cursor})
+
+
+def _list_by_status(status: str):
+    if status not in {s.value for s in OpportunityStatus}:
+        abort(400, description="Unknown status.")
+    statement = sa.select(Opportunity).where(Opportunity.status == status)
+    if request.args.get("cursor"):
+        cursor = decode_cursor(request.args["cursor"], "id")
+        if cursor is None:
+            abort(400, description="Invalid cursor.")
+        statement = statement.where(Opportunity.id < cursor[1])
+    rows = db.session.scalars(statement.options(sa.orm.joinedload(Opportunity.organization))
+                              .order_by(Opportunity.id.desc()).limit(51)).all()
+    next_cursor = encode_cursor("id", 0, rows[49].id) if len(rows) > 50 else None
+    return jsonify({"items": [opportunity_json(o) for o in rows[:50]],
+                    "next_cursor": next_cursor})
+
+
+@bp.route("/opportunities/<int:opportunity_id>")
+@documented("/opportunities/{opportunity_id}", "get", "One posting", response=OPPORTUNITY,
+            errors=("404",), roles="anyone for published postings; its employers and staff "
+            "for any state", public=True)
+def get_opportunity(opportunity_id: int):
+    return jsonify(opportunity_json(_get(opportunity_id)))
+
+
+@bp.route("/opportunities", methods=["POST"])
+@documented("/opportunities", "post", "Create a draft posting", request=OPPORTUNITY_INPUT,
+            response=OPPORTUNITY, status="201", errors=("400", "401", "403", "422"),
+            roles="employers")
+@role_required(Role.EMPLOYER)
+def create_opportunity():
+    if current_user.organization is None:
+        abort(403)
+    values = validated_values(json_body())
+    opportunity = postings.create_opportunity(current_user.organization, current_user, **values)
+    db.session.commit()
+    return jsonify(opportunity_json(opportunity)), 201
+
+
+@bp.route("/opportunities/<int:opportunity_id>", methods=["PATCH"])
+@documented("/opportunities/{opportunity_id}", "patch", "Change a posting",
+            request=OPPORTUNITY_INPUT, response=OPPORTUNITY,
+            errors=("400", "401", "403", "404", "409", "422"),
+            roles="the posting's employers, staff")
+@role_required(Role.EMPLOYER, Role.STAFF)
+def update_opportunity(opportunity_id: int):
+    opportunity = _managed(opportunity_id)
+    values = validated_values(json_body(), current=opportunity)
+    postings.update_opportunity(opportunity, current_user, **values)
+    db.session.commit()
+    return jsonify(opportunity_json(opportunity))
+
+
+@bp.route("/opportunities/<int:opportunity_id>/submit", methods=["POST"])
+@documented("/opportunities/{opportunity_id}/submit", "post", "Send a draft to review",
+            response=OPPORTUNITY, errors=("401", "403", "404", "409", "422"),
+            roles="the posting's employers, staff")
+@role_required(Role.EMPLOYER, Role.STAFF)
+def submit_opportunity(opportunity_id: int):
+    opportunity = _managed(opportunity_id)
+    status = postings.submit_opportunity(opportunity, current_user)
+    db.session.commit()
+    body = opportunity_json(opportunity)
+    if status is OpportunityStatus.AWAITING_PAYMENT:
+        body["checkout_url"] = hooks.checkout_url.first(opportunity)
+    return jsonify(body)
+
+
+@bp.route("/opportunities/<int:opportunity_id>/close", methods=["POST"])
+@documented("/opportunities/{opportunity_id}/close", "post", "Stop taking applications",
+            response=OPPORTUNITY, errors=("401", "403", "404", "409"),
+            roles="the posting's employers, staff")
+@role_required(Role.EMPLOYER, Role.STAFF)
+def close_opportunity(opportunity_id: int):
+    opportunity = _managed(opportunity_id)
+    postings.close_opportunity(opportunity, current_user)
+    db.session.commit()
+    return jsonify(opportunity_json(opportunity))
+
+
+@bp.route("/opportunities/<int:opportunity_id>/approve", methods=["POST"])
+@documented("/opportunities/{opportunity_id}/approve", "post", "Publish a posting in review",
+            response=OPPORTUNITY, errors=("401", "403", "404", "409"), roles="staff")
+@role_required(Role.STAFF)
+def approve_opportunity(opportunity_id: int):
+    opportunity = postings.approve_opportunity(opportunity_id, current_user)
+    db.session.commit()
+    return jsonify(opportunity_json(opportunity))
+
+
+REASON = schema("Reason", {"type": "object", "required": ["reason"],
+                           "properties": {"reason": {"type": "string", "minLength": 1}}})
+
+
+@bp.route("/opportunities/<int:opportunity_id>/reject", methods=["POST"])
+@documented("/opportunities/{opportunity_id}/reject", "post", "Reject a posting in review",
+            request=REASON, response=OPPORTUNITY, errors=("400", "401", "403", "404", "409",
+                                                          "422"), roles="staff")
+@role_required(Role.STAFF)
+def reject_opportunity(opportunity_id: int):
+    body = json_body()
+    reason = body.get("reason")
+    if not isinstance(reason, str):
+        raise ValidationFailed("Give a reason.", {"reason": "Required text."})
+    opportunity = postings.reject_opportunity(opportunity_id, current_user, reason)
+    db.session.commit()
+    return jsonify(opportunity_json(opportunity))
+
+
+SAVED = schema("Saved", {"type": "object", "properties": {"saved": {"type": "boolean"}}})
+
+
+@bp.route("/opportunities/<int:opportunity_id>/save", methods=["POST"])
+@documented("/opportunities/{opportunity_id}/save", "post", "Save or unsave a posting",
+            response=SAVED, errors=("401", "403", "404"), roles="students")
+@role_required(Role.STUDENT)
+def save_opportunity(opportunity_id: int):
+    opportunity = db.session.get(Opportunity, opportunity_id)
+    if opportunity is None or not opportunity.is_public:
+        abort(404)
+    saved = postings.toggle_saved(opportunity, current_user)
+    db.session.commit()
+    return jsonify({"saved": saved})

@@ -1,0 +1,155 @@
+"""API: placement completion and a student's outcome evidence."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, jsonify, request
+from flask_login import current_user
+
+from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.applications.services import complete_placement
+from marketplace.blueprints.outcomes.reports import GROUPS, parse_year, summary
+from marketplace.blueprints.outcomes.services import evidence_for
+from marketplace.core.api import bp
+from marketplace.core.api.openapi import documented, schema
+from marketplace.core.api.views import json_body
+from marketplace.core.errors import ValidationFailed
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
+from marketplace.core.reference import NACE_COMPETENCIES
+
+COMPLETE = schema("PlacementCompletion", {
+    "type": "object", "required": ["hours"],
+    "properties": {
+        "hours": {"type": "number", "exclusiveMinimum": 0, "maximum": 2000},
+        "ratings": {"type": "object", "propertyNames": {"enum": list(NACE_COMPETENCIES)},
+                    "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 4}},
+        "start_date": {"type": "string", "format": "date"},
+        "end_date": {"type": "string", "format": "date"},
+        "comment": {"type": "string", "maxLength": 4000}}})
+
+
+PLACEMENT = schema("Placement", {
+    "type": "object", "properties": {"id": {"type": "integer"}, "status": {"type": "string"},
+                                     "hours": {"type": ["number", "null"]},
+                                     "application_id": {"type": "integer"}}})
+
+
+EVIDENCE = schema("Evidence", {
+    "type": "object", "required": ["items"],
+    "properties": {"items": {"type": "array", "items": {
+        "type": "object", "required": ["outcome", "source_kind", "source_id", "recorded_at"],
+        "properties": {"outcome": {"type": "string"},
+                       "source_kind": {"type": "string",
+                                       "enum": ["placement", "mentoring", "staff"]},
+                       "source_id": {"type": "integer"},
+                       "recorded_at": {"type": "string", "format": "date-time"}}}}}})
+
+
+def _date(body: dict, field: str) -> date | None:
+    value = body.get(field)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed("Use dates like 2026-06-30.", {field: "Not a date."}) from None
+
+
+@bp.route("/placements/<int:placement_id>/complete", methods=["POST"])
+@documented("/placements/{placement_id}/complete", "post", "Confirm a placement completed",
+            request=COMPLETE, response=PLACEMENT,
+            errors=("400", "401", "404", "409", "422"), roles="the host employer, staff")
+def complete_placement_api(placement_id: int):
+    if not current_user.is_authenticated:
+        abort(401)
+    body = json_body()
+    ratings = body.get("ratings") or {}
+    if not isinstance(ratings, dict):
+        raise ValidationFailed("Ratings are an object of competency: 1-4.",
+                               {"ratings": "Must be an object."})
+    comment = body.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        raise ValidationFailed("The comment must be text.", {"comment": "Must be text."})
+    placement = complete_placement(placement_id, current_user, body.get("hours"),
+                                   _date(body, "start_date"), _date(body, "end_date"), ratings,
+                                   comment)
+    db.session.commit()
+    return jsonify({"id": placement.id, "status": placement.status.value,
+                    "hours": placement.hours, "application_id": placement.application_id})
+
+
+@bp.route("/students/<int:student_id>/evidence")
+@documented("/students/{student_id}/evidence", "get", "A student's outcome evidence",
+            response=EVIDENCE, errors=("401", "403", "404"), roles="that student, staff")
+def student_evidence(student_id: int):
+    if not current_user.is_authenticated:
+        abort(401)
+    if not (current_user.role is Role.STAFF or current_user.id == student_id):
+        abort(403)
+    student = db.session.get(User, student_id)
+    if student is None or student.role is not Role.STUDENT:
+        abort(404)
+    return jsonify({"items": [
+        {"outcome": row.outcome, "source_kind": row.source_kind.value,
+         "source_id": row.source_id, "recorded_at": row.recorded_at.isoformat(),
+         "details": row.details} for row in evidence_for(student_id)]})
+
+
+OUTCOME_COUNT = {"type": "object", "required": ["key", "with_evidence", "rate"],
+                 "properties": {"key": {"type": "string"}, "label": {"type": "string"},
+                                "with_evidence": {"type": "integer"},
+                                "rate": {"type": "number", "minimum": 0, "maximum": 1},
+                                "gap_points": {"type": "number"}}}
+
+
+SUMMARY = schema("OutcomesSummary", {
+    "type": "object", "required": ["students", "outcomes"],
+    "properties": {
+        "students": {"type": "integer"}, "graduation_year": {"type": ["integer", "null"]},
+        "outcomes": {"type": "array", "items": OUTCOME_COUNT},
+        "group_by": {"type": ["string", "null"]},
+        "groups": {"type": "array", "items": {"type": "object", "properties": {
+            "value": {"type": "string"}, "label": {"type": "string"},
+            "students": {"type": "integer"},
+            "outcomes": {"type": "array", "items": OUTCOME_COUNT}}}}}})
+
+
+SUMMARY_PARAMETERS = [
+    {"name": "graduation_year", "in": "query", "required": False,
+     "schema": {"type": "integer"}, "description": "A graduating class; all students if absent"},
+    {"name": "group_by", "in": "query", "required": False,
+     "schema": {"type": "string", "enum": list(GROUPS)},
+     "description": "Break each outcome down by this student attribute"}]
+
+
+@bp.route("/outcomes/summary")
+@documented("/outcomes/summary", "get", "Outcome attainment for a cohort, optionally by group",
+            response=SUMMARY, parameters=SUMMARY_PARAMETERS, errors=("400", "401", "403"),
+            roles="career staff")
+def outcomes_summary():
+    if not current_user.is_authenticated:
+        abort(401)
+    if current_user.role is not Role.STAFF:
+        abort(403)
+    raw_year = request.args.get("graduation_year", "").strip()
+    graduation_year = parse_year(raw_year)
+    if raw_year and graduation_year is None:
+        abort(400, description="graduation_year must be a year, e.g. 2027.")
+    group_by = request.args.get("group_by", "").strip() or None
+    if group_by is not None and group_by not in GROUPS:
+        abort(400, description=f"group_by must be one of: {', '.join(GROUPS)}.")
+    result = summary(graduation_year, group_by)
+
+    def counts(outcomes, group=None) -> list[dict]:
+        return [{"key": o.key, "label": o.label, "with_evidence": o.with_evidence,
+                 "rate": round(o.rate, 4),
+                 **({"gap_points": result.gap(group, o.key)} if group else {})}
+                for o in outcomes]
+
+    return jsonify({"students": result.students, "graduation_year": graduation_year,
+                    "outcomes": counts(result.outcomes), "group_by": group_by,
+                    "groups": [{"value": g.value, "label": g.label, "students": g.students,
+                                "outcomes": counts(g.outcomes.values(), g)}
+                               for g in result.groups]})

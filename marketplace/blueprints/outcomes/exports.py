@@ -1,0 +1,157 @@
+"""CSV exports built by a worker: the evidence ledger and the outcomes summary."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from marketplace.blueprints.accounts.models import StudentProfile, User
+from marketplace.blueprints.outcomes.models import ExportJob, ExportStatus, OutcomeEvidence
+from marketplace.blueprints.outcomes.reports import GROUPS, cohort, summary
+from marketplace.core.db import utcnow
+from marketplace.core.errors import ValidationFailed
+from marketplace.core.extensions import db
+from marketplace.core.outbox import enqueue_after_commit
+from marketplace.core.reference import OUTCOMES
+from marketplace.core.text import csv_safe
+
+EXPORT_KINDS = {"evidence": "The evidence ledger", "summary": "The outcomes summary by group"}
+
+
+BATCH = 2_000
+
+
+def export_folder() -> Path:
+    folder = Path(current_app.instance_path) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def start_export(kind: str, graduation_year: int | None, by: User) -> ExportJob:
+    """Queue an export (built after the commit). Flushes."""
+    if kind not in EXPORT_KINDS:
+        raise ValidationFailed("Choose what to export.", {"kind": "Unknown export."})
+    export = ExportJob(kind=kind, params={"graduation_year": graduation_year},
+                       created_by_id=by.id)
+    db.session.add(export)
+    db.session.flush()
+    enqueue_after_commit("build_export", export.id)
+    return export
+
+
+def export_path(export: ExportJob) -> Path | None:
+    if export.status is not ExportStatus.DONE or not export.filename:
+        return None
+    path = export_folder() / export.filename
+    return path if path.is_file() else None
+
+
+def _progress(export_id: int, **values) -> None:
+    """Commits: progress is written in its own short transaction, so the page sees it at
+    once while the export goes on."""
+    db.session.execute(sa.update(ExportJob).where(ExportJob.id == export_id).values(**values))
+    db.session.commit()
+
+
+def build(export_id: int) -> None:
+    """Write the file in batches, moving ``progress`` from 0 to 100. Safe to rerun."""
+    export = db.session.get(ExportJob, export_id)
+    if export is None or export.status is ExportStatus.DONE:
+        return
+    kind, year = export.kind, (export.params or {}).get("graduation_year")
+    filename = f"{export_id}-{kind}-{secrets.token_hex(8)}.csv"
+    path = export_folder() / filename
+    _progress(export_id, status=ExportStatus.RUNNING, progress=0, error=None)
+    rows = 0
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            for batch, done in (_evidence_batches(year) if kind == "evidence"
+                                else _summary_batches(year)):
+                writer.writerows([[csv_safe(str(v)) if isinstance(v, str) else v
+                                   for v in row] for row in batch])
+                rows += len(batch)
+                _progress(export_id, progress=done, rows=rows)
+    except Exception:
+        db.session.rollback()
+        path.unlink(missing_ok=True)
+        # The details go to the log and the job console, not to the page.
+        current_app.logger.exception("export %s failed", export_id)
+        _progress(export_id, status=ExportStatus.FAILED,
+                  error="The file could not be built. It is retried automatically; if it "
+                        "keeps failing, the job console has the details.")
+        raise
+    _progress(export_id, status=ExportStatus.DONE, progress=100, rows=rows,
+              filename=filename, finished_at=utcnow())
+
+
+def _evidence_batches(year: int | None) -> Iterator[tuple[list, int]]:
+    members = cohort(year).subquery()
+    where = OutcomeEvidence.student_id.in_(sa.select(members.c.id))
+    total = db.session.scalar(sa.select(sa.func.count(OutcomeEvidence.id)).where(where)) or 0
+    yield [["student_email", "student_name", "graduation_year", "outcome", "source_kind",
+            "source_id", "recorded_at"]], 0
+    last_id, written = 0, 0
+    while True:
+        batch = db.session.execute(
+            sa.select(OutcomeEvidence.id, User.email, User.name, StudentProfile.graduation_year,
+                      OutcomeEvidence.outcome, OutcomeEvidence.source_kind,
+                      OutcomeEvidence.source_id, OutcomeEvidence.recorded_at)
+            .join(User, User.id == OutcomeEvidence.student_id)
+            .outerjoin(StudentProfile, StudentProfile.user_id == User.id)
+            .where(where, OutcomeEvidence.id > last_id)
+            .order_by(OutcomeEvidence.id).limit(BATCH)).all()
+        if not batch:
+            return
+        last_id = batch[-1][0]
+        written += len(batch)
+        yield ([[email, name, grad, outcome, kind.value, source_id, recorded.isoformat()]
+                for _, email, name, grad, outcome, kind, source_id, recorded in batch],
+               min(99, written * 100 // max(total, 1)))
+
+
+def _summary_batches(year: int | None) -> Iterator[tuple[list, int]]:
+    yield [["graduation_year", "group_by", "group", "students", "outcome", "with_evidence",
+            "rate"]], 0
+    overall = summary(year)
+    label = year if year is not None else "all"
+    yield [[label, "all", "all", overall.students, o.key, o.with_evidence, round(o.rate, 4)]
+           for o in overall.outcomes], 10
+    for index, group_by in enumerate(GROUPS, start=1):
+        result = summary(year, group_by)
+        yield [[label, group_by, group.label, group.students, key, count.with_evidence,
+                round(count.rate, 4)]
+               for group in result.groups for key, count in group.outcomes.items()], \
+            min(99, 10 + index * 90 // len(GROUPS))
+
+
+KEEP_EXPORTS = timedelta(days=7)
+
+
+def purge_old_exports() -> int:
+    """Delete exports (files and rows) older than a week: they hold student data."""
+    cutoff = utcnow() - KEEP_EXPORTS
+    old = db.session.scalars(sa.select(ExportJob).where(ExportJob.created_at < cutoff)).all()
+    for export in old:
+        if export.filename:
+            (export_folder() / export.filename).unlink(missing_ok=True)
+        db.session.delete(export)
+    db.session.flush()
+    return len(old)
+
+
+def rows_csv(rows: list[list]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows([[csv_safe(v) if isinstance(v, str) else v for v in row] for row in rows])
+    return buffer.getvalue()
+
+
+__all__ = ["EXPORT_KINDS", "OUTCOMES", "build", "export_path", "rows_csv", "start_export"]

@@ -1,0 +1,357 @@
+"""CSV imports for career staff: the student roster, evidence, first destinations.
+
+Every row is checked before anything is written; one bad row refuses the whole
+file, and the report names each bad row by its line and says why. Imports are
+idempotent: the same file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.blueprints.accounts.models import StudentProfile, User
+from marketplace.blueprints.outcomes.models import (
+    DESTINATION_LABELS,
+    DestinationCategory,
+    FirstDestination,
+    SourceKind,
+    StaffRecord,
+)
+from marketplace.blueprints.outcomes.services import record_evidence
+from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
+from marketplace.core.reference import OUTCOMES
+
+MAX_BYTES = 2 * 1024 * 1024
+
+
+EXTRA = "\x00extra"  # marks a row with more fields than the header
+
+
+UNUSABLE_PASSWORD = "!imported"
+
+
+MAX_ROWS = 20_000
+
+
+# Experiential Learning and Connections come only from confirmed placements and
+# mentoring sessions; staff record the other four.
+STAFF_OUTCOMES = {key: label for key, label in OUTCOMES.items()
+                  if key not in ("experiential_learning", "connections")}
+
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+KINDS = {"roster": "Student roster", "evidence": "Outcome evidence",
+         "destinations": "First destinations"}
+
+
+COLUMNS = {
+    "roster": ["email", "name", "graduation_year", "major", "first_generation",
+               "pell_eligible"],
+    "evidence": ["email", "outcome", "date", "description"],
+    "destinations": ["email", "category", "employer", "date"],
+}
+
+
+REQUIRED = {"roster": {"email", "name", "graduation_year"},
+            "evidence": {"email", "outcome", "date", "description"},
+            "destinations": {"email", "category", "date"}}
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+class ImportRefused(ValidationFailed):
+    """The file had bad rows; nothing was written."""
+
+    def __init__(self, result: ImportResult):
+        count = len(result.errors)
+        super().__init__(f"Nothing was imported: {count} row{'s' if count != 1 else ''} "
+                         "need fixing first.")
+        self.result = result
+
+
+def read_rows(data: bytes, kind: str) -> list[tuple[int, dict[str, str]]]:
+    """Decode and parse a CSV upload into (line number, row) pairs, or refuse it."""
+    if kind not in KINDS:
+        raise ValidationFailed("Choose what the file holds.", {"kind": "Unknown kind."})
+    if not data:
+        raise ValidationFailed("The file is empty.", {"file": "The file is empty."})
+    if len(data) > MAX_BYTES:
+        raise ValidationFailed("Files can be at most 2 MB; split it.", {"file": "Too large."})
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed("Save the file as CSV with UTF-8 encoding.",
+                               {"file": "Not UTF-8 text."}) from None
+    if "\x00" in text:
+        raise ValidationFailed("This is not a CSV file.", {"file": "Not a CSV file."})
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    except csv.Error as error:
+        raise ValidationFailed(f"The file could not be read as CSV: {error}.",
+                               {"file": "Not a CSV file."}) from None
+    missing = REQUIRED[kind] - set(header)
+    if missing:
+        raise ValidationFailed(
+            f"The first line must name the columns: {', '.join(COLUMNS[kind])}. Missing: "
+            f"{', '.join(sorted(missing))}.", {"file": "Missing columns."})
+    if "" in header or len(set(header)) != len(header):
+        raise ValidationFailed("Every column in the first line needs a name, once. Check for "
+                               "an empty or repeated column name.", {"file": "Bad header."})
+    reader.fieldnames = header
+    rows = []
+    try:
+        for row in reader:
+            if len(rows) >= MAX_ROWS:
+                raise ValidationFailed(f"At most {MAX_ROWS:,} rows per file; split it.",
+                                       {"file": "Too many rows."})
+            cleaned = {key: (value or "").strip() for key, value in row.items()
+                       if isinstance(key, str)}
+            if None in row:  # more fields than the header names
+                cleaned[EXTRA] = "yes"
+            if any(cleaned.values()):
+                rows.append((reader.line_num, cleaned))
+    except csv.Error as error:
+        raise ValidationFailed(f"Line {reader.line_num} could not be read: {error}.",
+                               {"file": "Not a CSV file."}) from None
+    if not rows:
+        raise ValidationFailed("The file has a header but no rows.", {"file": "No rows."})
+    return rows
+
+
+def short(value: str, limit: int = 60) -> str:
+    """A cell as echoed in an error message: long values cut."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def _flag(value: str) -> tuple[bool | None, str | None]:
+    lowered = value.lower()
+    if lowered in ("", "unknown", "prefer not to say"):
+        return None, None
+    if lowered in ("yes", "y", "true", "1"):
+        return True, None
+    if lowered in ("no", "n", "false", "0"):
+        return False, None
+    return None, f"“{short(value)}” is not yes, no or empty"
+
+
+def _date(value: str) -> tuple[date | None, str | None]:
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        return None, f"“{short(value)}” is not a date like 2026-05-14"
+    if parsed > datetime.now(UTC).date():
+        return None, f"{value} is in the future"
+    if parsed.year < 1950:
+        return None, f"{value} is too long ago"
+    return parsed, None
+
+
+def _students_by_email(emails: set[str]) -> dict[str, User]:
+    if not emails:
+        return {}
+    found = {}
+    batch = sorted(emails)
+    for start in range(0, len(batch), 900):
+        for user in db.session.scalars(sa.select(User).where(
+                sa.func.lower(User.email).in_(batch[start:start + 900]))):
+            found[user.email.lower()] = user
+    return found
+
+
+def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
+    """Check every row, then write them all (flushes), or raise ImportRefused."""
+    rows = read_rows(data, kind)
+    result = ImportResult(kind=kind, rows=len(rows))
+    emails = {row.get("email", "").lower() for _, row in rows}
+    users = _students_by_email(emails)
+    checked: list[tuple[int, dict]] = []
+    seen: dict[tuple, int] = {}
+    this_year = datetime.now(UTC).year
+    for line, row in rows:
+        problems = []
+        email = row.get("email", "").lower()
+        if not EMAIL_RE.match(email) or len(email) > 254:
+            problems.append(f"“{short(row.get('email', ''))}” is not an e-mail address")
+        user = users.get(email)
+        if user is not None and user.role is not Role.STUDENT:
+            problems.append(f"{email} belongs to a {user.role.value} account, not a student")
+        if row.get(EXTRA):
+            problems.append("it has more fields than the first line names (a comma inside "
+                            "a value needs quotes)")
+        values: dict = {"email": email, "user": user}
+        if kind == "roster":
+            name = row.get("name", "")
+            if not name or len(name) > 120:
+                problems.append("the name is missing" if not name else "the name is too long")
+            try:
+                year = int(row.get("graduation_year", ""))
+                if not this_year - 10 <= year <= this_year + 8:
+                    raise ValueError
+            except ValueError:
+                year = None
+                problems.append(f"“{short(row.get('graduation_year', ''))}” is not a "
+                                f"graduation year between {this_year - 10} and {this_year + 8}")
+            major = row.get("major", "")
+            if len(major) > 120:
+                problems.append("the major is too long")
+            first_gen, error = _flag(row.get("first_generation", ""))
+            if error:
+                problems.append(f"first_generation: {error}")
+            pell, error = _flag(row.get("pell_eligible", ""))
+            if error:
+                problems.append(f"pell_eligible: {error}")
+            values.update(name=name, year=year, major=major or None, first_gen=first_gen,
+                          pell=pell)
+            key = (email,)
+        else:
+            if user is None and not problems:
+                problems.append(f"no student account has the e-mail {email}")
+            when, error = _date(row.get("date", ""))
+            if error:
+                problems.append(error)
+            values["date"] = when
+            if kind == "evidence":
+                outcome = row.get("outcome", "").lower().replace(" ", "_").replace("&", "")
+                outcome = {label.lower().replace(" ", "_").replace("&", ""): key_
+                           for key_, label in STAFF_OUTCOMES.items()}.get(outcome, outcome)
+                if outcome not in STAFF_OUTCOMES:
+                    problems.append(f"“{short(row.get('outcome', ''))}” is not one of: "
+                                    + ", ".join(STAFF_OUTCOMES))
+                description = row.get("description", "")
+                if not description or len(description) > 500:
+                    problems.append("the description is missing" if not description
+                                    else "the description is longer than 500 characters")
+                values.update(outcome=outcome, description=description)
+                key = (email, outcome, when, description)
+            else:
+                category = _category(row.get("category", ""))
+                if category is None:
+                    problems.append(f"“{short(row.get('category', ''))}” is not a NACE first-"
+                                    "destination category")
+                employer = row.get("employer", "")
+                if len(employer) > 200:
+                    problems.append("the employer is too long")
+                values.update(category=category, employer=employer or None)
+                key = (email,)
+        if not problems and key in seen:
+            problems.append(f"the same as line {seen[key]}")
+        seen.setdefault(key, line)
+        if problems:
+            result.errors.append((line, "; ".join(problems)))
+        else:
+            checked.append((line, values))
+    if result.errors:
+        raise ImportRefused(result)
+    writer = {"roster": _write_student, "evidence": _write_evidence,
+              "destinations": _write_destination}[kind]
+    try:
+        for _, values in checked:
+            outcome = writer(values, by)
+            setattr(result, outcome, getattr(result, outcome) + 1)
+        db.session.flush()
+    except IntegrityError:
+        # Someone imported the same students at the same moment.
+        db.session.rollback()
+        raise Conflict("These records changed while the file was being imported; nothing "
+                       "was imported. Upload it again.") from None
+    return result
+
+
+def _category(value: str) -> DestinationCategory | None:
+    lowered = value.strip().lower()
+    for category, label in DESTINATION_LABELS.items():
+        if lowered in (category.value, label.lower()):
+            return category
+    return None
+
+
+def _write_student(values: dict, by: User) -> str:
+    user = values["user"]
+    if user is None:
+        # No usable password (not a hash, so no password ever matches): the account
+        # carries the roster data staff report on until the student is given access.
+        user = User(email=values["email"], name=values["name"], role=Role.STUDENT,
+                    password_hash=UNUSABLE_PASSWORD)
+        user.student_profile = StudentProfile(
+            graduation_year=values["year"], major=values["major"],
+            first_generation=values["first_gen"], pell_eligible=values["pell"])
+        db.session.add(user)
+        return "created"
+    profile = user.student_profile or StudentProfile(user=user)
+    before = (user.name, profile.graduation_year, profile.major, profile.first_generation,
+              profile.pell_eligible)
+    after = (values["name"], values["year"], values["major"], values["first_gen"],
+             values["pell"])
+    if before == after:
+        return "unchanged"
+    user.name = values["name"]
+    profile.graduation_year, profile.major = values["year"], values["major"]
+    profile.first_generation, profile.pell_eligible = values["first_gen"], values["pell"]
+    return "updated"
+
+
+def record_staff_evidence(student: User, outcome: str, occurred_on: date, description: str,
+                          by: User) -> bool:
+    """One piece of staff-recorded evidence; False when the same record exists. Flushes."""
+    if outcome not in STAFF_OUTCOMES:
+        raise ValidationFailed("Choose one of the four outcomes staff record.",
+                               {"outcome": "Not an outcome staff record."})
+    existing = db.session.scalar(sa.select(StaffRecord).where(
+        StaffRecord.student_id == student.id, StaffRecord.outcome == outcome,
+        StaffRecord.occurred_on == occurred_on, StaffRecord.description == description))
+    if existing is not None:
+        return False
+    record = StaffRecord(student_id=student.id, outcome=outcome, occurred_on=occurred_on,
+                         description=description, recorded_by_id=by.id)
+    try:
+        with db.session.begin_nested():  # the same record entered at the same moment
+            db.session.add(record)
+    except IntegrityError:
+        return False
+    record_evidence(student.id, outcome, SourceKind.STAFF, record.id,
+                    {"description": description, "date": occurred_on.isoformat()},
+                    occurred_at=datetime.combine(occurred_on, time(12), tzinfo=UTC))
+    return True
+
+
+def _write_evidence(values: dict, by: User) -> str:
+    added = record_staff_evidence(values["user"], values["outcome"], values["date"],
+                                  values["description"], by)
+    return "created" if added else "unchanged"
+
+
+def _write_destination(values: dict, by: User) -> str:
+    user = values["user"]
+    record = db.session.scalar(sa.select(FirstDestination).where(
+        FirstDestination.student_id == user.id))
+    if record is None:
+        db.session.add(FirstDestination(student_id=user.id, category=values["category"],
+                                        employer=values["employer"],
+                                        recorded_on=values["date"]))
+        return "created"
+    if (record.category, record.employer, record.recorded_on) == (
+            values["category"], values["employer"], values["date"]):
+        return "unchanged"
+    record.category, record.employer = values["category"], values["employer"]
+    record.recorded_on = values["date"]
+    return "updated"

@@ -1,0 +1,30 @@
+"""What every domain uses: extensions, configuration, errors, database helpers, the clock,
+the outbox and job registry, mail, security headers, forms and the API machinery.
+
+``core`` imports no domain (``make lint`` checks it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from marketplace.core import errorpages, jobs, outbox, relay, security
+from marketplace.core.extensions import csrf, db, limiter, login_manager, migrate
+
+__all__ = ["init_app", "relay"]
+
+
+def init_app(app: Flask) -> None:
+    """Bind the extensions and register what is not any one domain's."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    errorpages.register(app)
+    security.register(app)
+    outbox.register(app)
+    jobs.init_app(app)

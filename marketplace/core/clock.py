@@ -1,0 +1,68 @@
+"""marketplace.core.clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from marketplace.core.errors import (
+    ValidationFailed,
+)
+
+
+def local_to_utc(day: date, at: time, zone: str) -> datetime:
+    """The instant of a wall-clock time in ``zone``.
+
+    A time skipped by a daylight-saving change (2:30 on the spring-forward
+    night) does not exist and is refused; a time that happens twice (1:30 on
+    the fall-back night) means its first occurrence.
+    """
+    tz = ZoneInfo(zone)
+    local = datetime.combine(day, at).replace(tzinfo=tz, fold=0)
+    try:
+        instant = local.astimezone(UTC)
+    except OverflowError:
+        raise ValidationFailed(f"{day.isoformat()} is out of range.",
+                               {"starts_at": "Out of range."}) from None
+    if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ValidationFailed(
+            f"{day:%B} {day.day} at {at:%H:%M} does not exist in {zone} (the clocks "
+            "skip that hour). Pick another time.", {"starts_at": "This local time does not exist."})
+    return instant
+
+
+def start_of_day(day: date, zone: str) -> datetime:
+    """The first instant of a local day (a few zones skip midnight on their change day)."""
+    for hour in range(3):
+        try:
+            return local_to_utc(day, time(hour), zone)
+        except ValidationFailed:
+            continue
+    raise ValidationFailed(f"{day.isoformat()} is out of range.", {"date": "Out of range."})
+
+
+def in_zone(instant: datetime, zone: str) -> datetime:
+    return instant.astimezone(ZoneInfo(zone))
+
+
+def format_in_zone(instant: datetime, zone: str) -> str:
+    """``Tue, Mar 10, 2026, 6:00 PM EDT (America/New_York)``: the zone always named."""
+    local = in_zone(instant, zone)
+    hour = local.strftime("%I").lstrip("0")
+    return (f"{local:%a, %b} {local.day}, {local.year}, {hour}:{local:%M %p} "
+            f"{local.tzname()} ({zone.replace('_', ' ')})")
+
+
+def week_bounds(instant: datetime, zone: str) -> tuple[datetime, datetime]:
+    """The Monday-to-Monday week containing ``instant``, in ``zone``, as UTC instants."""
+    local = in_zone(instant, zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    return start_of_day(monday, zone), start_of_day(monday + timedelta(days=7), zone)
+
+
+def institution_today() -> date:
+    """Today where the career center is: deadlines end at midnight there."""
+    zone = ZoneInfo(current_app.config.get("INSTITUTION_TIME_ZONE", "America/New_York"))
+    return datetime.now(zone).date()

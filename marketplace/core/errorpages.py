@@ -1,0 +1,83 @@
+"""Error pages in HTML, and SPEC's JSON error shape under /api."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from marketplace.core.errors import DomainError
+from marketplace.core.extensions import db
+
+MESSAGES = {
+    400: ("Bad request", "We could not understand that request."),
+    401: ("Log in needed", "Please log in to continue."),
+    403: ("Not allowed", "Your account does not have access to this page."),
+    404: ("Page not found", "There is nothing at this address. It may have moved or closed."),
+    405: ("Not allowed", "This page does not accept that kind of request."),
+    409: ("Conflict", "Someone changed this at the same time. Reload the page and try again."),
+    413: ("Too large", "That upload is too large. Files can be at most 5 MB."),
+    422: ("Check your input", "Some of what was sent is not valid."),
+    429: ("Too many attempts", "Too many attempts in a short time. Wait a minute and try again."),
+    500: ("Something went wrong", "Our mistake. The team has been told; please try again."),
+}
+
+
+CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    422: "validation_failed", 429: "rate_limited", 500: "internal_error",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str, code: str | None = None, fields: dict | None = None):
+    body = {"error": {"code": code or CODES.get(status, "error"), "message": message,
+                      "fields": fields or {}}}
+    return jsonify(body), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        status = error.code or 500
+        title, text = MESSAGES.get(status, (error.name, error.description))
+        if isinstance(error, CSRFError):
+            text = "This form had expired or came from another site. Please try again."
+        # A description given to abort() is specific to this request: keep it
+        # (but not the rate limiter's, which is the limit itself, e.g. "10 per 1 minute").
+        elif (error.description and error.description != type(error).description
+              and status != 429):
+            text = error.description
+        if wants_json():
+            response, status = json_error(status, text)
+            if status == 405 and error.valid_methods:
+                response.headers["Allow"] = ", ".join(error.valid_methods)
+            return response, status
+        response = app.make_response(
+            (render_template("errors/error.html", status=status, title=title, text=text), status)
+        )
+        if status == 429 and getattr(error, "retry_after", None):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        db.session.rollback()
+        if wants_json():
+            return json_error(error.status, error.message, error.code, error.fields)
+        title = MESSAGES.get(error.status, ("Error", ""))[0]
+        return render_template("errors/error.html", status=error.status, title=title,
+                               text=error.message), error.status
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return json_error(500, MESSAGES[500][1])
+        return render_template("errors/error.html", status=500, title=MESSAGES[500][0],
+                               text=MESSAGES[500][1]), 500

@@ -1,0 +1,92 @@
+"""Form fields and field sets shared by several areas."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import flash, request
+from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
+from wtforms import SelectField, SelectMultipleField, widgets
+from wtforms.validators import URL, Length, NumberRange, Optional, ValidationError
+
+from marketplace.core.errors import DomainError
+from marketplace.core.extensions import db
+from marketplace.core.reference import cluster_choices, is_valid_time_zone, time_zone_choices
+
+
+class Form(FlaskForm):
+    """Base of the HTML forms: they read form posts only, never a JSON body."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            # Flask-WTF would turn any JSON body into form data, and a JSON list or
+            # number would crash it. HTML forms are posted as forms.
+            if formdata is _Auto and request.is_json:
+                return None
+            return super().wrap_formdata(form, formdata)
+
+
+TRI_STATE_CHOICES = [("", "Prefer not to say"), ("yes", "Yes"), ("no", "No")]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class TriStateField(SelectField):
+    """Yes / No / Prefer not to say, as True / False / None."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators or [Optional()], choices=TRI_STATE_CHOICES,
+                         validate_choice=True, **kwargs)
+
+    def process_data(self, value):
+        self.data = {True: "yes", False: "no"}.get(value, "")
+
+    @property
+    def value(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.data)
+
+
+def graduation_year_validators(student: bool) -> list:
+    this_year = date.today().year
+    if student:
+        low, high = this_year - 2, this_year + 8
+    else:
+        low, high = 1950, this_year
+    return [NumberRange(low, high, message=f"Enter a year between {low} and {high}.")]
+
+
+def validate_time_zone(form, field) -> None:
+    if not is_valid_time_zone(field.data or ""):
+        raise ValidationError("Choose a time zone from the list.")
+
+
+def time_zone_field(label: str = "Time zone") -> SelectField:
+    return SelectField(label, choices=time_zone_choices(), default="America/New_York",
+                       validators=[validate_time_zone], validate_choice=False)
+
+
+def clusters_field(label: str = "Career clusters you are interested in") -> MultiCheckboxField:
+    return MultiCheckboxField(label, choices=cluster_choices(), validate_choice=True)
+
+
+def validate_web_scheme(form, field) -> None:
+    if field.data and not field.data.lower().startswith(("https://", "http://")):
+        raise ValidationError("Enter a full web address, like https://example.org.")
+
+
+def website_validators() -> list:
+    return [Optional(), Length(max=300), validate_web_scheme,
+            URL(require_tld=True, message="Enter a full web address, like https://example.org.")]
+
+
+def show_domain_error(form: FlaskForm | None, error: DomainError) -> None:
+    """Roll back, then put a service's error on the form's fields and in a flash message."""
+    db.session.rollback()
+    for field, message in error.fields.items():
+        if form is not None and field in form:
+            form[field].errors = [*form[field].errors, message]
+    flash(error.message, "error")

@@ -1,0 +1,68 @@
+"""Response headers and request-wide template context."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, current_app, request
+
+from marketplace.core.policies import Role
+from marketplace.core.reference import CAREER_CLUSTERS, OUTCOMES
+
+STRIPE_CHECKOUT = "https://checkout.stripe.com"
+
+
+def content_security_policy(stripe_api_base: str | None = None) -> str:
+    """The policy; forms may lead to Stripe's checkout (or to the Stripe stand-in that
+    ``STRIPE_API_BASE`` names, whose checkout pages live on the same origin)."""
+    checkout = STRIPE_CHECKOUT
+    if stripe_api_base:
+        parts = urlsplit(stripe_api_base)
+        checkout += f" {parts.scheme}://{parts.netloc}"
+    return "; ".join([
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        f"form-action 'self' {checkout}",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "object-src 'none'",
+    ])
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+
+
+def set_security_headers(response: Response) -> Response:
+    base = current_app.config.get("STRIPE_API_BASE")
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(base)
+                                if base else CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    return response
+
+
+def refuse_oversized_body() -> None:
+    # Werkzeug only refuses a large body when a view reads it; refuse it up front.
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and request.content_length and request.content_length > limit:
+        abort(413)
+
+
+def register(app: Flask) -> None:
+    app.before_request(refuse_oversized_body)
+    app.after_request(set_security_headers)
+    if app.config["PRODUCTION"]:
+        @app.after_request
+        def _hsts(response: Response) -> Response:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            return response
+
+    # Globals, not a context processor: also seen by macros imported without context
+    # (which Jinja can keep compiled between renders).
+    app.jinja_env.globals.update(Role=Role, CAREER_CLUSTERS=CAREER_CLUSTERS, OUTCOMES=OUTCOMES)
