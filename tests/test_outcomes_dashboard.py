@@ -23,6 +23,7 @@ from marketplace.blueprints.outcomes.models import (
 from marketplace.blueprints.outcomes.services import record_evidence
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
+from marketplace.core.storage import storage
 from tests.factories import EmployerFactory, StaffFactory, StudentFactory
 
 
@@ -348,9 +349,10 @@ def test_old_exports_are_purged(app, run_jobs):
     db.session.commit()
     run_jobs()
     db.session.refresh(export)
-    path = exports.export_path(export)
-    assert path is not None and path.is_file()
+    key = exports.export_key(export.filename)
+    with exports.open_export(export) as handle:
+        assert handle.read().startswith(b"graduation_year,")
     export.created_at = utcnow() - timedelta(days=8)
     db.session.commit()
     assert exports.purge_old_exports() == 1
-    assert not path.exists()
+    assert not storage().exists(key)

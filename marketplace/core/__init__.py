@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from marketplace.core import errorpages, jobs, outbox, relay, security
+from marketplace.core import errorpages, jobs, outbox, relay, security, storage
 from marketplace.core.extensions import csrf, db, limiter, login_manager, migrate
 
 __all__ = ["init_app", "relay"]
@@ -28,3 +28,4 @@ def init_app(app: Flask) -> None:
     security.register(app)
     outbox.register(app)
     jobs.init_app(app)
+    storage.init_app(app)

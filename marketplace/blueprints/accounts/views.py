@@ -67,7 +67,7 @@ def edit_alumni_profile():
         db.session.commit()
         flash("Profile saved.", "success")
         return redirect(url_for("accounts.edit_alumni_profile"))
-    return render_template("alumni/profile.html", form=form)
+    return render_template("accounts/alumni_profile.html", form=form)
 
 
 BAD_CREDENTIALS = "That e-mail address and password do not match an account."
@@ -117,7 +117,7 @@ def login():
             db.session.commit()
             flash(f"Welcome back, {user.name}.", "success")
             return redirect(safe_next(request.args.get("next")) or home_for(user))
-    return render_template("auth/login.html", form=form)
+    return render_template("accounts/login.html", form=form)
 
 
 @bp.route("/auth/logout", methods=["POST"])
@@ -143,7 +143,7 @@ REGISTRATION_FORMS = {
 def register():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
-    return render_template("auth/register_choose.html")
+    return render_template("accounts/register_choose.html")
 
 
 @bp.route("/auth/register/<role>", methods=["GET", "POST"])
@@ -168,7 +168,7 @@ def register_role(role: str):
             else:
                 flash("Welcome to Career Connections. Your account is ready.", "success")
             return redirect(home_for(user))
-    return render_template("auth/register.html", form=form, role=role)
+    return render_template("accounts/register.html", form=form, role=role)
 
 
 def _create_account(role: str, form) -> User:
@@ -207,7 +207,7 @@ def change_password():
             start_session(current_user._get_current_object())
             flash("Password changed. You have been logged out on every other device.", "success")
             return redirect(home_for(current_user))
-    return render_template("auth/password.html", form=form)
+    return render_template("accounts/password.html", form=form)
 
 
 @bp.route("/employers/organization", methods=["GET", "POST"])
@@ -225,7 +225,7 @@ def edit_organization():
         db.session.commit()
         flash("Organization profile saved.", "success")
         return redirect(url_for("accounts.edit_organization"))
-    return render_template("employers/organization.html", form=form, organization=organization)
+    return render_template("accounts/organization.html", form=form, organization=organization)
 
 
 @bp.route("/staff/users", methods=["GET", "POST"])
@@ -247,7 +247,7 @@ def manage_users():
             return redirect(url_for("accounts.manage_users"))
     users = db.session.scalars(
         sa.select(User).where(User.role == Role.STAFF).order_by(User.name)).all()
-    return render_template("staff/users.html", form=form, staff_users=users)
+    return render_template("accounts/users.html", form=form, staff_users=users)
 
 
 @bp.route("/staff/organizations")
@@ -260,7 +260,7 @@ def list_organizations():
     else:
         status = "all"
     organizations = db.session.scalars(statement.limit(500)).all()
-    return render_template("staff/organizations.html", organizations=organizations,
+    return render_template("accounts/organizations.html", organizations=organizations,
                            status=status, form=OrganizationDecisionForm())
 
 
@@ -309,4 +309,4 @@ def edit_student_profile():
         db.session.commit()
         flash("Profile saved.", "success")
         return redirect(url_for("accounts.edit_student_profile"))
-    return render_template("students/profile.html", form=form)
+    return render_template("accounts/student_profile.html", form=form)

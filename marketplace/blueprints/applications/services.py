@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import unicodedata
 import uuid
-from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
@@ -43,6 +41,7 @@ from marketplace.core.extensions import db
 from marketplace.core.outbox import enqueue_after_commit
 from marketplace.core.policies import Role
 from marketplace.core.reference import NACE_COMPETENCIES
+from marketplace.core.storage import storage
 from marketplace.core.text import csv_safe, reflection_text
 
 MAX_RESUME_BYTES = 5 * 1024 * 1024
@@ -51,10 +50,9 @@ MAX_RESUME_BYTES = 5 * 1024 * 1024
 MAX_COVER_LETTER = 10_000
 
 
-def resume_folder() -> Path:
-    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "resumes"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def resume_key(stored_name: str) -> str:
+    """Where a resume lives in the store (``marketplace.core.storage``)."""
+    return f"resumes/{stored_name}"
 
 
 def display_name(filename: str | None) -> str:
@@ -83,16 +81,18 @@ def store_resume(upload: FileStorage) -> tuple[str, str, int]:
         raise ValidationFailed("The resume must be a PDF file (save or export it as PDF).",
                                {"resume": "Not a PDF file."})
     stored = f"{uuid.uuid4().hex}.pdf"
-    path = resume_folder() / stored
-    with open(path, "xb") as handle:
-        handle.write(data)
+    storage().put(resume_key(stored), data)
     return stored, display_name(upload.filename), len(data)
 
 
-def resume_path(application: Application) -> Path | None:
+def open_resume(application: Application) -> BinaryIO | None:
+    """The application's resume for reading, or None when it has none (or lost it)."""
     if not application.resume_stored_name:
         return None
-    return resume_folder() / application.resume_stored_name
+    try:
+        return storage().open(resume_key(application.resume_stored_name))
+    except FileNotFoundError:
+        return None
 
 
 def apply(opportunity: Opportunity, student: User, cover_letter: str,
@@ -125,7 +125,7 @@ def apply(opportunity: Opportunity, student: User, cover_letter: str,
             db.session.flush()
     except IntegrityError:
         if stored:
-            os.unlink(resume_folder() / stored)
+            storage().delete(resume_key(stored))
         raise Conflict("You have already applied to this posting.") from None
     application.events.append(ApplicationEvent(status=ApplicationStatus.SUBMITTED,
                                                actor_id=student.id))

@@ -40,8 +40,8 @@ from marketplace.blueprints.applications.services import (
     complete_placement,
     decline_many,
     move_application,
+    open_resume,
     record_access,
-    resume_path,
 )
 from marketplace.blueprints.opportunities.models import (
     Opportunity,
@@ -67,7 +67,7 @@ def list_applicants(opportunity_id: int):
     else:
         status = ""
     applications = db.session.scalars(statement).all()
-    return render_template("employers/applicants.html", opportunity=opportunity,
+    return render_template("applications/applicants.html", opportunity=opportunity,
                            applications=applications, status=status,
                            statuses=list(ApplicationStatus), bulk_form=BulkDeclineForm())
 
@@ -122,7 +122,7 @@ def show_applicant(application_id: int):
                            if ApplicationStatus(value) in moves]
     placement = db.session.scalar(sa.select(Placement).where(
         Placement.application_id == application.id))
-    return render_template("employers/application.html", application=application, form=form,
+    return render_template("applications/applicant.html", application=application, form=form,
                            placement=placement, complete_form=CompletePlacementForm())
 
 
@@ -130,12 +130,12 @@ def show_applicant(application_id: int):
 @role_required(Role.EMPLOYER, Role.STAFF)
 def download_resume(application_id: int):
     application = _visible_application(application_id)
-    path = resume_path(application)
-    if path is None or not path.exists():
+    resume = open_resume(application)
+    if resume is None:
         abort(404)
     record_access(current_user, application, "resume")
     db.session.commit()
-    return send_file(path, mimetype="application/pdf", as_attachment=True,
+    return send_file(resume, mimetype="application/pdf", as_attachment=True,
                      download_name=application.resume_filename or "resume.pdf")
 
 
@@ -228,7 +228,7 @@ def access_log():
         .order_by(RecordAccess.id.desc()).offset((page - 1) * 100).limit(101)).all()
     students = {user.id: user for user in db.session.scalars(sa.select(User).where(
         User.id.in_({row.student_id for row in rows})))} if rows else {}
-    return render_template("staff/access_log.html", rows=rows[:100], students=students,
+    return render_template("applications/access_log.html", rows=rows[:100], students=students,
                            page=page, has_next=len(rows) > 100)
 
 
@@ -244,7 +244,7 @@ def list_applications():
         statement = statement.where(Application.status == status)
     else:
         status = ""
-    return render_template("staff/applications.html", applications=db.session.scalars(
+    return render_template("applications/staff_list.html", applications=db.session.scalars(
         statement).unique().all(), status=status, statuses=list(ApplicationStatus))
 
 
@@ -255,7 +255,7 @@ def list_own_applications():
         sa.select(Application).where(Application.student_id == current_user.id)
         .options(joinedload(Application.opportunity).joinedload(Opportunity.organization))
         .order_by(Application.created_at.desc())).all()
-    return render_template("students/applications.html", applications=applications)
+    return render_template("applications/student_list.html", applications=applications)
 
 
 def _student_application(application_id: int) -> Application:
@@ -274,7 +274,7 @@ def show_own_application(application_id: int):
         .options(joinedload(RecordAccess.viewer)).order_by(RecordAccess.id.desc())).all()
     placement = db.session.scalar(sa.select(Placement).where(
         Placement.application_id == application.id))
-    return render_template("students/application.html", application=application, views=views,
+    return render_template("applications/student_application.html", application=application, views=views,
                            moves=allowed_moves(application, current_user),
                            form=ApplicationActionForm(), placement=placement,
                            reflection_form=ReflectionForm(reflection=placement.reflection

@@ -119,21 +119,19 @@ def billing():
     if returned is not None and not 0 < returned < 2**31:
         returned = None
     if returned:
-        # Back from Stripe's checkout: ask Stripe now rather than wait for the webhook.
-        payment = db.session.get(Payment, returned)
-        if payment is not None and payment.organization_id == organization.id \
-                and payment.status is PaymentStatus.PENDING:
-            try:
-                payments.reconcile(payment.id)
+        # Back from Stripe's checkout (a GET, by Stripe's design): ask Stripe about this
+        # one payment now rather than leave the page stale until the webhook arrives.
+        try:
+            if payments.confirm_checkout_return(returned, organization.id):
                 db.session.commit()
-            except Exception as error:  # noqa: BLE001 - the webhook will catch up
-                db.session.rollback()
-                current_app.logger.warning("billing: reconcile %s: %s", returned, error)
+        except (stripe.StripeError, payments.PaymentsUnavailable) as error:
+            db.session.rollback()  # the webhook, or the periodic reconciliation, catches up
+            current_app.logger.warning("billing: reconcile %s: %s", returned, error)
     rows = db.session.scalars(sa.select(Payment).where(
         Payment.organization_id == organization.id)
         .options(sa.orm.joinedload(Payment.opportunity))
         .order_by(Payment.id.desc()).limit(500)).all()
-    return render_template("employers/billing.html", payments=rows, organization=organization,
+    return render_template("billing/employer.html", payments=rows, organization=organization,
                            returned=returned)
 
 
@@ -196,7 +194,7 @@ def fee_settings():
                 return redirect(url_for("billing.fee_settings"))
         else:
             flash("Some amounts are not understood; nothing was saved.", "error")
-    return render_template("staff/billing.html", form=form, items=ITEM_LABELS, types=types,
+    return render_template("billing/fees.html", form=form, items=ITEM_LABELS, types=types,
                            values=values, errors=errors, stripe_ready=payments.stripe_ready()), \
         422 if request.method == "POST" else 200
 
@@ -207,7 +205,7 @@ def list_payments():
     rows = db.session.scalars(sa.select(Payment).options(
         sa.orm.joinedload(Payment.opportunity), sa.orm.joinedload(Payment.organization))
         .order_by(Payment.id.desc()).limit(500)).all()
-    return render_template("staff/payments.html", payments=rows, refund_form=RefundForm())
+    return render_template("billing/payments.html", payments=rows, refund_form=RefundForm())
 
 
 @bp.route("/staff/payments/<int:payment_id>/refund", methods=["POST"])

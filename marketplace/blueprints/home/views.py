@@ -19,18 +19,18 @@ bp = Blueprint("home", __name__)
 @bp.route("/alumni/")
 @role_required(Role.ALUMNI)
 def alumni_dashboard():
-    return render_template("alumni/dashboard.html")
+    return render_template("home/alumni.html")
 
 
 @bp.route("/employers/")
 @role_required(Role.EMPLOYER)
 def employer_dashboard():
-    return render_template("employers/dashboard.html", organization=current_user.organization)
+    return render_template("home/employer.html", organization=current_user.organization)
 
 
 @bp.route("/")
 def home():
-    return render_template("main/home.html")
+    return render_template("home/home.html")
 
 
 @bp.route("/staff/")
@@ -41,11 +41,11 @@ def staff_dashboard():
     pending_organizations = db.session.scalar(
         sa.select(sa.func.count(Organization.id)).where(
             Organization.status == OrganizationStatus.PENDING))
-    return render_template("staff/dashboard.html", counts=counts,
+    return render_template("home/staff.html", counts=counts,
                            pending_organizations=pending_organizations)
 
 
 @bp.route("/students/")
 @role_required(Role.STUDENT)
 def student_dashboard():
-    return render_template("students/dashboard.html")
+    return render_template("home/student.html")

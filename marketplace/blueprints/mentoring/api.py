@@ -8,6 +8,7 @@ from flask import abort, current_app, jsonify, request
 from flask_login import current_user
 
 from marketplace.blueprints.mentoring import services as mentoring
+from marketplace.blueprints.mentoring.forms import parse_slot_filters
 from marketplace.blueprints.mentoring.models import Booking, BookingStatus, MentoringSlot, SlotMode
 from marketplace.blueprints.mentoring.services import SlotDetails
 from marketplace.core.api import bp
@@ -186,7 +187,7 @@ def create_slot():
 def list_slots():
     zone = (current_user.time_zone if current_user.is_authenticated
             else current_app.config["INSTITUTION_TIME_ZONE"])
-    filters, errors = mentoring.parse_slot_filters(request.args, zone)
+    filters, errors = parse_slot_filters(request.args, zone)
     if errors:
         abort(400, description=" ".join(errors.values()))
     return jsonify({"items": [slot_json(slot) for slot in mentoring.open_slots(filters, zone)]})

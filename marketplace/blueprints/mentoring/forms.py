@@ -7,10 +7,13 @@ from datetime import date, timedelta
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from marketplace.blueprints.mentoring.models import SlotMode
-from marketplace.blueprints.mentoring.services import DURATIONS, MAX_SERIES_WEEKS
+from marketplace.blueprints.mentoring.models import (
+    SlotMode,
+)
+from marketplace.blueprints.mentoring.services import DURATIONS, MAX_SERIES_WEEKS, SlotFilters
+from marketplace.core.db import utcnow
 from marketplace.core.forms import Form, time_zone_field
-from marketplace.core.reference import cluster_choices
+from marketplace.core.reference import CAREER_CLUSTERS, cluster_choices
 
 
 class SlotForm(Form):
@@ -56,3 +59,35 @@ class ReflectionForm(Form):
 
 class ActionForm(Form):
     """Buttons that only need the CSRF token."""
+
+
+def parse_slot_filters(args, zone: str) -> tuple[SlotFilters, dict[str, str]]:
+    filters, errors = SlotFilters(), {}
+    cluster = (args.get("cluster") or "").strip()
+    if cluster:
+        if cluster in CAREER_CLUSTERS:
+            filters.cluster = cluster
+        else:
+            errors["cluster"] = "Unknown career cluster."
+    employer = (args.get("employer") or "").strip()[:120]
+    filters.employer = employer or None
+    mode = (args.get("mode") or "").strip()
+    if mode:
+        try:
+            filters.mode = SlotMode(mode)
+        except ValueError:
+            errors["mode"] = "Unknown mode."
+    for key in ("date_from", "date_to"):
+        value = (args.get(key) or "").strip()
+        if value:
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                errors[key] = "Use a date like 2026-03-10."
+                continue
+            today = utcnow().date()
+            if abs((day - today).days) > 3 * 366:
+                errors[key] = "Choose a date within three years of today."
+            else:
+                setattr(filters, key, day)
+    return filters, errors

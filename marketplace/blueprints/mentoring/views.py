@@ -8,7 +8,13 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from marketplace.blueprints.mentoring import services as mentoring
-from marketplace.blueprints.mentoring.forms import ActionForm, BookForm, ReflectionForm, SlotForm
+from marketplace.blueprints.mentoring.forms import (
+    ActionForm,
+    BookForm,
+    ReflectionForm,
+    SlotForm,
+    parse_slot_filters,
+)
 from marketplace.blueprints.mentoring.models import (
     Booking,
     BookingStatus,
@@ -43,7 +49,7 @@ def local_time(instant, zone: str) -> str:
 @bp.route("/mentoring")
 def browse():
     zone = viewer_zone()
-    filters, errors = mentoring.parse_slot_filters(request.args, zone)
+    filters, errors = parse_slot_filters(request.args, zone)
     slots = mentoring.open_slots(filters, zone)
     booked = set()
     if current_user.is_authenticated and current_user.role is Role.STUDENT and slots:
@@ -276,6 +282,6 @@ def mentoring_overview():
         MentoringSlot.status == SlotStatus.OPEN, MentoringSlot.starts_at > utcnow(),
         MentoringSlot.booked_count < MentoringSlot.capacity))
     mentors = db.session.scalar(sa.select(sa.func.count(sa.distinct(MentoringSlot.alumni_id))))
-    return render_template("staff/mentoring.html", counts=counts, statuses=list(BookingStatus),
+    return render_template("mentoring/staff.html", counts=counts, statuses=list(BookingStatus),
                            open_slots=open_slots, mentors=mentors,
                            repeat_no_shows=no_show_counts(minimum=2))

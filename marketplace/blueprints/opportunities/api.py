@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import sqlalchemy as sa
 from flask import abort, jsonify, request
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
 
 from marketplace.blueprints.opportunities import hooks
 from marketplace.blueprints.opportunities import services as postings
@@ -15,9 +12,8 @@ from marketplace.blueprints.opportunities.browse import (
     browse,
     decode_cursor,
     encode_cursor,
-    parse_filters,
 )
-from marketplace.blueprints.opportunities.forms import OpportunityForm
+from marketplace.blueprints.opportunities.forms import parse_filters
 from marketplace.blueprints.opportunities.models import (
     Opportunity,
     OpportunityKind,
@@ -28,6 +24,7 @@ from marketplace.blueprints.opportunities.policies import (
     can_manage_opportunity,
     can_view_opportunity,
 )
+from marketplace.blueprints.opportunities.rules import posting_values
 from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
 from marketplace.core.api.views import json_body
@@ -134,18 +131,8 @@ def opportunity_json(opportunity: Opportunity) -> dict:
     return data
 
 
-def _form_value(field: str, value):
-    if field == "paid":
-        return "y" if value else None
-    if field == "skills":
-        return ", ".join(value)
-    if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
 def validated_values(body: dict, current: Opportunity | None = None) -> dict:
-    """Check a create or patch body by type, then by the posting form's rules."""
+    """Check a create or patch body by type, then by the posting rules (``rules``)."""
     errors = {}
     for field, value in body.items():
         if field not in OPPORTUNITY_FIELDS:
@@ -171,18 +158,13 @@ def validated_values(body: dict, current: Opportunity | None = None) -> dict:
     merged = ({field: value for field, value in opportunity_json(current).items()
                if field in OPPORTUNITY_FIELDS} if current is not None else {})
     merged.update(body)
-    formdata = MultiDict()
-    for field, value in merged.items():
-        name = "work_mode" if field == "remote" else field
-        converted = _form_value(field, value)
-        if converted is not None:
-            formdata[name] = converted
-    form = OpportunityForm(formdata=formdata, meta={"csrf": False})
-    if not form.validate():
-        fields = {("remote" if name == "work_mode" else name): " ".join(messages)
-                  for name, messages in form.errors.items()}
-        raise ValidationFailed("Some fields are not valid.", fields)
-    values = form.values()
+    if "remote" in merged:
+        merged["work_mode"] = merged.pop("remote")
+    try:
+        values = posting_values(merged)
+    except ValidationFailed as error:
+        raise ValidationFailed(error.message, {("remote" if name == "work_mode" else name): text
+                                               for name, text in error.fields.items()}) from None
     if current is not None:  # a patch changes only what it names
         names = {"work_mode" if field == "remote" else field for field in body}
         values = {name: value for name, value in values.items() if name in names}

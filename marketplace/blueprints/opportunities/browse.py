@@ -17,19 +17,14 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
-from werkzeug.datastructures import MultiDict
 
 from marketplace.blueprints.accounts.models import Organization, OrganizationStatus
 from marketplace.blueprints.opportunities.models import (
     Opportunity,
-    OpportunityKind,
     OpportunityStatus,
-    WorkMode,
 )
 from marketplace.core.db import utcnow
-from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
-from marketplace.core.reference import CAREER_CLUSTERS
 
 SORTS = ("relevance", "newest", "deadline")
 
@@ -82,46 +77,6 @@ class BrowseFilters:
         return {key: value for key, value in args.items() if value}
 
 
-def parse_filters(args: MultiDict) -> BrowseFilters:
-    """Read and check browse arguments; every problem is reported by field."""
-    errors: dict[str, str] = {}
-    q = " ".join(CONTROL.sub(" ", args.get("q") or "").split())
-    if len(q) > MAX_QUERY_LENGTH:
-        errors["q"] = f"Search for at most {MAX_QUERY_LENGTH} characters."
-    if not WORD.search(q):
-        q = ""  # nothing searchable (only punctuation): show everything
-    kind = args.get("kind") or ""
-    if kind and kind not in {k.value for k in OpportunityKind}:
-        errors["kind"] = "Unknown kind of opportunity."
-    cluster = args.get("cluster") or ""
-    if cluster and cluster not in CAREER_CLUSTERS:
-        errors["cluster"] = "Unknown career cluster."
-    remote = args.get("remote") or ""
-    if remote and remote not in {m.value for m in WorkMode}:
-        errors["remote"] = "Choose onsite, hybrid or remote."
-    paid_text = (args.get("paid") or "").lower()
-    paid = True if paid_text in TRUE_VALUES else False if paid_text in FALSE_VALUES else None
-    if paid_text and paid is None:
-        errors["paid"] = "Use true or false."
-    location = " ".join(CONTROL.sub(" ", args.get("location") or "").split())[:100]
-    sort = args.get("sort") or ("relevance" if q else "newest")
-    if sort not in SORTS:
-        errors["sort"] = "Sort by relevance, newest or deadline."
-    elif sort == "relevance" and not q:
-        sort = "newest"
-    limit_text = args.get("limit") or str(PAGE_SIZE)
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE_SIZE:
-        errors["limit"] = f"Ask for 1 to {MAX_PAGE_SIZE} postings per page."
-        limit_text = str(PAGE_SIZE)
-    cursor = None
-    if args.get("cursor") and "sort" not in errors:
-        cursor = decode_cursor(args["cursor"], sort)
-        if cursor is None:
-            errors["cursor"] = "This page link is no longer valid; start from the first page."
-    if errors:
-        raise ValidationFailed("Some search options are not valid.", errors)
-    return BrowseFilters(q, kind, cluster, remote, paid, location, sort, cursor,
-                         int(limit_text))
 
 
 def encode_cursor(sort: str, key, row_id: int) -> str:

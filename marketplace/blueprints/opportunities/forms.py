@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,35 +22,52 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from marketplace.blueprints.opportunities.models import OpportunityKind, WorkMode
+from marketplace.blueprints.opportunities import rules
+from marketplace.blueprints.opportunities.browse import (
+    CONTROL,
+    FALSE_VALUES,
+    MAX_PAGE_SIZE,
+    MAX_QUERY_LENGTH,
+    PAGE_SIZE,
+    SORTS,
+    TRUE_VALUES,
+    WORD,
+    BrowseFilters,
+    decode_cursor,
+)
+from marketplace.blueprints.opportunities.models import (
+    OpportunityKind,
+    WorkMode,
+)
+from marketplace.core.errors import ValidationFailed
 from marketplace.core.forms import Form
-from marketplace.core.reference import cluster_choices
+from marketplace.core.reference import CAREER_CLUSTERS, cluster_choices
 
 
 class OpportunityForm(Form):
     title = StringField("Title", validators=[
-        DataRequired(message="Give the posting a title."), Length(max=200)])
+        DataRequired(message="Give the posting a title."), Length(max=rules.TITLE_MAX)])
     kind = SelectField("Kind", choices=[(k.value, k.label) for k in OpportunityKind])
     career_cluster = SelectField("Career cluster", choices=cluster_choices())
     description = TextAreaField(
         "Description", validators=[DataRequired(message="Describe the work."),
-                                   Length(max=20_000)],
+                                   Length(max=rules.DESCRIPTION_MAX)],
         description="What the student will do and learn, who they work with, and how to "
                     "prepare. Markdown works: **bold**, lists, links.")
     work_mode = SelectField("Where", choices=[("onsite", "On site"), ("hybrid", "Hybrid"),
                                               ("remote", "Remote")])
-    location = StringField("Location", validators=[Length(max=200)],
+    location = StringField("Location", validators=[Length(max=rules.LOCATION_MAX)],
                            description="City and state, or the campus building.")
     paid = BooleanField("This is paid", default=True)
     pay_min = DecimalField("Pay from (US$)", places=2, validators=[
-        Optional(), NumberRange(min=0, max=1_000_000, message="Enter an amount from 0.")])
+        Optional(), NumberRange(min=0, max=rules.PAY_MAX, message="Enter an amount from 0.")])
     pay_max = DecimalField("Pay up to (US$)", places=2, validators=[
-        Optional(), NumberRange(min=0, max=1_000_000, message="Enter an amount from 0.")])
+        Optional(), NumberRange(min=0, max=rules.PAY_MAX, message="Enter an amount from 0.")])
     pay_period = SelectField("Per", choices=[("hour", "hour"), ("week", "week"),
                                              ("month", "month"), ("total", "in total")],
                              default="hour")
     hours_per_week = IntegerField("Hours per week", validators=[
-        Optional(), NumberRange(min=1, max=80, message="Enter 1 to 80 hours.")])
+        Optional(), NumberRange(*rules.HOURS_PER_WEEK, message="Enter 1 to 80 hours.")])
     start_date = DateField("Start date", validators=[Optional()])
     end_date = DateField("End date", validators=[Optional()])
     application_deadline = DateField(
@@ -57,23 +75,21 @@ class OpportunityForm(Form):
         description="Applications close at the end of this day. Needed before you submit.")
     positions = IntegerField("Positions", default=1, validators=[
         InputRequired(message="How many students can you take?"),
-        NumberRange(min=1, max=500, message="Enter 1 to 500 positions.")])
-    skills = StringField("Skills", validators=[Optional(), Length(max=600)],
+        NumberRange(*rules.POSITIONS, message="Enter 1 to 500 positions.")])
+    skills = StringField("Skills", validators=[Optional(), Length(max=rules.SKILLS_TEXT_MAX)],
                          description="Separate skills with commas, e.g. Excel, patient care.")
 
     def validate_skills(self, field):
-        skills = self.skill_list()
-        if len(skills) > 20:
-            raise ValidationError("List at most 20 skills.")
-        if any(len(skill) > 40 for skill in skills):
-            raise ValidationError("Keep each skill under 40 characters.")
+        problem = rules.skills_error(self.skill_list())
+        if problem:
+            raise ValidationError(problem)
 
     def validate_location(self, field):
         if self.work_mode.data != "remote" and not (field.data or "").strip():
             raise ValidationError("Say where the work happens (or choose Remote).")
 
     def skill_list(self) -> list[str]:
-        return [s.strip() for s in (self.skills.data or "").split(",") if s.strip()]
+        return rules.skill_list(self.skills.data)
 
     def values(self) -> dict:
         return {
@@ -105,3 +121,45 @@ class DecisionForm(Form):
 
 class BulkApproveForm(Form):
     opportunity_ids = SelectMultipleField("Postings", coerce=int, validate_choice=False)
+
+
+def parse_filters(args: MultiDict) -> BrowseFilters:
+    """Read and check browse arguments; every problem is reported by field."""
+    errors: dict[str, str] = {}
+    q = " ".join(CONTROL.sub(" ", args.get("q") or "").split())
+    if len(q) > MAX_QUERY_LENGTH:
+        errors["q"] = f"Search for at most {MAX_QUERY_LENGTH} characters."
+    if not WORD.search(q):
+        q = ""  # nothing searchable (only punctuation): show everything
+    kind = args.get("kind") or ""
+    if kind and kind not in {k.value for k in OpportunityKind}:
+        errors["kind"] = "Unknown kind of opportunity."
+    cluster = args.get("cluster") or ""
+    if cluster and cluster not in CAREER_CLUSTERS:
+        errors["cluster"] = "Unknown career cluster."
+    remote = args.get("remote") or ""
+    if remote and remote not in {m.value for m in WorkMode}:
+        errors["remote"] = "Choose onsite, hybrid or remote."
+    paid_text = (args.get("paid") or "").lower()
+    paid = True if paid_text in TRUE_VALUES else False if paid_text in FALSE_VALUES else None
+    if paid_text and paid is None:
+        errors["paid"] = "Use true or false."
+    location = " ".join(CONTROL.sub(" ", args.get("location") or "").split())[:100]
+    sort = args.get("sort") or ("relevance" if q else "newest")
+    if sort not in SORTS:
+        errors["sort"] = "Sort by relevance, newest or deadline."
+    elif sort == "relevance" and not q:
+        sort = "newest"
+    limit_text = args.get("limit") or str(PAGE_SIZE)
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE_SIZE:
+        errors["limit"] = f"Ask for 1 to {MAX_PAGE_SIZE} postings per page."
+        limit_text = str(PAGE_SIZE)
+    cursor = None
+    if args.get("cursor") and "sort" not in errors:
+        cursor = decode_cursor(args["cursor"], sort)
+        if cursor is None:
+            errors["cursor"] = "This page link is no longer valid; start from the first page."
+    if errors:
+        raise ValidationFailed("Some search options are not valid.", errors)
+    return BrowseFilters(q, kind, cluster, remote, paid, location, sort, cursor,
+                         int(limit_text))

@@ -21,7 +21,6 @@ from marketplace.blueprints.opportunities.browse import (
     BrowseFilters,
     browse,
     featured_postings,
-    parse_filters,
 )
 from marketplace.blueprints.opportunities.forms import (
     ActionForm,
@@ -29,6 +28,7 @@ from marketplace.blueprints.opportunities.forms import (
     DecisionForm,
     OpportunityForm,
     SaveForm,
+    parse_filters,
 )
 from marketplace.blueprints.opportunities.models import (
     Opportunity,
@@ -61,7 +61,7 @@ def list_own_opportunities():
     extra = {"feature_price": None}
     for values in hooks.employer_postings_context.results(organization):
         extra.update(values)
-    return render_template("employers/opportunities.html", opportunities=rows,
+    return render_template("opportunities/own_list.html", opportunities=rows,
                            organization=organization, action_form=ActionForm(),
                            now=utcnow(), **extra)
 
@@ -90,7 +90,7 @@ def create_opportunity():
             flash("Draft saved. Submit it for review when it is ready.", "success")
             return redirect(url_for("opportunities.edit_opportunity",
                                     opportunity_id=opportunity.id))
-    return render_template("employers/opportunity_form.html", form=form, opportunity=None,
+    return render_template("opportunities/form.html", form=form, opportunity=None,
                            action_form=ActionForm())
 
 
@@ -113,7 +113,7 @@ def edit_opportunity(opportunity_id: int):
                   if back_to_review else "Saved.", "success")
             return redirect(url_for("opportunities.edit_opportunity",
                                     opportunity_id=opportunity_id))
-    return render_template("employers/opportunity_form.html", form=form, opportunity=opportunity,
+    return render_template("opportunities/form.html", form=form, opportunity=opportunity,
                            action_form=ActionForm())
 
 
@@ -248,7 +248,7 @@ def review_queue():
     extra = {"fees": {}, "expiring_soon": lambda payment: False}
     for values in hooks.review_context.results(queue):
         extra.update(values)
-    return render_template("staff/review.html", queue=queue, now=utcnow(), **extra,
+    return render_template("opportunities/review.html", queue=queue, now=utcnow(), **extra,
                            median_wait=postings.median_wait_this_month(),
                            decision_form=DecisionForm(), bulk_form=BulkApproveForm())
 

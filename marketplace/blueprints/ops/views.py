@@ -54,7 +54,7 @@ def healthz():
 @bp.route("/staff/jobs")
 @role_required(Role.STAFF)
 def job_console():
-    return render_template("staff/jobs.html", state=console_state(), retry_form=RetryJobForm())
+    return render_template("ops/jobs.html", state=console_state(), retry_form=RetryJobForm())
 
 
 @bp.route("/staff/jobs/retry", methods=["POST"])
@@ -85,5 +85,5 @@ def email_log():
     deliveries = db.session.scalars(
         sa.select(EmailDelivery).order_by(EmailDelivery.id.desc())
         .offset((page - 1) * EMAILS_PER_PAGE).limit(EMAILS_PER_PAGE + 1)).all()
-    return render_template("staff/emails.html", deliveries=deliveries[:EMAILS_PER_PAGE],
+    return render_template("ops/emails.html", deliveries=deliveries[:EMAILS_PER_PAGE],
                            page=page, has_next=len(deliveries) > EMAILS_PER_PAGE)

@@ -7,7 +7,7 @@ import io
 import secrets
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
@@ -20,6 +20,7 @@ from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
 from marketplace.core.outbox import enqueue_after_commit
 from marketplace.core.reference import OUTCOMES
+from marketplace.core.storage import storage
 from marketplace.core.text import csv_safe
 
 EXPORT_KINDS = {"evidence": "The evidence ledger", "summary": "The outcomes summary by group"}
@@ -28,10 +29,9 @@ EXPORT_KINDS = {"evidence": "The evidence ledger", "summary": "The outcomes summ
 BATCH = 2_000
 
 
-def export_folder() -> Path:
-    folder = Path(current_app.instance_path) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def export_key(filename: str) -> str:
+    """Where an export's file lives in the store (``marketplace.core.storage``)."""
+    return f"exports/{filename}"
 
 
 def start_export(kind: str, graduation_year: int | None, by: User) -> ExportJob:
@@ -46,11 +46,14 @@ def start_export(kind: str, graduation_year: int | None, by: User) -> ExportJob:
     return export
 
 
-def export_path(export: ExportJob) -> Path | None:
+def open_export(export: ExportJob) -> BinaryIO | None:
+    """A finished export's file for reading, or None."""
     if export.status is not ExportStatus.DONE or not export.filename:
         return None
-    path = export_folder() / export.filename
-    return path if path.is_file() else None
+    try:
+        return storage().open(export_key(export.filename))
+    except FileNotFoundError:
+        return None
 
 
 def _progress(export_id: int, **values) -> None:
@@ -67,11 +70,10 @@ def build(export_id: int) -> None:
         return
     kind, year = export.kind, (export.params or {}).get("graduation_year")
     filename = f"{export_id}-{kind}-{secrets.token_hex(8)}.csv"
-    path = export_folder() / filename
     _progress(export_id, status=ExportStatus.RUNNING, progress=0, error=None)
     rows = 0
     try:
-        with open(path, "w", newline="", encoding="utf-8") as handle:
+        with storage().writer(export_key(filename), text=True) as handle:
             writer = csv.writer(handle)
             for batch, done in (_evidence_batches(year) if kind == "evidence"
                                 else _summary_batches(year)):
@@ -80,8 +82,7 @@ def build(export_id: int) -> None:
                 rows += len(batch)
                 _progress(export_id, progress=done, rows=rows)
     except Exception:
-        db.session.rollback()
-        path.unlink(missing_ok=True)
+        db.session.rollback()  # the store kept nothing of the file
         # The details go to the log and the job console, not to the page.
         current_app.logger.exception("export %s failed", export_id)
         _progress(export_id, status=ExportStatus.FAILED,
@@ -141,7 +142,7 @@ def purge_old_exports() -> int:
     old = db.session.scalars(sa.select(ExportJob).where(ExportJob.created_at < cutoff)).all()
     for export in old:
         if export.filename:
-            (export_folder() / export.filename).unlink(missing_ok=True)
+            storage().delete(export_key(export.filename))
         db.session.delete(export)
     db.session.flush()
     return len(old)
@@ -154,4 +155,4 @@ def rows_csv(rows: list[list]) -> str:
     return buffer.getvalue()
 
 
-__all__ = ["EXPORT_KINDS", "OUTCOMES", "build", "export_path", "rows_csv", "start_export"]
+__all__ = ["EXPORT_KINDS", "OUTCOMES", "build", "open_export", "rows_csv", "start_export"]

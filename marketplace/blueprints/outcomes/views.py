@@ -55,7 +55,7 @@ def my_outcomes():
             sa.select(User).join(AlumniProfile).where(AlumniProfile.cluster.in_(clusters),
                                                       User.active.is_(True))
             .order_by(User.name).limit(5)).all()
-    return render_template("me/outcomes.html", by_outcome=by_outcome, suggestions=suggestions,
+    return render_template("outcomes/mine.html", by_outcome=by_outcome, suggestions=suggestions,
                            mentors=mentors, clusters=clusters)
 
 
@@ -140,7 +140,7 @@ def outcomes_dashboard():
     recent = db.session.scalars(sa.select(ExportJob).order_by(ExportJob.id.desc())
                                 .limit(5)).all()
     return render_template(
-        "staff/outcomes.html", result=result, graduation_year=graduation_year,
+        "outcomes/dashboard.html", result=result, graduation_year=graduation_year,
         group_by=group_by, outcome=outcome, cohorts=cohorts(), groups=reports.GROUPS,
         overall_chart=overall_chart, group_chart=group_chart,
         trend=lines(view.months, view.series), months=view.months, series=view.series,
@@ -180,7 +180,7 @@ def outcome_students():
                                f'attachment; filename="students-{outcome}-{stamp}.csv"'}
     args = {"graduation_year": graduation_year or "", "group_by": group_by or "",
             "group": group, "outcome": outcome, "has": int(has)}
-    return render_template("staff/outcome_students.html", rows=rows[:1000], total=len(rows),
+    return render_template("outcomes/students.html", rows=rows[:1000], total=len(rows),
                            title=title, args=args,
                            csv_url=url_for("outcomes.outcome_students", format="csv", **args))
 
@@ -211,7 +211,7 @@ def record_outcome_evidence():
                 flash(f"Recorded {OUTCOMES[form.outcome.data]} for {student.name}." if added
                       else "That record already exists; nothing changed.", "success")
                 return redirect(url_for("outcomes.record_outcome_evidence"))
-    return render_template("staff/outcome_record.html", form=form), \
+    return render_template("outcomes/record.html", form=form), \
         422 if request.method == "POST" else 200
 
 
@@ -237,7 +237,7 @@ def import_outcomes_csv():
                   f"updated, {result.unchanged} unchanged.", "success")
     status = 422 if request.method == "POST" and (form.errors or (result and result.errors)
                                                  or result is None) else 200
-    return render_template("staff/outcome_import.html", form=form, result=result,
+    return render_template("outcomes/import.html", form=form, result=result,
                            columns=imports.COLUMNS, kinds=imports.KINDS,
                            staff_outcomes=imports.STAFF_OUTCOMES), status
 
@@ -264,7 +264,7 @@ def load_export(export_id: int) -> ExportJob:
 @bp.route("/staff/outcomes/exports/<int:export_id>")
 @role_required(Role.STAFF)
 def show_export(export_id: int):
-    return render_template("staff/outcome_export.html", export=load_export(export_id),
+    return render_template("outcomes/export.html", export=load_export(export_id),
                            kinds=exports.EXPORT_KINDS)
 
 
@@ -282,9 +282,9 @@ def export_status(export_id: int):
 @role_required(Role.STAFF)
 def download_export(export_id: int):
     export = load_export(export_id)
-    path = exports.export_path(export)
-    if path is None:
+    handle = exports.open_export(export)
+    if handle is None:
         abort(404)
-    return send_file(path, mimetype="text/csv", as_attachment=True,
+    return send_file(handle, mimetype="text/csv", as_attachment=True,
                      download_name=f"{export.kind}-{export.created_at:%Y%m%d-%H%M}.csv",
                      max_age=0)
