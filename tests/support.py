@@ -216,3 +216,7 @@ def post_concurrently(app, calls: list[tuple[str, str, dict | None]]) -> list[tu
         return send
 
     return at_once(*[sender(*call) for call in calls])
+
+
+# The smallest file the resume check takes for a PDF.
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -24,6 +24,15 @@ class Role(enum.StrEnum):
         return {"alumni": "Alum"}.get(self.value, self.value.capitalize())
 
 
+SIGNED_IN = tuple(Role)
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view open to everyone, signed in or not (the route table test reads it)."""
+    view.public = True
+    return view
+
+
 def role_required(*roles: Role) -> Callable:
     """Require a logged-in user with one of ``roles``: 401 (API) / log-in page, then 403."""
 

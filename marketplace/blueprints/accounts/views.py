@@ -14,7 +14,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from marketplace.blueprints.accounts import services as accounts
 from marketplace.blueprints.accounts.forms import (
@@ -47,7 +47,7 @@ from marketplace.blueprints.accounts.services import (
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db, limiter
 from marketplace.core.forms import show_domain_error
-from marketplace.core.policies import Role, role_required
+from marketplace.core.policies import SIGNED_IN, Role, public, role_required
 from marketplace.core.urls import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -104,6 +104,7 @@ def _account_limit() -> str:
 @limiter.limit(_login_limit, methods=["POST"])
 # Per address as well: guessing one account's password from many clients is slowed too.
 @limiter.limit(_login_limit, methods=["POST"], key_func=_login_email)
+@public
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -121,7 +122,7 @@ def login():
 
 
 @bp.route("/auth/logout", methods=["POST"])
-@login_required
+@role_required(*SIGNED_IN)
 def logout():
     # Logging out here logs out everywhere: a shared or lost device is covered.
     accounts.end_sessions(current_user)
@@ -140,6 +141,7 @@ REGISTRATION_FORMS = {
 
 
 @bp.route("/auth/register")
+@public
 def register():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -148,6 +150,7 @@ def register():
 
 @bp.route("/auth/register/<role>", methods=["GET", "POST"])
 @limiter.limit(_account_limit, methods=["POST"])
+@public
 def register_role(role: str):
     if role not in REGISTRATION_FORMS:
         abort(404)
@@ -193,7 +196,7 @@ def _create_account(role: str, form) -> User:
 
 
 @bp.route("/auth/password", methods=["GET", "POST"])
-@login_required
+@role_required(*SIGNED_IN)
 @limiter.limit(_account_limit, methods=["POST"])
 def change_password():
     form = PasswordChangeForm()

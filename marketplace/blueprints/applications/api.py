@@ -16,7 +16,7 @@ from marketplace.core.api.openapi import documented, schema
 from marketplace.core.api.views import json_body
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
-from marketplace.core.policies import Role
+from marketplace.core.policies import SIGNED_IN, Role, role_required
 
 APPLICATION = schema("Application", {
     "type": "object",
@@ -68,11 +68,8 @@ def placement_ids(application_ids: list[int]) -> dict[int, int]:
 @documented("/opportunities/{opportunity_id}/applications", "post", "Apply to a posting",
             request=APPLY, response=APPLICATION, status="201",
             errors=("400", "401", "403", "404", "409", "422"), roles="students")
+@role_required(Role.STUDENT)
 def create_application(opportunity_id: int):
-    if not current_user.is_authenticated:
-        abort(401)
-    if current_user.role is not Role.STUDENT:
-        abort(403)
     opportunity = db.session.get(Opportunity, opportunity_id)
     if opportunity is None or not opportunity.is_public:
         abort(404)
@@ -93,9 +90,8 @@ def create_application(opportunity_id: int):
 @documented("/applications", "get", "Applications you may see", response=APPLICATION_LIST,
             errors=("401",), roles="students (their own), employers (their organization's "
             "postings), staff (all)")
+@role_required(*SIGNED_IN)
 def list_applications():
-    if not current_user.is_authenticated:
-        abort(401)
     statement = sa.select(Application).order_by(Application.id.desc()).limit(500)
     if current_user.role is Role.STUDENT:
         statement = statement.where(Application.student_id == current_user.id)
@@ -121,9 +117,8 @@ def list_applications():
             errors=("400", "401", "404", "409", "422"),
             roles="employers of the posting (reviewing, interviewing, offered, declined), the "
             "student (hired, offer_declined, withdrawn)")
+@role_required(*SIGNED_IN)
 def set_application_status(application_id: int):
-    if not current_user.is_authenticated:
-        abort(401)
     body = json_body()
     try:
         status = ApplicationStatus(body.get("status"))

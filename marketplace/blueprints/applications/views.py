@@ -274,7 +274,8 @@ def show_own_application(application_id: int):
         .options(joinedload(RecordAccess.viewer)).order_by(RecordAccess.id.desc())).all()
     placement = db.session.scalar(sa.select(Placement).where(
         Placement.application_id == application.id))
-    return render_template("applications/student_application.html", application=application, views=views,
+    return render_template("applications/student_application.html", application=application,
+                           views=views,
                            moves=allowed_moves(application, current_user),
                            form=ApplicationActionForm(), placement=placement,
                            reflection_form=ReflectionForm(reflection=placement.reflection

@@ -37,12 +37,13 @@ from marketplace.blueprints.opportunities.views import managed_opportunity
 from marketplace.core.errors import Conflict, DomainError
 from marketplace.core.extensions import db
 from marketplace.core.forms import Form, show_domain_error
-from marketplace.core.policies import Role, role_required
+from marketplace.core.policies import Role, public, role_required
 
 bp = Blueprint("billing", __name__)
 
 
 @bp.route("/stripe/webhook", methods=["POST"])
+@public
 def stripe_webhook():
     """Answer fast: verify the signature on the raw body, store the event id (unique)
     with the outbox row that processes it, and return. A bad or missing signature is a

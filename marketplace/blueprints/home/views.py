@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from marketplace.blueprints.accounts.models import Organization, OrganizationStatus, User
 from marketplace.core.extensions import db
-from marketplace.core.policies import Role, role_required
+from marketplace.core.policies import Role, public, role_required
 
 bp = Blueprint("home", __name__)
 
@@ -29,6 +29,7 @@ def employer_dashboard():
 
 
 @bp.route("/")
+@public
 def home():
     return render_template("home/home.html")
 

@@ -17,7 +17,7 @@ from marketplace.core.api.views import json_body
 from marketplace.core.clock import in_zone, local_to_utc
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
-from marketplace.core.policies import Role
+from marketplace.core.policies import SIGNED_IN, Role, public, role_required
 from marketplace.core.reference import is_valid_time_zone
 
 SLOT = schema("MentoringSlot", {
@@ -151,11 +151,8 @@ def _starts_at(body: dict, zone: str) -> datetime:
 @documented("/mentoring/slots", "post", "Offer a mentoring slot (or a weekly series)",
             request=SLOT_INPUT, response=SLOT_CREATED, status="201",
             errors=("400", "401", "403", "422"), roles="alumni")
+@role_required(Role.ALUMNI)
 def create_slot():
-    if not current_user.is_authenticated:
-        abort(401)
-    if current_user.role is not Role.ALUMNI:
-        abort(403)
     body = json_body()
     zone = _text(body, "time_zone") or current_user.time_zone
     if not is_valid_time_zone(zone):
@@ -184,6 +181,7 @@ def create_slot():
 @documented("/mentoring/slots", "get", "Upcoming open slots with places left",
             response=SLOT_LIST, parameters=SLOT_PARAMETERS, errors=("400",),
             roles="anyone", public=True)
+@public
 def list_slots():
     zone = (current_user.time_zone if current_user.is_authenticated
             else current_app.config["INSTITUTION_TIME_ZONE"])
@@ -199,11 +197,8 @@ def list_slots():
             errors=("400", "401", "403", "404", "409", "422"),
             roles="students (409 when the slot is full, past or cancelled, or overlaps "
             "another booking of theirs)")
+@role_required(Role.STUDENT)
 def create_booking(slot_id: int):
-    if not current_user.is_authenticated:
-        abort(401)
-    if current_user.role is not Role.STUDENT:
-        abort(403)
     body = json_body() if request.content_length else {}
     agenda = body.get("agenda", "")
     if agenda is None:
@@ -218,9 +213,8 @@ def create_booking(slot_id: int):
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
 @documented("/bookings/{booking_id}/cancel", "post", "Cancel a booking (until 12 hours before)",
             response=BOOKING, errors=("401", "404", "409"), roles="the student who booked")
+@role_required(*SIGNED_IN)
 def cancel_booking(booking_id: int):
-    if not current_user.is_authenticated:
-        abort(401)
     booking = mentoring.cancel_booking(booking_id, current_user)
     db.session.commit()
     return jsonify(booking_json(booking))
@@ -230,6 +224,7 @@ def cancel_booking(booking_id: int):
 @documented("/bookings/{booking_id}/complete", "post", "Confirm a session was held",
             response=BOOKING, errors=("401", "404", "409"),
             roles="the alum who offered it, once it has started")
+@role_required(*SIGNED_IN)
 def complete_booking(booking_id: int):
     return _mark(booking_id, BookingStatus.COMPLETED)
 
@@ -238,13 +233,12 @@ def complete_booking(booking_id: int):
 @documented("/bookings/{booking_id}/no-show", "post", "Record that the student did not come",
             response=BOOKING, errors=("401", "404", "409"),
             roles="the alum who offered it, once it has started")
+@role_required(*SIGNED_IN)
 def no_show_booking(booking_id: int):
     return _mark(booking_id, BookingStatus.NO_SHOW)
 
 
 def _mark(booking_id: int, status: BookingStatus):
-    if not current_user.is_authenticated:
-        abort(401)
     booking = mentoring.mark_booking(booking_id, current_user, status)
     db.session.commit()
     return jsonify(booking_json(booking))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from marketplace.blueprints.mentoring import services as mentoring
@@ -29,7 +29,7 @@ from marketplace.core.db import utcnow
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 from marketplace.core.forms import show_domain_error
-from marketplace.core.policies import Role, role_required
+from marketplace.core.policies import SIGNED_IN, Role, public, role_required
 from marketplace.core.reference import CAREER_CLUSTERS
 
 bp = Blueprint("mentoring", __name__)
@@ -47,6 +47,7 @@ def local_time(instant, zone: str) -> str:
 
 
 @bp.route("/mentoring")
+@public
 def browse():
     zone = viewer_zone()
     filters, errors = parse_slot_filters(request.args, zone)
@@ -70,6 +71,7 @@ def load_slot(slot_id: int) -> MentoringSlot:
 
 
 @bp.route("/mentoring/slots/<int:slot_id>")
+@public
 def show_slot(slot_id: int):
     slot = load_slot(slot_id)
     owner = current_user.is_authenticated and current_user.id == slot.alumni_id
@@ -136,7 +138,7 @@ def load_booking(booking_id: int) -> Booking:
 
 
 @bp.route("/mentoring/bookings/<int:booking_id>/invite.ics")
-@login_required
+@role_required(*SIGNED_IN)
 def download_invitation(booking_id: int):
     booking = load_booking(booking_id)
     body = mentoring.invitation(booking)

@@ -30,7 +30,7 @@ from marketplace.core.api.openapi import documented, schema
 from marketplace.core.api.views import json_body
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
-from marketplace.core.policies import Role, role_required
+from marketplace.core.policies import Role, public, role_required
 from marketplace.core.reference import CAREER_CLUSTERS
 
 OPPORTUNITY_FIELDS = {
@@ -189,6 +189,7 @@ def _managed(opportunity_id: int) -> Opportunity:
 @documented("/opportunities", "get", "Browse and search published postings",
             response=OPPORTUNITY_LIST, parameters=FILTER_PARAMETERS, errors=("400",),
             roles="anyone (staff may list any state with status=)", public=True)
+@public
 def list_opportunities():
     status = request.args.get("status")
     if status and current_user.is_authenticated and current_user.role is Role.STAFF:
@@ -223,6 +224,7 @@ def _list_by_status(status: str):
 @documented("/opportunities/{opportunity_id}", "get", "One posting", response=OPPORTUNITY,
             errors=("404",), roles="anyone for published postings; its employers and staff "
             "for any state", public=True)
+@public
 def get_opportunity(opportunity_id: int):
     return jsonify(opportunity_json(_get(opportunity_id)))
 

@@ -43,7 +43,7 @@ from marketplace.core.db import utcnow
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 from marketplace.core.forms import show_domain_error
-from marketplace.core.policies import Role, role_required
+from marketplace.core.policies import Role, public, role_required
 from marketplace.core.text import plain_excerpt, render_markdown
 
 bp = Blueprint("opportunities", __name__)
@@ -162,6 +162,7 @@ def saved_ids(opportunity_ids: list[int]) -> set[int]:
 
 @bp.route("/opportunities")
 @cached_for_visitors
+@public
 def list_opportunities():
     errors = {}
     try:
@@ -184,6 +185,7 @@ def list_opportunities():
 
 @bp.route("/opportunities/<int:opportunity_id>")
 @cached_for_visitors
+@public
 def show_opportunity(opportunity_id: int):
     # With its organization in the same query: the page and the check both need it.
     opportunity = db.session.get(Opportunity, opportunity_id,

@@ -20,19 +20,21 @@ from marketplace.blueprints.ops.services import console_state, retry_failed_job
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 from marketplace.core.forms import show_domain_error
-from marketplace.core.policies import Role, role_required
+from marketplace.core.policies import Role, public, role_required
 from marketplace.core.queueing import queue_health
 
 bp = Blueprint("ops", __name__)
 
 
 @bp.route("/ping")
+@public
 def ping():
     """Liveness only (no database, no queue): for load balancers and as a speed baseline."""
     return "pong", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.route("/healthz")
+@public
 def healthz():
     """``{"database": "ok", "queue": "ok" | "inline"}``; 503 when a part is down."""
     body: dict[str, str] = {}

@@ -16,7 +16,7 @@ from marketplace.core.api.openapi import documented, schema
 from marketplace.core.api.views import json_body
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
-from marketplace.core.policies import Role
+from marketplace.core.policies import SIGNED_IN, Role, role_required
 from marketplace.core.reference import NACE_COMPETENCIES
 
 COMPLETE = schema("PlacementCompletion", {
@@ -61,9 +61,8 @@ def _date(body: dict, field: str) -> date | None:
 @documented("/placements/{placement_id}/complete", "post", "Confirm a placement completed",
             request=COMPLETE, response=PLACEMENT,
             errors=("400", "401", "404", "409", "422"), roles="the host employer, staff")
+@role_required(*SIGNED_IN)
 def complete_placement_api(placement_id: int):
-    if not current_user.is_authenticated:
-        abort(401)
     body = json_body()
     ratings = body.get("ratings") or {}
     if not isinstance(ratings, dict):
@@ -83,9 +82,8 @@ def complete_placement_api(placement_id: int):
 @bp.route("/students/<int:student_id>/evidence")
 @documented("/students/{student_id}/evidence", "get", "A student's outcome evidence",
             response=EVIDENCE, errors=("401", "403", "404"), roles="that student, staff")
+@role_required(Role.STUDENT, Role.STAFF)
 def student_evidence(student_id: int):
-    if not current_user.is_authenticated:
-        abort(401)
     if not (current_user.role is Role.STAFF or current_user.id == student_id):
         abort(403)
     student = db.session.get(User, student_id)
@@ -128,11 +126,8 @@ SUMMARY_PARAMETERS = [
 @documented("/outcomes/summary", "get", "Outcome attainment for a cohort, optionally by group",
             response=SUMMARY, parameters=SUMMARY_PARAMETERS, errors=("400", "401", "403"),
             roles="career staff")
+@role_required(Role.STAFF)
 def outcomes_summary():
-    if not current_user.is_authenticated:
-        abort(401)
-    if current_user.role is not Role.STAFF:
-        abort(403)
     raw_year = request.args.get("graduation_year", "").strip()
     graduation_year = parse_year(raw_year)
     if raw_year and graduation_year is None:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from marketplace.core.api import bp
 from marketplace.core.api.openapi import build_document, documented
 from marketplace.core.extensions import csrf
+from marketplace.core.policies import public
 
 
 @bp.before_request
@@ -26,6 +27,7 @@ def check_csrf_for_cookie_auth():
 @bp.route("/openapi.json")
 @documented("/openapi.json", "get", "This OpenAPI 3.1 document", public=True, errors=(),
             response={"type": "object"}, roles="anyone")
+@public
 def openapi_document():
     return jsonify(build_document())
 

@@ -29,9 +29,8 @@ from tests.factories import (
     StaffFactory,
     StudentFactory,
 )
-from tests.support import app_config, fresh_database, post_concurrently
+from tests.support import PDF, app_config, fresh_database, post_concurrently
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 A = ApplicationStatus
 
 

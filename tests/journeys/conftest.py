@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from playwright.sync_api import expect
 
 from marketplace import create_app
 from marketplace.core.extensions import db
@@ -16,8 +14,6 @@ from tests.fake_stripe import FakeStripe
 from tests.support import TEST_REDIS_URL, WorkerProcess, app_config, fresh_database, live_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
     "--no-first-run", "--disable-background-networking", "--disable-component-update",
@@ -27,7 +23,7 @@ CHROMIUM_ARGS = [
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "tests/browser" in str(item.fspath):
+        if "tests/journeys" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
 
 
@@ -100,32 +96,8 @@ def phone(browser, base_url):
     context.close()
 
 
-def reload_until_visible(page, locator, timeout: float = 20.0) -> None:
-    """Background work lands a moment later with Redis: reload until it shows."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not locator.count() and time.monotonic() < deadline:
-        time.sleep(0.5)
-        page.reload()
-    expect(locator.first).to_be_visible()
 
 
-def check_accessibility(page, name: str) -> None:
-    """Run axe-core on the page; fail on serious or critical violations; keep a screenshot."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE_SOURCE)
-    result = page.evaluate(
-        "async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
-        + "; ".join(node["target"][0] if isinstance(node["target"][0], str)
-                    else str(node["target"]) for node in violation["nodes"][:5])
-        for violation in result["violations"] if violation["impact"] in ("serious", "critical")
-    ]
-    assert serious == [], f"axe on {page.url}:\n" + "\n".join(serious)
 
 
 @pytest.fixture

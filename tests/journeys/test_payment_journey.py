@@ -15,8 +15,7 @@ from marketplace.blueprints.billing.models import Payment
 from marketplace.blueprints.opportunities.models import Opportunity, OpportunityStatus
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role
-from tests.browser.conftest import check_accessibility, reload_until_visible
-from tests.browser.test_account_journeys import log_in, log_out
+from tests.journeys.helpers import check_accessibility, log_in, log_out, reload_until_visible
 
 
 def test_submit_pay_review_approve_captured(page, make_user, live_app, fake_stripe):

@@ -8,8 +8,7 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 from marketplace.core.policies import Role
-from tests.browser.conftest import check_accessibility
-from tests.browser.test_account_journeys import log_in, log_out
+from tests.journeys.helpers import check_accessibility, log_in, log_out
 
 
 def test_post_review_publish_and_find(page, phone, make_user):

@@ -15,8 +15,7 @@ from marketplace.blueprints.mentoring.models import Booking, MentoringSlot
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role
-from tests.browser.conftest import check_accessibility, reload_until_visible
-from tests.browser.test_account_journeys import log_in, log_out
+from tests.journeys.helpers import check_accessibility, log_in, log_out, reload_until_visible
 
 
 def test_offer_book_invite_complete_evidence(page, phone, make_user, live_app):

@@ -10,8 +10,7 @@ from marketplace.blueprints.accounts.models import User
 from marketplace.blueprints.opportunities.models import Opportunity, OpportunityStatus
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role
-from tests.browser.conftest import check_accessibility, reload_until_visible
-from tests.browser.test_account_journeys import log_in, log_out
+from tests.journeys.helpers import check_accessibility, log_in, log_out, reload_until_visible
 from tests.support import TMP_ROOT
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -13,7 +13,7 @@ from tests.factories import (
     StaffFactory,
     StudentFactory,
 )
-from tests.test_applications import PDF
+from tests.support import PDF
 
 VIEWERS = ("owner", "other_student", "employer_here", "employer_elsewhere", "alum", "staff",
            "anonymous")

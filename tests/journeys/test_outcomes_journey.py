@@ -14,8 +14,7 @@ from marketplace.blueprints.outcomes.models import SourceKind
 from marketplace.blueprints.outcomes.services import record_evidence
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role
-from tests.browser.conftest import check_accessibility
-from tests.browser.test_account_journeys import log_in, log_out
+from tests.journeys.helpers import check_accessibility, log_in, log_out
 from tests.support import TMP_ROOT
 
 YEAR = 2031  # a class of its own, so other journeys' students do not move the numbers

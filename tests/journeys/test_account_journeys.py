@@ -3,38 +3,19 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 from playwright.sync_api import expect
 
 from marketplace.core.policies import Role
-from tests.browser.conftest import check_accessibility, reload_until_visible
-
-PASSWORD = "browser passphrase"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}@school.edu"
-
-
-def log_out(page) -> None:
-    page.get_by_role("button", name="Log out").click()
-    expect(page.get_by_role("status")).to_contain_text("You are logged out")
-
-
-def fill_account(page, name: str, email: str, password: str = PASSWORD) -> None:
-    """The account part of every registration form."""
-    page.get_by_label("Full name").fill(name)
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_label("Repeat the password").fill(password)
-
-
-def log_in(page, email: str, password: str = PASSWORD) -> None:
-    page.goto("/auth/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+from tests.journeys.helpers import (
+    PASSWORD,
+    check_accessibility,
+    fill_account,
+    log_in,
+    log_out,
+    reload_until_visible,
+    unique,
+)
 
 
 def test_student_registers_edits_profile_logs_out_and_in(page):

@@ -1,0 +1,31 @@
+"""Every outcomes route and who may use it (see tests/contracts/route_table.py)."""
+
+from tests.contracts.route_table import SIGNED_IN, STAFF, STUDENT
+
+ROUTES = {
+    # GET /api/v1/outcomes/summary
+    "api.outcomes_summary": STAFF,
+    # POST /api/v1/placements/<int:placement_id>/complete
+    "api.complete_placement_api": SIGNED_IN,
+    # GET /api/v1/students/<int:student_id>/evidence
+    # A student sees only their own (403 for another's id): OWN_RECORD_ONLY.
+    "api.student_evidence": STUDENT + STAFF,
+    # GET /me/outcomes
+    "outcomes.my_outcomes": STUDENT,
+    # GET /staff/outcomes
+    "outcomes.outcomes_dashboard": STAFF,
+    # POST /staff/outcomes/exports
+    "outcomes.start_outcomes_export": STAFF,
+    # GET /staff/outcomes/exports/<int:export_id>
+    "outcomes.show_export": STAFF,
+    # GET /staff/outcomes/exports/<int:export_id>/download
+    "outcomes.download_export": STAFF,
+    # GET /staff/outcomes/exports/<int:export_id>/status
+    "outcomes.export_status": STAFF,
+    # GET POST /staff/outcomes/import
+    "outcomes.import_outcomes_csv": STAFF,
+    # GET POST /staff/outcomes/record
+    "outcomes.record_outcome_evidence": STAFF,
+    # GET /staff/outcomes/students
+    "outcomes.outcome_students": STAFF,
+}
