@@ -12,10 +12,12 @@ import tempfile
 import threading
 import uuid
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
 from werkzeug.serving import make_server
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
@@ -220,3 +222,60 @@ def post_concurrently(app, calls: list[tuple[str, str, dict | None]]) -> list[tu
 
 # The smallest file the resume check takes for a PDF.
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class _FormReader(HTMLParser):
+    """The fields of one <form> as a browser would send them, found by its action (a form
+    without one posts to its own page)."""
+
+    def __init__(self, action: str, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.action, self.page, self.inside, self.values = action, page, False, []
+        self._select = self._textarea = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("action", self.page) == self.action
+        elif not self.inside:
+            return
+        elif tag == "input" and a.get("name") and a.get("type") not in ("submit", "button"):
+            if a.get("type") in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.values.append((a["name"], a.get("value", "on")))
+            else:
+                self.values.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self._select = [a.get("name"), None, None]
+        elif tag == "option" and self._select is not None:
+            if self._select[2] is None:
+                self._select[2] = a.get("value", "")
+            if "selected" in a:
+                self._select[1] = a.get("value", "")
+        elif tag == "textarea":
+            self._textarea, self._text = a.get("name"), []
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self._select is not None:
+            name, chosen, first = self._select
+            self.values.append((name, chosen if chosen is not None else first))
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            self.values.append((self._textarea, "".join(self._text).removeprefix("\n")))
+            self._textarea = None
+
+
+def form_fields(html: str, action: str, page: str | None = None) -> MultiDict:
+    """What submitting the form whose action is ``action`` would send, unchanged; ``page``
+    is the page's own address when it is not ``action``."""
+    reader = _FormReader(action, page or action)
+    reader.feed(html)
+    assert reader.values, f"no form posting to {action}"
+    return MultiDict(reader.values)

@@ -7,8 +7,16 @@ from datetime import date
 from flask import flash, request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
-from wtforms import SelectField, SelectMultipleField, widgets
-from wtforms.validators import URL, Length, NumberRange, Optional, ValidationError
+from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms.validators import (
+    URL,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+from wtforms.widgets import PasswordInput
 
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
@@ -75,7 +83,26 @@ def clusters_field(label: str = "Career clusters you are interested in") -> Mult
 
 def validate_web_scheme(form, field) -> None:
     if field.data and not field.data.lower().startswith(("https://", "http://")):
-        raise ValidationError("Enter a full web address, like https://example.org.")
+        # One message is enough: the address check after this one would only repeat it.
+        raise StopValidation("Enter a full web address, like https://example.org.")
+
+
+class WebsiteField(StringField):
+    """A web address; one typed without a scheme (``acme-widgets.example``) gets https://."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        text = (self.data or "").strip()
+        if text and "://" not in text:
+            text = "https://" + text
+        self.data = text
+
+
+class KeptPasswordField(PasswordField):
+    """A new password that is sent back filled in when the form has an error elsewhere, so
+    nobody types it twice. Never used for log-in."""
+
+    widget = PasswordInput(hide_value=False)
 
 
 def website_validators() -> list:

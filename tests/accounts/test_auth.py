@@ -11,7 +11,7 @@ from marketplace.blueprints.accounts.views import BAD_CREDENTIALS
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, StudentFactory
-from tests.support import Client, app_config, fresh_database
+from tests.support import Client, app_config, form_fields, fresh_database
 
 PASSWORD = "a sensible passphrase"
 
@@ -228,3 +228,27 @@ def test_login_is_rate_limited_with_a_429_page():
 def test_staff_login_lands_on_staff_home(login_as):
     client = login_as(StaffFactory())
     assert "Career center" in client.get("/staff/").get_data(as_text=True)
+
+
+def test_a_website_without_a_scheme_is_accepted_with_https(client):
+    response = client.submit("/auth/register/employer", {
+        "name": "Ada Widget", "email": "ada@acme-widgets.example", "password": PASSWORD,
+        "confirm": PASSWORD, "organization_name": "Acme Widgets",
+        "organization_type": "company", "website": "acme-widgets.example"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    assert user_by_email("ada@acme-widgets.example").organization.website == \
+        "https://acme-widgets.example"
+
+
+def test_an_error_keeps_both_passwords_and_says_it_once(client):
+    response = client.submit("/auth/register/employer", {
+        "name": "Ada Widget", "email": "ada@widgets.example", "password": PASSWORD,
+        "confirm": PASSWORD, "organization_name": "", "organization_type": "company",
+        "website": "ftp://widgets.example"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and user_by_email("ada@widgets.example") is None
+    fields = form_fields(html, "/auth/register/employer")
+    assert fields["password"] == PASSWORD and fields["confirm"] == PASSWORD
+    assert fields["website"] == "ftp://widgets.example"
+    # One message, shown in the summary at the top and at the field.
+    assert html.count("Enter a full web address") == 2

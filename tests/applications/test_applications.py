@@ -29,7 +29,7 @@ from tests.factories import (
     StaffFactory,
     StudentFactory,
 )
-from tests.support import PDF, app_config, fresh_database, post_concurrently
+from tests.support import PDF, app_config, form_fields, fresh_database, post_concurrently
 
 A = ApplicationStatus
 
@@ -353,3 +353,27 @@ def test_two_concurrent_offers_respect_the_positions():
     assert sorted(status for status, _ in results) == [200, 409]
     with app.app_context():
         db.engine.dispose()
+
+
+def test_the_offer_message_survives_the_positions_warning(login_as, client):
+    first, employer, _ = make_application(status=A.OFFERED)
+    first.opportunity.positions = 1
+    second = Application(opportunity=first.opportunity, student=StudentFactory(),
+                         cover_letter="Me too", status=A.INTERVIEWING)
+    db.session.add(second)
+    db.session.commit()
+    login_as(employer)
+    page = f"/employers/applications/{second.id}"
+    warned = client.submit(f"{page}/move", {"status": "offered",
+                                            "note": "We would love to have you in June."},
+                           page=page)
+    assert warned.status_code == 422
+    html = warned.get_data(as_text=True)
+    assert "We would love to have you in June." in html
+    fields = form_fields(html, f"{page}/move", page=page)
+    assert fields["status"] == "offered" and "confirm_over_positions" in html
+    fields["confirm_over_positions"] = "y"
+    assert client.post(f"{page}/move", data=fields).status_code == 302
+    db.session.expire_all()
+    assert second.status is A.OFFERED
+    assert second.events[-1].note == "We would love to have you in June."

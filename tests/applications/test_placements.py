@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import sqlalchemy as sa
 
 from marketplace.blueprints.applications.models import (
@@ -13,7 +15,9 @@ from marketplace.blueprints.applications.models import (
 from marketplace.blueprints.outcomes.jobs import record_placement_evidence
 from marketplace.blueprints.outcomes.models import OutcomeEvidence
 from marketplace.core.extensions import db
+from marketplace.core.models import AuditEntry
 from tests.factories import EmployerFactory, OpportunityFactory, StaffFactory, StudentFactory
+from tests.support import form_fields
 
 
 def hired_placement():
@@ -108,3 +112,40 @@ def test_my_outcomes_page_and_reflection(login_as, client, api_client, run_jobs)
     assert response.status_code == 302
     db.session.expire_all()
     assert placement.reflection == "I learned to run a centrifuge safely."
+
+
+def test_a_placement_is_not_completed_before_its_first_day(api_client, run_jobs):
+    placement, employer, student = hired_placement()
+    placement.opportunity.start_date = date.today() + timedelta(days=10)
+    db.session.commit()
+    url = f"/api/v1/placements/{placement.id}/complete"
+    refused = api_client(employer).post(url, json={"hours": 40})
+    assert refused.status_code == 422 and "start_date" in refused.get_json()["error"]["fields"]
+    staff = StaffFactory()
+    assert api_client(staff).post(url, json={"hours": 40}).status_code == 422
+    run_jobs()
+    assert evidence_rows(student.id) == []
+    early = api_client(staff).post(url, json={"hours": 40,
+                                              "early_reason": "Ran over winter break"})
+    assert early.status_code == 200, early.get_json()
+    run_jobs()
+    assert len(evidence_rows(student.id)) == 2
+    audit = db.session.scalar(sa.select(AuditEntry).where(
+        AuditEntry.action == "placement.completed_early"))
+    assert audit.reason == "Ran over winter break" and audit.subject_id == placement.id
+
+
+def test_a_completion_form_with_an_error_keeps_what_was_typed(login_as, client):
+    placement, employer, _ = hired_placement()
+    login_as(employer)
+    page = f"/employers/applications/{placement.application_id}"
+    response = client.submit(f"/employers/placements/{placement.id}/complete", {
+        "hours": "", "rating_teamwork": "4", "rating_communication": "3",
+        "comment": "Kept every promise."}, page=page)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Kept every promise." in html and "Enter the hours worked" in html
+    fields = form_fields(html, f"/employers/placements/{placement.id}/complete", page=page)
+    assert fields["rating_teamwork"] == "4" and fields["rating_communication"] == "3"
+    db.session.expire_all()
+    assert placement.status is PlacementStatus.ACTIVE

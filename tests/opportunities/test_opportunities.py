@@ -22,6 +22,7 @@ from tests.factories import (
     StaffFactory,
     StudentFactory,
 )
+from tests.support import form_fields
 
 S = OpportunityStatus
 ALLOWED = {
@@ -283,3 +284,28 @@ def test_form_validation_messages(login_as, client):
     response = client.submit("/employers/opportunities/new", {
         **FORM, "pay_min": "30", "pay_max": "10"})
     assert "below the bottom" in response.get_data(as_text=True)
+
+
+def test_saving_the_form_unchanged_keeps_the_skills(login_as, client):
+    login_as(EmployerFactory())
+    opportunity = create_through_form(client, skills="Excel, patient care")
+    edit = f"/employers/opportunities/{opportunity.id}/edit"
+    page = client.get(edit).get_data(as_text=True)
+    assert 'value="Excel, patient care"' in page
+    for _ in range(2):
+        fields = form_fields(client.get(edit).get_data(as_text=True), edit)
+        assert client.post(edit, data=fields).status_code == 302
+    db.session.expire_all()
+    assert opportunity.skills == ["Excel", "patient care"]
+    assert "[&#39;" not in client.get(edit).get_data(as_text=True)
+
+
+def test_a_form_sent_without_skills_is_not_an_error(login_as, client):
+    login_as(EmployerFactory())
+    opportunity = create_through_form(client)
+    edit = f"/employers/opportunities/{opportunity.id}/edit"
+    fields = form_fields(client.get(edit).get_data(as_text=True), edit)
+    fields.pop("skills")
+    assert client.post(edit, data=fields).status_code == 302
+    db.session.expire_all()
+    assert opportunity.skills == ["Excel", "SQL"]  # a field not sent is not changed

@@ -23,7 +23,9 @@ from marketplace.blueprints.accounts.models import OrganizationType
 from marketplace.blueprints.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from marketplace.core.forms import (
     Form,
+    KeptPasswordField,
     TriStateField,
+    WebsiteField,
     clusters_field,
     graduation_year_validators,
     time_zone_field,
@@ -41,7 +43,7 @@ EMAIL_VALIDATORS = [
 
 
 def new_password_field(label: str = "Password") -> PasswordField:
-    return PasswordField(
+    return KeptPasswordField(
         label,
         validators=[
             DataRequired(message="Choose a password."),
@@ -54,7 +56,7 @@ def new_password_field(label: str = "Password") -> PasswordField:
 
 
 def confirm_field(other: str = "password") -> PasswordField:
-    return PasswordField("Repeat the password", validators=[
+    return KeptPasswordField("Repeat the password", validators=[
         DataRequired(message="Repeat the password."),
         EqualTo(other, message="The two passwords are not the same."),
     ])
@@ -103,7 +105,7 @@ class EmployerRegistrationForm(_AccountFields):
     organization_type = SelectField(
         "Type of organization",
         choices=[(t.value, t.value.capitalize()) for t in OrganizationType])
-    website = StringField("Website", validators=website_validators())
+    website = WebsiteField("Website", validators=website_validators())
 
 
 class AlumniDetailsForm(Form):
@@ -147,7 +149,7 @@ class OrganizationForm(Form):
         DataRequired(message="Enter the organization's name."), Length(max=200)])
     type = SelectField("Type of organization",
                        choices=[(t.value, t.value.capitalize()) for t in OrganizationType])
-    website = StringField("Website", validators=website_validators())
+    website = WebsiteField("Website", validators=website_validators())
 
 
 class CreateUserForm(Form):

@@ -50,6 +50,9 @@ class CompletePlacementForm(Form):
     end_date = DateField("Last day", validators=[Optional()])
     comment = TextAreaField("Comment for the student and the career center",
                             validators=[Optional(), Length(max=4000)])
+    early_reason = TextAreaField(
+        "Staff only: why confirm it before its first day", validators=[Optional(),
+                                                                        Length(max=2000)])
 
     def ratings(self) -> dict[str, int]:
         return {key: int(self[f"rating_{key}"].data) for key in NACE_COMPETENCIES

@@ -28,6 +28,7 @@ from marketplace.blueprints.applications.policies import can_view_application
 from marketplace.blueprints.notifications.services import notify
 from marketplace.blueprints.opportunities.models import Opportunity
 from marketplace.blueprints.opportunities.policies import can_manage_opportunity
+from marketplace.core.audit import audit
 from marketplace.core.clock import institution_today
 from marketplace.core.db import lock_row, utcnow
 from marketplace.core.errors import (
@@ -231,10 +232,13 @@ def record_access(viewer: User, application: Application, what: str) -> None:
 
 def complete_placement(placement_id: int, by: User, hours: float, start_date=None,
                        end_date=None, ratings: dict | None = None,
-                       comment: str | None = None) -> Placement:
+                       comment: str | None = None, early_reason: str | None = None
+                       ) -> Placement:
     """The host confirms the work was done; evidence follows through the outbox. Flushes.
 
     Locks the placement; a placement already completed or cancelled is a conflict.
+    Work cannot be done before its first day (the given start, else the posting's):
+    only staff may confirm it earlier, with a reason that goes to the audit log.
     """
     placement = lock_row(Placement, placement_id)
     if placement is None or not can_manage_opportunity(by, placement.opportunity):
@@ -249,6 +253,13 @@ def complete_placement(placement_id: int, by: User, hours: float, start_date=Non
         errors["ratings"] = "Rate competencies from 1 to 4: " + ", ".join(map(str, bad[:8]))
     if start_date and end_date and end_date < start_date:
         errors["end_date"] = "The end date is before the start date."
+    first_day = start_date or placement.start_date or placement.opportunity.start_date
+    early_reason = (early_reason or "").strip()[:2000]
+    early = first_day is not None and first_day > institution_today()
+    if early and not (by.role is Role.STAFF and early_reason):
+        errors["start_date"] = (
+            f"The placement starts {first_day:%b %d, %Y}: confirm it once the work is done."
+            + (" Staff may confirm it early with a reason." if by.role is Role.STAFF else ""))
     if errors:
         raise ValidationFailed("Please correct the completion details.", errors)
     if placement.status is not PlacementStatus.ACTIVE:
@@ -260,6 +271,9 @@ def complete_placement(placement_id: int, by: User, hours: float, start_date=Non
     placement.comment = (comment or "").strip()[:4000] or None
     placement.completed_at = utcnow()
     placement.completed_by_id = by.id
+    if early:
+        audit(by, "placement.completed_early", placement, reason=early_reason,
+              first_day=first_day.isoformat())
     enqueue_after_commit("record_placement_evidence", placement.id)
     db.session.flush()
     return placement

@@ -116,14 +116,21 @@ def show_applicant(application_id: int):
     application = _visible_application(application_id)
     record_access(current_user, application, "application")
     db.session.commit()
-    form = MoveApplicationForm()
+    return render_applicant(application)
+
+
+def render_applicant(application: Application, form: MoveApplicationForm | None = None,
+                     complete_form: CompletePlacementForm | None = None, status: int = 200):
+    """The applicant page; a form sent back with its errors keeps what was typed."""
+    form = form or MoveApplicationForm()
     moves = allowed_moves(application, current_user)
-    form.status.choices = [(value, label) for value, label in form.status.choices
+    form.status.choices = [(value, label) for value, label in MoveApplicationForm().status.choices
                            if ApplicationStatus(value) in moves]
     placement = db.session.scalar(sa.select(Placement).where(
         Placement.application_id == application.id))
     return render_template("applications/applicant.html", application=application, form=form,
-                           placement=placement, complete_form=CompletePlacementForm())
+                           placement=placement,
+                           complete_form=complete_form or CompletePlacementForm()), status
 
 
 @bp.route("/employers/applications/<int:application_id>/resume")
@@ -151,16 +158,15 @@ def move_applicant(application_id: int):
             db.session.commit()
         except DomainError as error:
             show_domain_error(form, error)
-            if "confirm_over_positions" in error.fields:
-                # Show the confirmation box on the page the employer comes back to.
-                return redirect(url_for("applications.show_applicant",
-                                        application_id=application_id, over=1))
-        else:
-            flash(f"Moved to {ApplicationStatus(form.status.data).label.lower()}; the student "
-                  "has been told.", "success")
-    else:
-        flash("Choose a step from the list.", "error")
-    return redirect(url_for("applications.show_applicant", application_id=application_id))
+            # Back to the page with what was typed (the message, and the confirmation box
+            # when every position is taken).
+            return render_applicant(db.session.get(Application, application_id), form=form,
+                                    status=422)
+        flash(f"Moved to {ApplicationStatus(form.status.data).label.lower()}; the student "
+              "has been told.", "success")
+        return redirect(url_for("applications.show_applicant", application_id=application_id))
+    flash("Choose a step from the list.", "error")
+    return render_applicant(application, form=form, status=422)
 
 
 @bp.route("/employers/placements/<int:placement_id>/complete", methods=["POST"])
@@ -174,20 +180,23 @@ def complete_placement_view(placement_id: int):
         try:
             complete_placement(placement_id, current_user, float(form.hours.data),
                                form.start_date.data, form.end_date.data, form.ratings(),
-                               form.comment.data)
+                               form.comment.data, early_reason=form.early_reason.data)
             db.session.commit()
         except DomainError as error:
             show_domain_error(form, error)
         else:
             flash("Thank you: the placement is confirmed as completed, and it now counts "
                   "toward the student's career outcomes.", "success")
+            return redirect(url_for("applications.show_applicant",
+                                    application_id=placement.application_id))
     else:
         details = "; ".join(f"{form[name].label.text}: {' '.join(errors)}"
                             for name, errors in form.errors.items() if name != "csrf_token")
         flash("Please check the completion details: " + (details or "the form had expired."),
               "error")
-    return redirect(url_for("applications.show_applicant",
-                            application_id=placement.application_id))
+    # The page again, with the hours, dates, ratings and comment as they were typed.
+    application = db.session.get(Application, placement.application_id)
+    return render_applicant(application, complete_form=form, status=422)
 
 
 def detail_for_student(opportunity: Opportunity, student) -> dict:

@@ -44,6 +44,14 @@ from marketplace.core.forms import Form
 from marketplace.core.reference import CAREER_CLUSTERS, cluster_choices
 
 
+class SkillsField(StringField):
+    """Skills typed as one comma-separated line. A posting's list shows as that line, so a
+    form saved unchanged keeps the same skills."""
+
+    def process_data(self, value):
+        self.data = ", ".join(value) if isinstance(value, list | tuple) else value
+
+
 class OpportunityForm(Form):
     title = StringField("Title", validators=[
         DataRequired(message="Give the posting a title."), Length(max=rules.TITLE_MAX)])
@@ -76,7 +84,7 @@ class OpportunityForm(Form):
     positions = IntegerField("Positions", default=1, validators=[
         InputRequired(message="How many students can you take?"),
         NumberRange(*rules.POSITIONS, message="Enter 1 to 500 positions.")])
-    skills = StringField("Skills", validators=[Optional(), Length(max=rules.SKILLS_TEXT_MAX)],
+    skills = SkillsField("Skills", validators=[Optional(), Length(max=rules.SKILLS_TEXT_MAX)],
                          description="Separate skills with commas, e.g. Excel, patient care.")
 
     def validate_skills(self, field):

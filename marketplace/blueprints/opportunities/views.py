@@ -98,9 +98,7 @@ def create_opportunity():
 @role_required(Role.EMPLOYER)
 def edit_opportunity(opportunity_id: int):
     opportunity = managed_opportunity(opportunity_id)
-    form = OpportunityForm(obj=opportunity, kind=opportunity.kind.value,
-                           work_mode=opportunity.work_mode.value,
-                           skills=", ".join(opportunity.skills or []))
+    form = OpportunityForm(obj=opportunity)
     if form.validate_on_submit():
         try:
             back_to_review = postings.update_opportunity(opportunity, current_user,

@@ -22,12 +22,14 @@ from marketplace.core.reference import NACE_COMPETENCIES
 COMPLETE = schema("PlacementCompletion", {
     "type": "object", "required": ["hours"],
     "properties": {
-        "hours": {"type": "number", "exclusiveMinimum": 0, "maximum": 2000},
+        "hours": {"type": "number", "minimum": 0.5, "maximum": 2000},
         "ratings": {"type": "object", "propertyNames": {"enum": list(NACE_COMPETENCIES)},
                     "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 4}},
         "start_date": {"type": "string", "format": "date"},
         "end_date": {"type": "string", "format": "date"},
-        "comment": {"type": "string", "maxLength": 4000}}})
+        "comment": {"type": "string", "maxLength": 4000},
+        "early_reason": {"type": "string", "maxLength": 2000,
+                         "description": "Staff only: why it is confirmed before its first day"}}})
 
 
 PLACEMENT = schema("Placement", {
@@ -68,12 +70,14 @@ def complete_placement_api(placement_id: int):
     if not isinstance(ratings, dict):
         raise ValidationFailed("Ratings are an object of competency: 1-4.",
                                {"ratings": "Must be an object."})
-    comment = body.get("comment")
-    if comment is not None and not isinstance(comment, str):
-        raise ValidationFailed("The comment must be text.", {"comment": "Must be text."})
+    comment, early_reason = body.get("comment"), body.get("early_reason")
+    for name, value in (("comment", comment), ("early_reason", early_reason)):
+        if value is not None and not isinstance(value, str):
+            raise ValidationFailed(f"The {name.replace('_', ' ')} must be text.",
+                                   {name: "Must be text."})
     placement = complete_placement(placement_id, current_user, body.get("hours"),
                                    _date(body, "start_date"), _date(body, "end_date"), ratings,
-                                   comment)
+                                   comment, early_reason=early_reason)
     db.session.commit()
     return jsonify({"id": placement.id, "status": placement.status.value,
                     "hours": placement.hours, "application_id": placement.application_id})
