@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from marketplace.core import errorpages, jobs, outbox, relay, security, storage
+from marketplace.core import errorpages, inputs, jobs, outbox, relay, security, storage
 from marketplace.core.extensions import csrf, db, limiter, login_manager, migrate
 
 __all__ = ["init_app", "relay"]
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    inputs.init_app(app)
     errorpages.register(app)
     security.register(app)
     outbox.register(app)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, request
+from flask import flash, g, has_request_context, request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import (
+    DecimalField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
 from wtforms.validators import (
     URL,
     Length,
@@ -16,17 +23,34 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import PasswordInput
+from wtforms.widgets import HiddenInput, PasswordInput
 
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 from marketplace.core.reference import cluster_choices, is_valid_time_zone, time_zone_choices
 
 
+class NumberedHiddenInput(HiddenInput):
+    """A page can hold several forms (or one form shown per row), each with its hidden
+    CSRF token: every token after the first in a request gets an id of its own."""
+
+    def __call__(self, field, **kwargs):
+        if has_request_context():
+            g.hidden_ids = g.get("hidden_ids", 0) + 1
+            if g.hidden_ids > 1:
+                kwargs.setdefault("id", f"{field.id}-{g.hidden_ids}")
+        return super().__call__(field, **kwargs)
+
+
 class Form(FlaskForm):
     """Base of the HTML forms: they read form posts only, never a JSON body."""
 
     class Meta(FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            if options.get("name") == "csrf_token":
+                options = {**options, "widget": NumberedHiddenInput()}
+            return super().bind_field(form, unbound_field, options)
+
         def wrap_formdata(self, form, formdata):
             # Flask-WTF would turn any JSON body into form data, and a JSON list or
             # number would crash it. HTML forms are posted as forms.
@@ -96,6 +120,16 @@ class WebsiteField(StringField):
         if text and "://" not in text:
             text = "https://" + text
         self.data = text
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal that is a number: NaN, sNaN and Infinity are refused with a message."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError("Enter a number, like 18.50.")
 
 
 class KeptPasswordField(PasswordField):

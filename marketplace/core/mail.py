@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 
 from flask import current_app
 
@@ -21,9 +22,13 @@ class Attachment:
 
 def build_message(to: str, subject: str, text: str, html: str | None = None,
                   attachments: list[Attachment] | None = None) -> EmailMessage:
+    """A transactional e-mail: sent by the product because of something that happened,
+    so it says so (``Auto-Submitted``) and carries the ``Date`` RFC 5322 requires."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Auto-Submitted"] = "auto-generated"
     # A line break in a subject (from a name, say) would make an invalid header.
     message["Subject"] = " ".join(subject.split())
     message["Message-ID"] = make_msgid(domain="career-connections")

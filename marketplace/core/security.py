@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, request
+from flask_login import current_user
 
 from marketplace.core.policies import Role
 from marketplace.core.reference import CAREER_CLUSTERS, OUTCOMES
@@ -47,6 +48,18 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def keep_personal_answers_out_of_caches(response: Response) -> Response:
+    """Whatever a signed-in person (or an API token) is shown — pages, CSVs, resumes, API
+    answers — is theirs alone: no shared or browser cache may keep it."""
+    if request.endpoint != "static" and (
+            "Authorization" in request.headers or current_user.is_authenticated):
+        response.headers["Cache-Control"] = "no-store, private"
+        response.headers.pop("Expires", None)
+        response.headers.pop("Last-Modified", None)
+        response.headers.pop("ETag", None)
+    return response
+
+
 def refuse_oversized_body() -> None:
     # Werkzeug only refuses a large body when a view reads it; refuse it up front.
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
@@ -57,6 +70,7 @@ def refuse_oversized_body() -> None:
 def register(app: Flask) -> None:
     app.before_request(refuse_oversized_body)
     app.after_request(set_security_headers)
+    app.after_request(keep_personal_answers_out_of_caches)
     if app.config["PRODUCTION"]:
         @app.after_request
         def _hsts(response: Response) -> Response:

@@ -65,6 +65,13 @@ def reflection_text(text: str | None) -> str:
     return text
 
 
+# Excel reads a CSV file as UTF-8 only when it starts with the byte order mark:
+# without it "Zoë Ångström" arrives as "ZoÃ« Ã…ngstrÃ¶m".
+CSV_BOM = "\ufeff"
+# A cell starting with one of these runs as a formula (or a DDE command, "|") in a
+# spreadsheet; the full-width forms are read as the same characters.
+FORMULA_STARTS = frozenset("=+-@\t\r|\uff1d\uff0b\uff0d\uff20")
+
+
 def csv_safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return "'" + value if value[:1] in FORMULA_STARTS else value

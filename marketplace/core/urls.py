@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from marketplace.core.inputs import CONTROL
+
 
 def path_for(endpoint: str, **values) -> str:
     """The path of ``endpoint`` (``/opportunities/7``), inside a request or not.
@@ -20,7 +22,7 @@ def path_for(endpoint: str, **values) -> str:
 
 def safe_next(target: str | None) -> str | None:
     """Only same-site paths: never send a user to another host after log-in."""
-    if not target:
+    if not target or CONTROL.search(target) or any(ch in target for ch in "\r\n\t"):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +24,7 @@ from marketplace.blueprints.applications.models import (
 from marketplace.blueprints.opportunities.models import Opportunity, OpportunityStatus
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role
+from marketplace.core.text import csv_safe
 from tests.factories import (
     AlumniFactory,
     EmployerFactory,
@@ -377,3 +380,20 @@ def test_the_offer_message_survives_the_positions_warning(login_as, client):
     db.session.expire_all()
     assert second.status is A.OFFERED
     assert second.events[-1].note == "We would love to have you in June."
+
+
+def test_the_applicants_csv_opens_in_excel_as_typed(login_as, client):
+    application, employer, student = make_application()
+    student.name = "Zoë Ångström"
+    db.session.commit()
+    login_as(employer)
+    body = client.get(f"/employers/opportunities/{application.opportunity_id}/applicants.csv"
+                      ).get_data()
+    assert body.startswith(codecs.BOM_UTF8)  # Excel reads UTF-8 only with the mark
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert any("Zoë Ångström" in row for row in rows)
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "＝1+1", "|calc", "＋1", "－1", "＠SUM(A1)", "@x"])
+def test_formula_starts_are_escaped(cell):
+    assert csv_safe(cell) == "'" + cell

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.factories import AlumniFactory, EmployerFactory, StaffFactory, StudentFactory
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    AlumniFactory,
+    EmployerFactory,
+    StaffFactory,
+    StudentFactory,
+)
 
 FACTORIES = {"anonymous": None, "student": StudentFactory, "employer": EmployerFactory,
              "alumni": AlumniFactory, "staff": StaffFactory}
@@ -99,3 +106,79 @@ def test_junk_query_strings_never_cause_a_500(app, client, login_as, role):
                 if response.status_code >= 500:
                     failures.append(f"GET {url} {value!r} -> {response.status_code}")
     assert failures == []
+
+
+# --- each class of bad input has one central answer (core.inputs) -----------------------
+
+@pytest.mark.parametrize("path", ["/opportunities/9223372036854775808",
+                                  "/opportunities/2147483648", "/mentoring/slots/99999999999"])
+def test_ids_past_the_column_are_not_found(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_ids_past_the_column_are_not_found_in_the_api(api_client):
+    employer, student = api_client(EmployerFactory()), api_client(StudentFactory())
+    assert employer.post("/api/v1/applications/2147483648/status",
+                         json={"status": "reviewing"}).status_code == 404
+    assert student.post("/api/v1/bookings/9223372036854775808/cancel").status_code == 404
+
+
+@pytest.mark.parametrize("path, data", [
+    ("/auth/login", {"email": "me\x00@school.edu", "password": "x"}),
+    ("/auth/register/student", {"name": "A\x00B"}),
+])
+def test_control_characters_in_a_form_are_a_clear_400(client, path, data):
+    response = client.submit(path, data)
+    assert response.status_code == 400
+    assert "control characters" in response.get_data(as_text=True)
+
+
+def test_control_characters_in_query_and_json_are_a_clear_400(client, api_client):
+    assert client.get("/mentoring", query_string={"employer": "\x00"}).status_code == 400
+    response = api_client(EmployerFactory()).post("/api/v1/opportunities",
+                                                 json={"title": "Night\u0000shift"})
+    assert response.status_code == 400
+    assert "control characters" in response.get_json()["error"]["message"]
+
+
+def test_json_nested_too_deep_or_with_nan_is_a_clear_400(api_client):
+    employer = api_client(EmployerFactory())
+    deep = "[" * 5000 + "]" * 5000
+    for body in (deep, '{"title": "x", "pay_min": NaN}', '{"hours": Infinity}'):
+        response = employer.post("/api/v1/opportunities", data=body,
+                                 content_type="application/json")
+        assert response.status_code == 400, body[:40]
+        assert response.get_json()["error"]["code"] == "bad_request"
+
+
+@pytest.mark.parametrize("value", ["sNaN", "NaN", "Infinity", "-Infinity", "1e309"])
+def test_decimals_that_are_not_numbers_are_refused(login_as, client, value):
+    login_as(EmployerFactory())
+    response = client.submit("/employers/opportunities/new", {
+        "title": "Analyst", "kind": "internship", "career_cluster": "digital_technology",
+        "description": "Work.", "work_mode": "remote", "paid": "y", "pay_min": value,
+        "positions": "1"})
+    assert response.status_code == 200  # the form again, with its message
+    assert "Enter a number" in response.get_data(as_text=True) or \
+        "Enter an amount from 0" in response.get_data(as_text=True)
+
+
+def test_null_for_optional_numbers_means_the_default(api_client):
+    alum = api_client(AlumniFactory())
+    response = alum.post("/api/v1/mentoring/slots", json={
+        "starts_at": (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+        .isoformat(), "duration_minutes": 30,
+        "time_zone": "America/New_York", "topic": "Careers in care", "capacity": None,
+        "repeat_weeks": None, "weekly_cap": None})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["items"][0]["capacity"] == 1
+
+
+@pytest.mark.parametrize("target", ["/students/\r\nSet-Cookie: x=1", "/\nx", "/%0d%0ax"])
+def test_next_with_a_line_break_goes_home(client, target):
+    StudentFactory(email="next@school.edu")
+    response = client.submit(f"/auth/login?next={target}",
+                             {"email": "next@school.edu", "password": DEFAULT_PASSWORD},
+                             page="/auth/login")
+    assert response.status_code in (302, 400)
+    assert "Set-Cookie: x" not in str(response.headers)

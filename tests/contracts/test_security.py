@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from marketplace import create_app
 from marketplace.core.config import ConfigurationError
+from tests.factories import StaffFactory, StudentFactory
 from tests.support import Client, app_config, fresh_database
 
 
@@ -90,3 +93,28 @@ def test_missing_secret_key_in_production_names_the_variable(monkeypatch):
 
 def test_max_content_length_is_set(app):
     assert app.config["MAX_CONTENT_LENGTH"] == 6 * 1024 * 1024
+
+
+def test_nothing_personal_is_cacheable(app, login_as, client, api_client):
+    student = StudentFactory()
+    assert "no-store" in api_client(student).get("/api/v1/me").headers["Cache-Control"]
+    assert "no-store" not in (client.get("/opportunities").headers.get("Cache-Control") or "")
+    login_as(student)
+    for path in ("/students/", "/me/outcomes", "/notifications/", "/opportunities"):
+        response = client.get(path)
+        assert response.headers["Cache-Control"] == "no-store, private", path
+    assert "no-store" not in (client.get("/static/css/app.css").headers.get("Cache-Control")
+                              or "")
+
+
+def test_no_two_elements_on_a_page_share_an_id(login_as, client):
+    from marketplace.blueprints.opportunities.models import OpportunityStatus
+    from tests.factories import OpportunityFactory
+
+    for _ in range(3):
+        OpportunityFactory(status=OpportunityStatus.PENDING_REVIEW)
+    login_as(StaffFactory())
+    html = client.get("/staff/review").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert html.count('name="csrf_token"') >= 4
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)

@@ -59,7 +59,7 @@ def test_dashboard_gap_drill_down_export_and_import(page, phone, make_user, live
     check_accessibility(page, "outcomes-drill-down")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
-    with open(download.value.path(), newline="") as handle:
+    with open(download.value.path(), newline="", encoding="utf-8-sig") as handle:
         listed = list(csv.DictReader(handle))
     assert sorted(row["email"] for row in listed) == sorted(emails[1:6])
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
 from marketplace.blueprints.notifications.models import DeliveryStatus, EmailDelivery, Notification
@@ -31,6 +34,10 @@ def test_email_goes_through_smtp_with_text_and_html(smtp, run_jobs):
     assert "http://127.0.0.1/students/" in text and 'href="http://127.0.0.1/students/"' in html
     [delivery] = deliveries()
     assert delivery.status is DeliveryStatus.SENT and delivery.to_address == user.email
+    # RFC 5322 requires a Date; transactional mail says it was sent automatically (RFC 3834).
+    sent = email.utils.parsedate_to_datetime(message["Date"])
+    assert sent.tzinfo is not None and abs((datetime.now(UTC) - sent).total_seconds()) < 120
+    assert message["Auto-Submitted"] == "auto-generated"
 
 
 def test_email_is_sent_once_even_if_the_job_runs_twice(smtp, run_jobs):

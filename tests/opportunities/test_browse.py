@@ -74,7 +74,7 @@ def test_filters(client, catalogue, query, expected):
 
 @pytest.mark.parametrize("q", ['"welding', "welding OR", "NEAR(a b)", "-welding", "wel*ding",
                                "a" * 199, "café", "über", "日本語", "'; DROP TABLE x; --",
-                               "()", "\"\"", "%_%", "a\x00b", "weld\x00ing", "\\'", "a\tb\x7f"])
+                               "()", "\"\"", "%_%", "\\'", "a\tb"])
 def test_odd_search_syntax_works_or_is_refused_cleanly(client, catalogue, q):
     for sort in ("", "newest"):
         response = client.get("/api/v1/opportunities", query_string={"q": q, "sort": sort})
@@ -82,6 +82,14 @@ def test_odd_search_syntax_works_or_is_refused_cleanly(client, catalogue, q):
         html = client.get("/opportunities", query_string={"q": q, "sort": sort})
         assert html.status_code == 200
     assert client.get("/opportunities", query_string={"location": q}).status_code == 200
+
+
+@pytest.mark.parametrize("q", ["a\x00b", "weld\x00ing", "a\tb\x7f", "x\x1b[31m"])
+def test_control_characters_are_refused_with_a_message(client, catalogue, q):
+    for path in ("/api/v1/opportunities", "/opportunities"):
+        response = client.get(path, query_string={"q": q})
+        assert response.status_code == 400
+        assert "control characters" in response.get_data(as_text=True)
 
 
 def test_non_latin_and_accents(client, catalogue):

@@ -106,7 +106,7 @@ def test_drill_down_lists_the_students_and_exports_them(cohort, client, login_as
     assert "3 students" in page
     assert all(user.email in page for user in first[1:]) and first[0].email not in page
     download = client.get(f"/staff/outcomes/students?{query}&format=csv")
-    rows = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(download.get_data().decode("utf-8-sig"))))
     assert rows[0][:3] == ["email", "name", "graduation_year"] and len(rows) == 4
     assert client.get("/staff/outcomes/students?outcome=nope").status_code == 400
 
@@ -238,7 +238,7 @@ def test_exports_run_in_the_background_and_only_staff_download(cohort, client, l
     assert status["rows"] == 1 + 7  # the header and the class of 2027's seven rows
     page = client.get(f"/staff/outcomes/exports/{export.id}").get_data(as_text=True)
     assert "data-progress-url" in page and "Download the CSV" in page
-    body = client.get(status["download"]).get_data(as_text=True)
+    body = client.get(status["download"]).get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0][0] == "student_email" and len(rows) == 8
     summary = client.submit("/staff/outcomes/exports", {"kind": "summary"},
@@ -351,7 +351,7 @@ def test_old_exports_are_purged(app, run_jobs):
     db.session.refresh(export)
     key = exports.export_key(export.filename)
     with exports.open_export(export) as handle:
-        assert handle.read().startswith(b"graduation_year,")
+        assert handle.read().decode("utf-8-sig").startswith("graduation_year,")
     export.created_at = utcnow() - timedelta(days=8)
     db.session.commit()
     assert exports.purge_old_exports() == 1

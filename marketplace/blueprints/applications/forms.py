@@ -6,7 +6,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     SelectField,
     SelectMultipleField,
     TextAreaField,
@@ -19,7 +18,7 @@ from wtforms.validators import (
     Optional,
 )
 
-from marketplace.core.forms import Form
+from marketplace.core.forms import FiniteDecimalField, Form
 from marketplace.core.reference import NACE_COMPETENCIES
 
 
@@ -43,7 +42,7 @@ RATING_CHOICES = [("", "Not rated"), ("1", "1 · Emerging"), ("2", "2 · Develop
 
 
 class CompletePlacementForm(Form):
-    hours = DecimalField("Hours worked", places=1, validators=[
+    hours = FiniteDecimalField("Hours worked", places=1, validators=[
         InputRequired(message="Enter the hours worked."),
         NumberRange(min=0.5, max=2000, message="Enter 0.5 to 2000 hours.")])
     start_date = DateField("First day", validators=[Optional()])

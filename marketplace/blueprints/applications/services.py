@@ -43,7 +43,7 @@ from marketplace.core.outbox import enqueue_after_commit
 from marketplace.core.policies import Role
 from marketplace.core.reference import NACE_COMPETENCIES
 from marketplace.core.storage import storage
-from marketplace.core.text import csv_safe, reflection_text
+from marketplace.core.text import CSV_BOM, csv_safe, reflection_text
 
 MAX_RESUME_BYTES = 5 * 1024 * 1024
 
@@ -309,7 +309,8 @@ def applicants_csv(opportunity: Opportunity, by: User) -> str:
     applications = db.session.scalars(
         sa.select(Application).where(Application.opportunity_id == opportunity.id)
         .order_by(Application.created_at)).all()
-    buffer = io.StringIO()
+    buffer = io.StringIO(CSV_BOM)
+    buffer.seek(0, io.SEEK_END)
     writer = csv.writer(buffer)
     writer.writerow(["application_id", "name", "email", "status", "applied_at",
                      "resume_file", "cover_letter"])

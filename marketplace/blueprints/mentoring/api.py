@@ -111,7 +111,9 @@ def booking_json(booking: Booking) -> dict:
 
 
 def _integer(body: dict, name: str, default=None, required: bool = False):
-    value = body.get(name, default)
+    value = body.get(name)
+    if value is None:  # absent or null: the default
+        value = default
     if value is None:
         if required:
             raise ValidationFailed("Please correct the slot details.", {name: "Required."})

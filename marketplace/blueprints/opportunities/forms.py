@@ -6,7 +6,6 @@ from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -40,7 +39,7 @@ from marketplace.blueprints.opportunities.models import (
     WorkMode,
 )
 from marketplace.core.errors import ValidationFailed
-from marketplace.core.forms import Form
+from marketplace.core.forms import FiniteDecimalField, Form
 from marketplace.core.reference import CAREER_CLUSTERS, cluster_choices
 
 
@@ -67,9 +66,9 @@ class OpportunityForm(Form):
     location = StringField("Location", validators=[Length(max=rules.LOCATION_MAX)],
                            description="City and state, or the campus building.")
     paid = BooleanField("This is paid", default=True)
-    pay_min = DecimalField("Pay from (US$)", places=2, validators=[
+    pay_min = FiniteDecimalField("Pay from (US$)", places=2, validators=[
         Optional(), NumberRange(min=0, max=rules.PAY_MAX, message="Enter an amount from 0.")])
-    pay_max = DecimalField("Pay up to (US$)", places=2, validators=[
+    pay_max = FiniteDecimalField("Pay up to (US$)", places=2, validators=[
         Optional(), NumberRange(min=0, max=rules.PAY_MAX, message="Enter an amount from 0.")])
     pay_period = SelectField("Per", choices=[("hour", "hour"), ("week", "week"),
                                              ("month", "month"), ("total", "in total")],

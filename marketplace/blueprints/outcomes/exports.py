@@ -21,7 +21,7 @@ from marketplace.core.extensions import db
 from marketplace.core.outbox import enqueue_after_commit
 from marketplace.core.reference import OUTCOMES
 from marketplace.core.storage import storage
-from marketplace.core.text import csv_safe
+from marketplace.core.text import CSV_BOM, csv_safe
 
 EXPORT_KINDS = {"evidence": "The evidence ledger", "summary": "The outcomes summary by group"}
 
@@ -74,6 +74,7 @@ def build(export_id: int) -> None:
     rows = 0
     try:
         with storage().writer(export_key(filename), text=True) as handle:
+            handle.write(CSV_BOM)
             writer = csv.writer(handle)
             for batch, done in (_evidence_batches(year) if kind == "evidence"
                                 else _summary_batches(year)):
@@ -149,7 +150,9 @@ def purge_old_exports() -> int:
 
 
 def rows_csv(rows: list[list]) -> str:
-    buffer = io.StringIO()
+    """Rows as a CSV file Excel opens as UTF-8, every text cell formula-safe."""
+    buffer = io.StringIO(CSV_BOM)
+    buffer.seek(0, io.SEEK_END)
     writer = csv.writer(buffer)
     writer.writerows([[csv_safe(v) if isinstance(v, str) else v for v in row] for row in rows])
     return buffer.getvalue()

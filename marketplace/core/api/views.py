@@ -36,7 +36,7 @@ def json_body() -> dict:
     """The request's JSON object, or a 400 that says what is wrong."""
     if not request.is_json:
         abort(400, description="Send a JSON object with Content-Type: application/json.")
-    body = request.get_json(silent=True)
+    body = g.get("json_body")  # parsed and checked once, by core.inputs
     if not isinstance(body, dict):
         abort(400, description="The body must be a JSON object.")
     return body

@@ -1,0 +1,96 @@
+"""Input every request is checked for once, before any view: control characters in text,
+JSON that is too deep or not JSON, and ids past what a database column holds.
+
+Views and services then see only text a database can store, JSON they can walk, and ids
+that fit in PostgreSQL's ``integer``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Flask, abort, g, request
+from werkzeug.routing import IntegerConverter
+
+# C0 controls and DEL, except tab, line feed and carriage return (which text areas send).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_MESSAGE = ("Text may not contain control characters (such as a NUL byte); "
+                   "retype it or paste it as plain text.")
+MAX_JSON_DEPTH = 32
+MAX_ID = 2**31 - 1
+RAW_BODY = {"billing.stripe_webhook"}
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: 0 to 2**31 - 1. A larger number matches no route (404)
+    rather than reaching the database, where it overflows PostgreSQL's ``integer``."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _json_depth(raw: bytes) -> int:
+    """How deeply the brackets of a JSON text nest, strings skipped (no parsing)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _has_control(value) -> bool:
+    if isinstance(value, str):
+        return bool(CONTROL.search(value))
+    if isinstance(value, dict):
+        return any(_has_control(k) or _has_control(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_control(item) for item in value)
+    return False
+
+
+def check_request_input() -> None:
+    """400 with a plain message for control characters or unusable JSON; the parsed JSON
+    body is kept in ``g.json_body`` for ``core.api.views.json_body``."""
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if CONTROL.search(key) or CONTROL.search(value):
+                abort(400, description=CONTROL_MESSAGE)
+    # Stripe's events are checked by their signature over the raw body instead.
+    if request.is_json and request.content_length != 0 and request.endpoint not in RAW_BODY:
+        raw = request.get_data(cache=True)
+        if not raw:
+            return
+        if _json_depth(raw) > MAX_JSON_DEPTH:
+            abort(400, description=f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
+        try:
+            body = json.loads(raw, parse_constant=_refuse_constant)
+        except (ValueError, UnicodeDecodeError):
+            abort(400, description="The body is not valid JSON.")
+        if _has_control(body):
+            abort(400, description=CONTROL_MESSAGE)
+        g.json_body = body
+
+
+def init_app(app: Flask) -> None:
+    # Before any blueprint adds its rules: each <int:…> is then an IdConverter.
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(check_request_input)
