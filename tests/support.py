@@ -57,6 +57,7 @@ def app_config(database_url: str, **extra) -> dict:
         "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
         "RATELIMIT_KEY_PREFIX": f"cc-test-{RUN_ID}-{uuid.uuid4().hex[:6]}",
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
         "ACCOUNT_RATE_LIMIT": "1000 per minute",
         "UPLOAD_FOLDER": str(TMP_ROOT / "uploads"),
         "MAIL_SERVER": None,

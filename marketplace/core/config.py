@@ -75,6 +75,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute",
         "ACCOUNT_RATE_LIMIT": "10 per minute;30 per hour",
         # Behind a TLS proxy, the number of proxies that set X-Forwarded-For.
         "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS") or 0),

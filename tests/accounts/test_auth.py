@@ -252,3 +252,36 @@ def test_an_error_keeps_both_passwords_and_says_it_once(client):
     assert fields["website"] == "ftp://widgets.example"
     # One message, shown in the summary at the top and at the field.
     assert html.count("Enter a full web address") == 2
+
+
+def rate_limited_app(**config):
+    from flask_migrate import upgrade
+
+    app = create_app(app_config(fresh_database("ratelimit-account"), **config))
+    app.test_client_class = Client
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def test_only_failed_log_ins_count_and_the_owner_is_slowed_not_locked_out():
+    app = rate_limited_app(LOGIN_RATE_LIMIT="1000 per minute",
+                           LOGIN_ACCOUNT_RATE_LIMIT="3 per minute")
+    with app.app_context():
+        from marketplace.blueprints.accounts.services import register_student
+
+        register_student("owner@school.edu", "Owner", PASSWORD, welcome=False,
+                         graduation_year=2027, major=None, clusters=[],
+                         first_generation=None, pell_eligible=None, time_zone="UTC")
+        db.session.commit()
+    owner = {"email": "owner@school.edu", "password": PASSWORD}
+    for _ in range(5):  # succeeding never counts
+        client = app.test_client()
+        assert client.submit("/auth/login", owner).status_code == 302
+    attacker = app.test_client()
+    wrong = {"email": "owner@school.edu", "password": "not the password!"}
+    assert [attacker.submit("/auth/login", wrong).status_code for _ in range(4)] == \
+        [200, 200, 200, 429]
+    refused = app.test_client().submit("/auth/login", owner)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) <= 60  # a short wait, not an hour

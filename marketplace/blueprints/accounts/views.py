@@ -96,14 +96,27 @@ def _login_email() -> str:
     return "login-email:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
+def _login_account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _failed(response) -> bool:
+    """A log-in that did not let anyone in (a signed-in person is redirected)."""
+    return response.status_code != 302
+
+
 def _account_limit() -> str:
     return current_app.config["ACCOUNT_RATE_LIMIT"]
 
 
 @bp.route("/auth/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-# Per address as well: guessing one account's password from many clients is slowed too.
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_email)
+# Only failed attempts count: a campus behind one address, or a person who signs in
+# often, is never limited for succeeding.
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
+# Per account as well, so guessing one password from many clients is slowed too; a
+# short window, so the owner waits a minute at most rather than being locked out.
+@limiter.limit(_login_account_limit, methods=["POST"], key_func=_login_email,
+               deduct_when=_failed)
 @public
 def login():
     if current_user.is_authenticated:

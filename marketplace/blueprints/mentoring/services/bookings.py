@@ -153,6 +153,11 @@ def cancel_booking(booking_id: int, by: User) -> Booking:
                     f"{by.name} cancelled their mentoring booking",
                     f"The session on {format_in_zone(slot.starts_at, slot.time_zone)} is "
                     "free again.")
+    # The student holds the invitation too: the cancellation removes it from their calendar.
+    notify_booking(by, booking, "booking_cancelled",
+                    f"Cancelled: mentoring with {slot.alumni.name}",
+                    f"Your session on {format_in_zone(slot.starts_at, by.time_zone)} is "
+                    "cancelled. The attached cancellation removes it from your calendar.")
     db.session.flush()
     return booking
 

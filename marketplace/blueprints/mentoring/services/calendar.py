@@ -16,11 +16,14 @@ from marketplace.core.extensions import db
 from marketplace.core.mail import Attachment
 
 
-def invitation(booking: Booking, cancelled: bool | None = None) -> bytes:
+def invitation(booking: Booking, cancelled: bool | None = None,
+               for_organizer: bool = False) -> bytes:
     """The booking as an iCalendar invitation (REQUEST), or its CANCEL.
 
     The UID is stable per booking, so a calendar replaces the event on an update
-    and removes it on a cancellation.
+    and removes it on a cancellation. The alum organizes the event: their own copy
+    is published to their calendar (PUBLISH, iTIP), never sent to them as a request
+    to attend their own session.
     """
     from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -30,7 +33,7 @@ def invitation(booking: Booking, cancelled: bool | None = None) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Career Connections//Mentoring//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
+    calendar.add("method", "PUBLISH" if for_organizer else "CANCEL" if cancelled else "REQUEST")
     event = Event()
     host = current_app.config["BASE_URL"].split("://", 1)[-1].split("/")[0].split(":")[0]
     event.add("uid", f"booking-{booking.id}@{host or 'career-connections'}")
@@ -71,7 +74,9 @@ def invitation_for(notification: Notification):
     cancelled = notification.kind == "booking_cancelled"
     if not cancelled and booking.status is not BookingStatus.BOOKED:
         return None  # sent late, after a cancellation: never put the event back
+    organizer = notification.user_id == booking.slot.alumni_id
+    method = "PUBLISH" if organizer else "CANCEL" if cancelled else "REQUEST"
     return Attachment(filename="cancel.ics" if cancelled else "invite.ics",
-                      content=invitation(booking, cancelled=cancelled), maintype="text",
-                      subtype="calendar",
-                      params={"method": "CANCEL" if cancelled else "REQUEST"})
+                      content=invitation(booking, cancelled=cancelled,
+                                         for_organizer=organizer),
+                      maintype="text", subtype="calendar", params={"method": method})
