@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from marketplace.core.errors import DomainError
@@ -28,6 +29,11 @@ CODES = {
     405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
     422: "validation_failed", 429: "rate_limited", 500: "internal_error",
 }
+
+
+def is_busy(error: OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 def wants_json() -> bool:
@@ -72,6 +78,24 @@ def register(app: Flask) -> None:
         title = MESSAGES.get(error.status, ("Error", ""))[0]
         return render_template("errors/error.html", status=error.status, title=title,
                                text=error.message), error.status
+
+    @app.errorhandler(OperationalError)
+    def handle_busy_database(error: OperationalError):
+        # SQLite (the embedded default) answers "database is locked" when writers wait
+        # past the busy timeout: the request can simply be sent again.
+        if not is_busy(error):
+            return handle_unexpected(error)
+        db.session.rollback()
+        app.logger.warning("database busy on %s %s: %s", request.method, request.path, error)
+        text = "Many people are saving at this moment. Please try again in a second."
+        if wants_json():
+            response, status = json_error(503, text, "busy")
+        else:
+            response = app.make_response((render_template(
+                "errors/error.html", status=503, title="Busy", text=text), 503))
+            status = 503
+        response.headers["Retry-After"] = "1"
+        return response, status
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

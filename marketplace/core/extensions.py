@@ -63,7 +63,7 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
-_begin_immediate = contextvars.ContextVar("sqlite_begin_immediate", default=False)
+begin_immediately = contextvars.ContextVar("sqlite_begin_immediate", default=False)
 
 
 @contextmanager
@@ -74,18 +74,18 @@ def write_transaction() -> Iterator[None]:
     unit of work cannot interleave with another writer. On PostgreSQL it does
     nothing; use ``SELECT ... FOR UPDATE`` or constraints there.
     """
-    token = _begin_immediate.set(True)
+    token = begin_immediately.set(True)
     try:
         yield
     finally:
-        _begin_immediate.reset(token)
+        begin_immediately.reset(token)
 
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(conn):
     if conn.dialect.name != "sqlite":
         return
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if begin_immediately.get() else "BEGIN")
     conn.info["sqlite_changes_at_begin"] = conn.connection.dbapi_connection.total_changes
 
 

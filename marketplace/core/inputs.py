@@ -13,6 +13,8 @@ import re
 from flask import Flask, abort, g, request
 from werkzeug.routing import IntegerConverter
 
+from marketplace.core.extensions import begin_immediately, db
+
 # C0 controls and DEL, except tab, line feed and carriage return (which text areas send).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_MESSAGE = ("Text may not contain control characters (such as a NUL byte); "
@@ -90,7 +92,24 @@ def check_request_input() -> None:
         g.json_body = body
 
 
+def take_the_write_lock_up_front() -> None:
+    """On SQLite, a request that changes things begins its transactions with the write
+    lock (``BEGIN IMMEDIATE``): writers then queue for the lock (busy timeout) instead of
+    failing when a read transaction tries to become a write one."""
+    if request.method not in ("GET", "HEAD", "OPTIONS") \
+            and db.engine.dialect.name == "sqlite":
+        g.write_lock_token = begin_immediately.set(True)
+
+
+def release_the_write_lock_flag(exception=None) -> None:
+    token = g.pop("write_lock_token", None)
+    if token is not None:
+        begin_immediately.reset(token)
+
+
 def init_app(app: Flask) -> None:
     # Before any blueprint adds its rules: each <int:…> is then an IdConverter.
     app.url_map.converters["int"] = IdConverter
+    app.before_request(take_the_write_lock_up_front)
     app.before_request(check_request_input)
+    app.teardown_request(release_the_write_lock_flag)

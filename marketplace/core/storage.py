@@ -68,6 +68,16 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def keys(self, prefix: str) -> Iterator[tuple[str, float]]:
+        """Every finished file under ``prefix`` (``resumes``) with the time it was written
+        (seconds since the epoch); files still being written are not listed."""
+        folder = self._path(prefix + "/x").parent
+        if not folder.is_dir():
+            return
+        for path in folder.iterdir():
+            if path.is_file() and not path.name.startswith("."):
+                yield f"{prefix}/{path.name}", path.stat().st_mtime
+
     def delete(self, key: str) -> None:
         """Remove the file if it is there."""
         self._path(key).unlink(missing_ok=True)

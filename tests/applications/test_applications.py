@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,9 +23,12 @@ from marketplace.blueprints.applications.models import (
     Placement,
     RecordAccess,
 )
+from marketplace.blueprints.applications.services import sweep_unreferenced_resumes
 from marketplace.blueprints.opportunities.models import Opportunity, OpportunityStatus
 from marketplace.core.extensions import db
+from marketplace.core.jobs import PERIODIC
 from marketplace.core.policies import Role
+from marketplace.core.storage import storage
 from marketplace.core.text import csv_safe
 from tests.factories import (
     AlumniFactory,
@@ -397,3 +402,22 @@ def test_the_applicants_csv_opens_in_excel_as_typed(login_as, client):
 @pytest.mark.parametrize("cell", ["=1+1", "＝1+1", "|calc", "＋1", "－1", "＠SUM(A1)", "@x"])
 def test_formula_starts_are_escaped(cell):
     assert csv_safe(cell) == "'" + cell
+
+
+def test_the_sweep_removes_only_old_files_nobody_refers_to(app, login_as, client):
+    opportunity = OpportunityFactory()
+    db.session.commit()
+    login_as(StudentFactory())
+    apply_through_form(client, opportunity)
+    db.session.expire_all()
+    kept = db.session.scalar(sa.select(Application.resume_stored_name))
+    store = storage()
+    store.put("resumes/left-by-a-failed-request.pdf", PDF)
+    store.put("resumes/being-saved-right-now.pdf", PDF)
+    hour_ago = time.time() - 2 * 3600
+    for name in (kept, "left-by-a-failed-request.pdf"):
+        os.utime(Path(app.config["UPLOAD_FOLDER"]) / "resumes" / name, (hour_ago, hour_ago))
+    assert sweep_unreferenced_resumes() == 1
+    assert store.exists(f"resumes/{kept}") and store.exists("resumes/being-saved-right-now.pdf")
+    assert not store.exists("resumes/left-by-a-failed-request.pdf")
+    assert "sweep_resumes" in PERIODIC

@@ -45,3 +45,9 @@ def test_location_is_needed_unless_remote():
         rules.posting_values({**GOOD, "location": ""})
     assert "location" in caught.value.fields
     assert rules.posting_values({**GOOD, "location": "", "work_mode": "remote"})["location"] == ""
+
+
+def test_null_for_a_choice_with_a_default_is_the_default():
+    values = rules.posting_values({**GOOD, "pay_period": None, "work_mode": None,
+                                   "location": "Troy, NY"})
+    assert values["pay_period"] == "hour" and values["work_mode"] is WorkMode.ONSITE

@@ -7,6 +7,7 @@ import io
 import re
 import unicodedata
 import uuid
+from datetime import timedelta
 from typing import BinaryIO
 
 import sqlalchemy as sa
@@ -86,6 +87,25 @@ def store_resume(upload: FileStorage) -> tuple[str, str, int]:
     return stored, display_name(upload.filename), len(data)
 
 
+def sweep_unreferenced_resumes(older_than: timedelta = timedelta(hours=1)) -> int:
+    """Delete stored resumes no application refers to: left by a request that failed after
+    writing its file (its commit failed, its process died). Only files older than an
+    hour, so an application still being saved keeps its file. Returns how many."""
+    cutoff = (utcnow() - older_than).timestamp()
+    candidates = [key for key, written in storage().keys("resumes") if written < cutoff]
+    if not candidates:
+        return 0
+    names = [key.split("/", 1)[1] for key in candidates]
+    kept = set(db.session.scalars(sa.select(Application.resume_stored_name).where(
+        Application.resume_stored_name.in_(names))))
+    removed = 0
+    for key, name in zip(candidates, names, strict=True):
+        if name not in kept:
+            storage().delete(key)
+            removed += 1
+    return removed
+
+
 def open_resume(application: Application) -> BinaryIO | None:
     """The application's resume for reading, or None when it has none (or lost it)."""
     if not application.resume_stored_name:
@@ -128,6 +148,10 @@ def apply(opportunity: Opportunity, student: User, cover_letter: str,
         if stored:
             storage().delete(resume_key(stored))
         raise Conflict("You have already applied to this posting.") from None
+    except Exception:
+        if stored:  # nothing half-written: the file goes with the row that failed
+            storage().delete(resume_key(stored))
+        raise
     application.events.append(ApplicationEvent(status=ApplicationStatus.SUBMITTED,
                                                actor_id=student.id))
     if opportunity.created_by:

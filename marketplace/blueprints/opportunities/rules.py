@@ -47,7 +47,9 @@ def _text(data: dict, field: str, errors: dict, *, required: str | None = None,
 
 
 def _choice(data: dict, field: str, choices, errors: dict, default=None):
-    value = data.get(field, default)
+    value = data.get(field)
+    if value is None:  # absent or null: the default, as the form's select has
+        value = default
     if value not in choices:
         errors[field] = "Choose one of: " + ", ".join(str(c) for c in choices) + "."
     return value
