@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
+import sqlalchemy as sa
+
+from marketplace.blueprints.accounts.models import OrganizationStatus
+from marketplace.blueprints.accounts.services import set_organization_status
+from marketplace.core.errors import Conflict
 from marketplace.core.extensions import db
-from tests.factories import AlumniFactory, EmployerFactory, StudentFactory
+from marketplace.core.models import AuditEntry
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    AlumniFactory,
+    EmployerFactory,
+    OrganizationFactory,
+    StaffFactory,
+    StudentFactory,
+)
+from tests.support import form_fields
 
 
 def test_student_edits_own_profile(login_as):
@@ -61,7 +76,8 @@ def test_employer_edits_own_organization(login_as):
         "website": "https://renamed.example"})
     assert response.status_code == 302
     db.session.expire_all()
-    assert user.organization.name == "Renamed Org"
+    # The factory's organization is verified: a new name waits for staff.
+    assert user.organization.pending_name == "Renamed Org"
     assert user.organization.type.value == "nonprofit"
     assert user.name == "Kim"
 
@@ -72,3 +88,51 @@ def test_employer_website_must_be_a_url(login_as):
         "contact_name": "Kim", "name": "Org", "type": "company", "website": "javascript:alert(1)"})
     assert response.status_code == 200
     assert "Enter a full web address" in response.get_data(as_text=True)
+
+
+def test_a_verified_organization_cannot_rename_itself_into_another(app, login_as, client):
+    other = OrganizationFactory(name="Riverbend Health", status=OrganizationStatus.VERIFIED)
+    employer = EmployerFactory(organization=OrganizationFactory(
+        name="Acme Clinic", website="https://acme.example", status=OrganizationStatus.VERIFIED))
+    db.session.commit()
+    login_as(employer)
+    page = "/employers/organization"
+    fields = form_fields(client.get(page).get_data(as_text=True), page)
+    fields["name"] = "riverbend health"
+    refused = client.post(page, data=fields)
+    assert refused.status_code == 200 and "Another verified organization" in \
+        refused.get_data(as_text=True)
+    fields["name"], fields["website"] = "Acme Family Clinic", "https://acme-family.example"
+    assert client.post(page, data=fields).status_code == 302
+    organization = employer.organization
+    db.session.expire_all()
+    # Still verified under the name staff checked, until staff approve the change.
+    assert organization.name == "Acme Clinic" and organization.website == "https://acme.example"
+    assert organization.pending_name == "Acme Family Clinic"
+    assert db.session.scalar(sa.select(AuditEntry).where(
+        AuditEntry.action == "organization.change_requested")).subject_id == organization.id
+    staff = app.test_client()
+    staff_user = StaffFactory()
+    db.session.commit()
+    assert staff.submit("/auth/login", {"email": staff_user.email,
+                                        "password": DEFAULT_PASSWORD}).status_code == 302
+    listing = staff.get("/staff/organizations?status=changes").get_data(as_text=True)
+    assert "Acme Family Clinic" in listing and "Riverbend Health" not in listing
+    assert staff.submit(f"/staff/organizations/{organization.id}/approve_change", {},
+                        page="/staff/organizations?status=changes").status_code == 302
+    db.session.expire_all()
+    assert organization.name == "Acme Family Clinic" and organization.pending_name is None
+    assert organization.status is OrganizationStatus.VERIFIED and other.name == "Riverbend Health"
+
+
+def test_two_verified_organizations_never_share_a_name(login_as):
+    OrganizationFactory(name="Northwind", status=OrganizationStatus.VERIFIED)
+    twin = OrganizationFactory(name="NORTHWIND", status=OrganizationStatus.PENDING)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        set_organization_status(twin, OrganizationStatus.VERIFIED, StaffFactory())
+    db.session.rollback()
+    twin.status = OrganizationStatus.VERIFIED
+    with pytest.raises(sa.exc.IntegrityError):  # the database holds the rule too
+        db.session.flush()
+    db.session.rollback()

@@ -309,3 +309,29 @@ def test_a_form_sent_without_skills_is_not_an_error(login_as, client):
     assert client.post(edit, data=fields).status_code == 302
     db.session.expire_all()
     assert opportunity.skills == ["Excel", "SQL"]  # a field not sent is not changed
+
+
+def test_submit_for_review_sends_what_is_on_the_screen(login_as, client):
+    login_as(EmployerFactory())
+    opportunity = create_through_form(client)
+    edit = f"/employers/opportunities/{opportunity.id}/edit"
+    fields = form_fields(client.get(edit).get_data(as_text=True), edit)
+    fields["title"] = "Data Analyst Intern (summer)"
+    fields["then"] = "submit"  # the form's "Submit for review" button
+    assert client.post(edit, data=fields).status_code == 302
+    db.session.expire_all()
+    assert opportunity.status is S.PENDING_REVIEW
+    assert opportunity.title == "Data Analyst Intern (summer)"
+
+
+def test_a_submission_refused_keeps_the_edits_on_the_page(login_as, client):
+    login_as(EmployerFactory())
+    opportunity = create_through_form(client)
+    edit = f"/employers/opportunities/{opportunity.id}/edit"
+    fields = form_fields(client.get(edit).get_data(as_text=True), edit)
+    fields["title"], fields["application_deadline"], fields["then"] = "Retitled", "", "submit"
+    response = client.post(edit, data=fields)
+    html = response.get_data(as_text=True)
+    assert "Set an application deadline before submitting" in html and 'value="Retitled"' in html
+    db.session.expire_all()
+    assert opportunity.status is S.DRAFT and opportunity.title == FORM["title"]

@@ -40,8 +40,23 @@ class Organization(db.Model):
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     trusted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A verified organization's new name or website, waiting for staff: until they
+    # approve it the organization stays verified under the name staff checked.
+    pending_name: Mapped[str | None] = mapped_column(sa.String(200))
+    pending_website: Mapped[str | None] = mapped_column(sa.String(300))
+    change_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     members: Mapped[list[User]] = relationship(back_populates="organization")
+
+    __table_args__ = (
+        sa.Index("uq_organization_verified_name", sa.func.lower(name), unique=True,
+                 postgresql_where=sa.text("status = 'verified'"),
+                 sqlite_where=sa.text("status = 'verified'")),
+    )
+
+    @property
+    def has_pending_change(self) -> bool:
+        return self.change_requested_at is not None
 
     def __repr__(self) -> str:
         return f"<Organization {self.id} {self.name!r} {self.status}>"

@@ -295,12 +295,65 @@ def update_alumni_profile(user: User, *, name: str, **fields) -> None:
 
 
 def update_organization(
-    organization: Organization, *, name: str, website: str | None, type: OrganizationType
-) -> None:
-    """Overwrite the organization's public details. Status and trust are staff's. Flushes."""
-    organization.name = name.strip()
-    organization.website = website or None
+    organization: Organization, *, name: str, website: str | None, type: OrganizationType,
+    by: User | None = None,
+) -> bool:
+    """Save the organization's public details. Status and trust are staff's. Flushes.
+
+    A verified organization's name and website are what staff checked: a change to
+    either waits for staff (audit-logged) and the organization stays verified under
+    its old name until then. Returns True when a change now waits for staff.
+    """
+    name, website = name.strip(), website or None
     organization.type = type
+    if organization.status is not OrganizationStatus.VERIFIED:
+        organization.name, organization.website = name, website
+        db.session.flush()
+        return False
+    if name == organization.name and website == organization.website:
+        db.session.flush()
+        return False
+    _check_verified_name_free(name, organization)
+    organization.pending_name, organization.pending_website = name, website
+    organization.change_requested_at = utcnow()
+    audit(by, "organization.change_requested", organization,
+          name=name, website=website, old_name=organization.name,
+          old_website=organization.website)
+    db.session.flush()
+    return True
+
+
+def _check_verified_name_free(name: str, organization: Organization) -> None:
+    taken = db.session.scalar(sa.select(Organization.id).where(
+        sa.func.lower(Organization.name) == name.lower(),
+        Organization.status == OrganizationStatus.VERIFIED, Organization.id != organization.id))
+    if taken:
+        raise Conflict(f"Another verified organization is called {name}: choose a name that "
+                       "tells you apart.", {"name": "Already a verified organization's name."})
+
+
+def decide_organization_change(organization: Organization, approve: bool, by: User) -> None:
+    """Staff approve a verified organization's new name or website (it shows at once on its
+    postings), or keep the old ones. Audit-logged; the organization's people are told.
+    Flushes."""
+    if not organization.has_pending_change:
+        raise Conflict(f"{organization.name} has no change waiting.")
+    old_name = organization.name
+    if approve:
+        _check_verified_name_free(organization.pending_name, organization)
+        organization.name = organization.pending_name
+        organization.website = organization.pending_website
+    audit(by, "organization.change_approved" if approve else "organization.change_refused",
+          organization, old_name=old_name, name=organization.pending_name)
+    title = (f"{old_name} is now {organization.name}" if approve else
+             f"Your change to {old_name} was not approved")
+    organization.pending_name = organization.pending_website = None
+    organization.change_requested_at = None
+    for member in organization.members:
+        notify(member, "organization_status", title,
+               "Career staff reviewed the new name and website." if approve else
+               "Your postings keep the name career staff verified. Contact them with "
+               "questions.", link="accounts.edit_organization")
     db.session.flush()
 
 
@@ -312,6 +365,8 @@ def set_organization_status(organization: Organization, status: OrganizationStat
         raise ValidationFailed("Say why the organization is suspended.", {"reason": "Required."})
     if organization.status is status:
         raise Conflict(f"{organization.name} is already {status.value}.")
+    if status is OrganizationStatus.VERIFIED:
+        _check_verified_name_free(organization.name, organization)
     organization.status = status
     organization.status_reason = reason
     audit(by, f"organization.{status.value}", organization, reason=reason)

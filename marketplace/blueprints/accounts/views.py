@@ -235,12 +235,19 @@ def edit_organization():
     form = OrganizationForm(obj=organization, contact_name=current_user.name,
                             type=organization.type.value)
     if form.validate_on_submit():
-        current_user.name = form.contact_name.data.strip()
-        update_organization(organization, name=form.name.data, website=form.website.data,
-                            type=OrganizationType(form.type.data))
-        db.session.commit()
-        flash("Organization profile saved.", "success")
-        return redirect(url_for("accounts.edit_organization"))
+        try:
+            current_user.name = form.contact_name.data.strip()
+            waiting = update_organization(organization, name=form.name.data,
+                                          website=form.website.data,
+                                          type=OrganizationType(form.type.data), by=current_user)
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Saved. The new name and website wait for career staff to check them; "
+                  "your postings keep the verified name until then." if waiting else
+                  "Organization profile saved.", "success")
+            return redirect(url_for("accounts.edit_organization"))
     return render_template("accounts/organization.html", form=form, organization=organization)
 
 
@@ -273,6 +280,8 @@ def list_organizations():
     statement = sa.select(Organization).order_by(Organization.created_at, Organization.id)
     if status in {s.value for s in OrganizationStatus}:
         statement = statement.where(Organization.status == status)
+    elif status == "changes":
+        statement = statement.where(Organization.change_requested_at.is_not(None))
     else:
         status = "all"
     organizations = db.session.scalars(statement.limit(500)).all()
@@ -283,7 +292,8 @@ def list_organizations():
 @bp.route("/staff/organizations/<int:organization_id>/<action>", methods=["POST"])
 @role_required(Role.STAFF)
 def decide_organization(organization_id: int, action: str):
-    if action not in ("verify", "suspend", "trust", "untrust"):
+    if action not in ("verify", "suspend", "trust", "untrust", "approve_change",
+                      "refuse_change"):
         abort(404)
     organization = db.session.get(Organization, organization_id)
     if organization is None:
@@ -299,13 +309,16 @@ def decide_organization(organization_id: int, action: str):
         elif action == "suspend":
             accounts.set_organization_status(organization, OrganizationStatus.SUSPENDED,
                                              current_user, form.reason.data)
+        elif action in ("approve_change", "refuse_change"):
+            accounts.decide_organization_change(organization, action == "approve_change",
+                                                current_user)
         else:
             accounts.set_organization_trusted(organization, action == "trust", current_user)
         db.session.commit()
     except DomainError as error:
         show_domain_error(None, error)
     else:
-        flash(f"{organization.name}: {action} done.", "success")
+        flash(f"{organization.name}: {action.replace('_', ' ')} done.", "success")
     return redirect(request.referrer if request.referrer and request.referrer.startswith(
         request.host_url) else url_for("accounts.list_organizations"))
 

@@ -100,13 +100,20 @@ def edit_opportunity(opportunity_id: int):
     opportunity = managed_opportunity(opportunity_id)
     form = OpportunityForm(obj=opportunity)
     if form.validate_on_submit():
+        # "Submit for review" is a button of this form: what is on the screen is saved,
+        # then submitted, in one go (never the last saved version without the edits).
+        then_submit = request.form.get("then") == "submit"
         try:
             back_to_review = postings.update_opportunity(opportunity, current_user,
                                                          **form.values())
+            status = postings.submit_opportunity(opportunity, current_user) \
+                if then_submit else None
             db.session.commit()
         except DomainError as error:
             show_domain_error(form, error)
         else:
+            if then_submit:
+                return after_submission(opportunity, status)
             flash("Saved. The change to a live posting goes back to career staff for review."
                   if back_to_review else "Saved.", "success")
             return redirect(url_for("opportunities.edit_opportunity",
@@ -126,15 +133,9 @@ def act_on_opportunity(opportunity_id: int, action: str):
     try:
         if action == "submit":
             status = postings.submit_opportunity(opportunity, current_user)
-            if status is OpportunityStatus.AWAITING_PAYMENT:
-                db.session.commit()
-                # To Stripe's checkout page: the fee is authorized now, charged only
-                # when career staff approve the posting.
-                return redirect(hooks.checkout_url.first(opportunity), code=303)
-            message = ("Published: your organization is trusted, so it went live right away."
-                       if status is OpportunityStatus.PUBLISHED else
-                       "Submitted. Career staff review postings within a few working days.")
-        elif action == "duplicate":
+            db.session.commit()
+            return after_submission(opportunity, status)
+        if action == "duplicate":
             opportunity = postings.duplicate_opportunity(opportunity, current_user)
             message = "Copied into a new draft. Set a new deadline before submitting."
         else:
@@ -147,6 +148,18 @@ def act_on_opportunity(opportunity_id: int, action: str):
         flash(message, "success")
     if action == "duplicate":
         return redirect(url_for("opportunities.edit_opportunity", opportunity_id=opportunity.id))
+    return redirect(url_for("opportunities.list_own_opportunities"))
+
+
+def after_submission(opportunity: Opportunity, status: OpportunityStatus):
+    """Where an employer goes once a submission is committed."""
+    if status is OpportunityStatus.AWAITING_PAYMENT:
+        # To Stripe's checkout page: the fee is authorized now, charged only when
+        # career staff approve the posting.
+        return redirect(hooks.checkout_url.first(opportunity), code=303)
+    flash("Published: your organization is trusted, so it went live right away."
+          if status is OpportunityStatus.PUBLISHED else
+          "Submitted. Career staff review postings within a few working days.", "success")
     return redirect(url_for("opportunities.list_own_opportunities"))
 
 
