@@ -9,8 +9,11 @@ FLASK := $(BIN)/flask --app marketplace
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
+# The Nu HTML Checker, from npm into .tools/ (tests/journeys/conftest.py runs it).
+VNU_VERSION := 26.9.27
+VNU_PACKAGE := .tools/node_modules/vnu-jar/package.json
 
-.PHONY: run test test-services worker install browser lint bench bench-worker bench-outcomes clean
+.PHONY: run test test-services worker install browser vnu lint bench bench-worker bench-outcomes clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,16 +34,35 @@ browser:
 	  else echo "chromium is missing and cannot be installed here: browser tests will skip (CI fails)."; fi; \
 	fi
 
+# The Nu HTML Checker validates every page the browser journeys visit: vnu.jar from npm
+# (pinned; --ignore-scripts, since its postinstall would fetch a Java from GitHub) and
+# Debian's Java to run it, each installed when missing and we are allowed to.
+vnu:
+	@if ! command -v java >/dev/null || ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's default-jre-headless and npm for the HTML checker..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      $$(command -v java >/dev/null || echo default-jre-headless) \
+	      $$(command -v npm >/dev/null || echo npm) >/dev/null) \
+	      || echo "Could not install java or npm."; \
+	  else echo "java or npm is missing and cannot be installed here: the HTML check will skip (CI fails)."; fi; \
+	fi
+	@if ! grep -qs '"version": *"$(VNU_VERSION)"' $(VNU_PACKAGE) && command -v npm >/dev/null; then \
+	  echo "Installing vnu-jar $(VNU_VERSION) into .tools/ for the HTML checker..."; \
+	  npm install --prefix .tools --no-save --ignore-scripts --no-audit --no-fund --loglevel=error \
+	    vnu-jar@$(VNU_VERSION) >/dev/null || echo "Could not install vnu-jar."; \
+	fi
+
 run: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMP) browser lint
+test: $(STAMP) browser vnu lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-services: $(STAMP) browser
+test-services: $(STAMP) browser vnu
 	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 worker: $(STAMP)
@@ -66,4 +88,4 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .tools

@@ -3,6 +3,14 @@
 from tests.contracts.route_table import ALUMNI, EMPLOYER, PUBLIC, SIGNED_IN, STAFF, STUDENT
 
 ROUTES = {
+    # GET POST /me/tokens
+    "accounts.manage_tokens": SIGNED_IN,
+    # POST /me/tokens/<int:token_id>/revoke
+    "accounts.revoke_token": SIGNED_IN,
+    # GET /api/v1/tokens
+    "api.list_tokens": SIGNED_IN,
+    # DELETE /api/v1/tokens/<int:token_id>
+    "api.revoke_token": SIGNED_IN,
     # GET POST /alumni/profile
     "accounts.edit_alumni_profile": ALUMNI,
     # GET /api/v1/me

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from marketplace import create_app
 from marketplace.blueprints.accounts.models import OrganizationStatus, User
 from marketplace.blueprints.accounts.views import BAD_CREDENTIALS
+from marketplace.core.db import utcnow
+from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, StudentFactory
@@ -285,3 +290,54 @@ def test_only_failed_log_ins_count_and_the_owner_is_slowed_not_locked_out():
     refused = app.test_client().submit("/auth/login", owner)
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) <= 60  # a short wait, not an hour
+
+
+def test_tokens_expire_show_their_last_use_and_are_revoked_one_by_one(login_as, client, app):
+    from marketplace.blueprints.accounts.models import ApiToken
+
+    user = StudentFactory()
+    login_as(user)
+    page = client.submit("/me/tokens", {"name": "Reporting script", "days": "30"})
+    html = page.get_data(as_text=True)
+    token = re.search(r'<code class="token">(cc_[^<]+)</code>', html).group(1)
+    other = client.submit("/me/tokens", {"name": "Old laptop", "days": "1"})
+    assert other.status_code == 200
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/me", headers=headers).status_code == 200
+    listing = api.get("/api/v1/tokens", headers=headers).get_json()["items"]
+    mine = next(item for item in listing if item["name"] == "Reporting script")
+    assert mine["status"] == "active" and mine["last_used_at"] is not None
+    assert "Reporting script" in client.get("/me/tokens").get_data(as_text=True)
+    # One revoked, the other still works.
+    old = next(item for item in listing if item["name"] == "Old laptop")
+    assert client.submit(f"/me/tokens/{old['id']}/revoke", {}, page="/me/tokens"
+                         ).status_code == 302
+    assert api.get("/api/v1/me", headers=headers).status_code == 200
+    # Expired: refused like a revoked one.
+    db.session.execute(sa.update(ApiToken).where(ApiToken.id == mine["id"])
+                       .values(expires_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    assert api.get("/api/v1/me", headers=headers).status_code == 401
+    # Someone else's token cannot be revoked (or seen).
+    assert api_client_for(app, StudentFactory()).delete(
+        f"/api/v1/tokens/{old['id']}").status_code == 404
+
+
+def api_client_for(app, user):
+    from marketplace.blueprints.accounts.services import issue_api_token
+
+    token = issue_api_token(user)
+    db.session.commit()
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
+
+
+def test_token_lifetime_is_bounded(api_client):
+    client = api_client(StudentFactory())
+    assert client.delete("/api/v1/tokens/2147483647").status_code == 404
+    from marketplace.blueprints.accounts.services import issue_api_token
+
+    with pytest.raises(ValidationFailed):
+        issue_api_token(StudentFactory(), days=366)

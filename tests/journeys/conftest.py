@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -11,9 +14,13 @@ from flask_migrate import upgrade
 from marketplace import create_app
 from marketplace.core.extensions import db
 from tests.fake_stripe import FakeStripe
+from tests.journeys.helpers import HTML_PAGES, remember_documents
 from tests.support import TEST_REDIS_URL, WorkerProcess, app_config, fresh_database, live_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# The Nu HTML Checker: `make vnu` installs it from npm, and Debian's Java runs it.
+VNU_JAR = Path(os.environ.get("VNU_JAR") or Path(__file__).resolve().parents[2]
+               / ".tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
     "--no-first-run", "--disable-background-networking", "--disable-component-update",
@@ -25,6 +32,43 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/journeys" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="package", autouse=True)
+def html_checker():
+    """After the journeys, the Nu HTML Checker validates every page they visited: 0 errors.
+
+    check_accessibility() saves each page's HTML as served into test-artifacts/html/;
+    vnu.jar checks them all in one run when the last journey is done.
+    """
+    shutil.rmtree(HTML_PAGES, ignore_errors=True)
+    yield
+    pages = sorted(HTML_PAGES.glob("*.html"))
+    if not pages:
+        return
+    java = shutil.which("java")
+    if java is None or not VNU_JAR.is_file():
+        missing = "java" if java is None else str(VNU_JAR)
+        if os.environ.get("CI"):
+            pytest.fail(f"The HTML checker is required under CI but {missing} is missing")
+        pytest.skip(f"The HTML checker is not installed ({missing} is missing; "
+                    "make test installs it)")
+    run = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, pages)],
+        capture_output=True, text=True, timeout=600)
+    try:
+        messages = json.loads(run.stderr)["messages"]  # vnu writes its report to stderr
+    except (ValueError, KeyError):
+        pytest.fail(f"The HTML checker failed (exit {run.returncode}):\n{run.stderr[-2000:]}")
+    errors = [
+        f"{message.get('url', '').rsplit('/', 1)[-1]}:{message.get('lastLine', '?')}: "
+        f"{message['message']}"
+        for message in messages
+    ]
+    assert run.returncode == 0 or errors, f"The HTML checker failed:\n{run.stderr[-2000:]}"
+    if errors:
+        pytest.fail(f"The Nu HTML Checker found {len(errors)} errors in {len(pages)} pages "
+                    f"({HTML_PAGES}):\n" + "\n".join(errors), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +125,7 @@ def browser():
 def page(browser, base_url):
     context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    remember_documents(page)
     page.set_default_timeout(15_000)
     yield page
     context.close()
@@ -91,6 +136,7 @@ def phone(browser, base_url):
     context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844},
                                   is_mobile=True, has_touch=True, device_scale_factor=2)
     page = context.new_page()
+    remember_documents(page)
     page.set_default_timeout(15_000)
     yield page
     context.close()

@@ -1,16 +1,22 @@
-"""Helpers the browser journeys share: logging in and out, waiting, axe checks."""
+"""Helpers the browser journeys share: logging in and out, waiting, axe and HTML checks."""
 
 from __future__ import annotations
 
 import time
 import uuid
+import weakref
 from pathlib import Path
 
-from playwright.sync_api import expect
+from playwright.sync_api import Error, expect
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+HTML_PAGES = ARTIFACTS / "html"  # the Nu HTML Checker validates these (conftest.py)
 PASSWORD = "browser passphrase"
+
+# Each page's latest main-frame document response, kept by remember_documents().
+_documents: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def reload_until_visible(page, locator, timeout: float = 20.0) -> None:
@@ -22,8 +28,43 @@ def reload_until_visible(page, locator, timeout: float = 20.0) -> None:
     expect(locator.first).to_be_visible()
 
 
+def remember_documents(page) -> None:
+    """Keep the response of every document the page's main frame loads (page fixtures)."""
+
+    def remember(response) -> None:
+        if response.frame == page.main_frame and response.request.is_navigation_request():
+            _documents[page] = response
+
+    page.on("response", remember)
+
+
+def served_html(page) -> bytes:
+    """The page's HTML exactly as the server sent it.
+
+    The body of the response the browser rendered: this is what the server sent for GET
+    and POST results alike (a form re-shown with its errors), flash messages included. A
+    second `page.request.get(page.url)` would be another request: a GET in place of a
+    POST, with the flash already consumed. `page.content()` is the live DOM, serialized
+    after the parser's fix-ups and app.js's changes; it is only the fallback, when the
+    current document has no response of its own (a same-page #fragment is fine).
+    """
+    response = _documents.get(page)
+    if (response is not None and response.url.split("#")[0] == page.url.split("#")[0]
+            and (response.headers.get("content-type") or "").startswith("text/html")):
+        try:
+            return response.body()
+        except Error:  # the browser no longer holds the body
+            pass
+    return page.content().encode()
+
+
 def check_accessibility(page, name: str) -> None:
-    """Run axe-core on the page; fail on serious or critical violations; keep a screenshot."""
+    """Run axe-core on the page; fail on serious or critical violations; keep a screenshot.
+
+    Also keep the page's HTML as served, for the Nu HTML Checker at the end (conftest.py).
+    """
+    HTML_PAGES.mkdir(parents=True, exist_ok=True)
+    (HTML_PAGES / f"{name}.html").write_bytes(served_html(page))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):

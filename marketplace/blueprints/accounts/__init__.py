@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from marketplace.blueprints.accounts import api, commands, loading, views
+from marketplace.blueprints.accounts import api, commands, loading, services, views
 from marketplace.core.extensions import login_manager
 
 __all__ = ["api", "init_app"]
@@ -14,3 +14,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.cli.add_command(commands.users_cli)
     loading.configure(login_manager)
+
+    @app.after_request
+    def _note_token_use(response):
+        services.note_token_use()
+        return response

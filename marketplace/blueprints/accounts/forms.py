@@ -15,6 +15,7 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     ValidationError,
 )
@@ -174,3 +175,15 @@ class OrganizationDecisionForm(Form):
 class StudentProfileForm(StudentDetailsForm):
     name = StringField("Full name", validators=[
         DataRequired(message="Enter your name."), Length(max=120)])
+
+
+class TokenForm(Form):
+    name = StringField("What it is for", default="API token", validators=[
+        DataRequired(message="Name the token, e.g. “Reporting script”."), Length(max=80)])
+    days = IntegerField("Works for (days)", default=90, validators=[
+        InputRequired(message="Say how many days the token works."),
+        NumberRange(min=1, max=365, message="From 1 to 365 days.")])
+
+
+class RevokeTokenForm(Form):
+    """Only the CSRF token: which token is in the URL."""

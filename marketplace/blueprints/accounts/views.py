@@ -26,8 +26,10 @@ from marketplace.blueprints.accounts.forms import (
     OrganizationDecisionForm,
     OrganizationForm,
     PasswordChangeForm,
+    RevokeTokenForm,
     StudentProfileForm,
     StudentRegistrationForm,
+    TokenForm,
 )
 from marketplace.blueprints.accounts.models import (
     AlumniProfile,
@@ -339,3 +341,35 @@ def edit_student_profile():
         flash("Profile saved.", "success")
         return redirect(url_for("accounts.edit_student_profile"))
     return render_template("accounts/student_profile.html", form=form)
+
+
+@bp.route("/me/tokens", methods=["GET", "POST"])
+@role_required(*SIGNED_IN)
+def manage_tokens():
+    """Personal API tokens: issue one (shown once), see when each was last used, revoke."""
+    form, new_token = TokenForm(), None
+    if form.validate_on_submit():
+        try:
+            new_token = accounts.issue_api_token(current_user, form.name.data, form.days.data)
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            form = TokenForm(formdata=None)
+    return render_template("accounts/tokens.html", form=form, new_token=new_token,
+                           tokens=accounts.api_tokens(current_user),
+                           status=accounts.token_status, revoke_form=RevokeTokenForm())
+
+
+@bp.route("/me/tokens/<int:token_id>/revoke", methods=["POST"])
+@role_required(*SIGNED_IN)
+def revoke_token(token_id: int):
+    if not RevokeTokenForm().validate_on_submit():
+        abort(400)
+    try:
+        token = accounts.revoke_api_token(current_user, token_id)
+        db.session.commit()
+    except DomainError:
+        abort(404)
+    flash(f"“{token.name}” is revoked: it no longer works.", "success")
+    return redirect(url_for("accounts.manage_tokens"))

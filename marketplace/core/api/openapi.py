@@ -51,6 +51,7 @@ def documented(
     response: dict | None = None,
     status: str = "200",
     request: dict | None = None,
+    request_required: bool = True,
     parameters: list[dict] | None = None,
     errors: tuple[str, ...] = ("401", "403"),
     roles: str = "any logged-in user",
@@ -76,7 +77,7 @@ def documented(
         if public:
             operation["security"] = []
         if request:
-            operation["requestBody"] = {"required": True,
+            operation["requestBody"] = {"required": request_required,
                                         "content": {"application/json": {"schema": request}}}
         path_params = [part[1:-1] for part in path.split("/") if part.startswith("{")]
         params = [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
