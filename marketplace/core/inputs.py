@@ -26,7 +26,14 @@ RAW_BODY = {"billing.stripe_webhook"}
 
 class IdConverter(IntegerConverter):
     """``<int:…>`` in every route: 0 to 2**31 - 1. A larger number matches no route (404)
-    rather than reaching the database, where it overflows PostgreSQL's ``integer``."""
+    rather than reaching the database, where it overflows PostgreSQL's ``integer``.
+
+    The bound is in the pattern itself, not only checked after matching: otherwise the
+    router answers 405 rather than 404 to other methods on such an address."""
+
+    regex = ("(?:[0-9]{1,9}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}"
+             "|2147[0-3][0-9]{5}|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}"
+             "|21474836[0-3][0-9]|214748364[0-7])")
 
     def __init__(self, map, *args, **kwargs) -> None:
         kwargs.setdefault("max", MAX_ID)

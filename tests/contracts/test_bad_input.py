@@ -163,15 +163,17 @@ def test_decimals_that_are_not_numbers_are_refused(login_as, client, value):
         "Enter an amount from 0" in response.get_data(as_text=True)
 
 
-def test_null_for_optional_numbers_means_the_default(api_client):
+def test_null_for_optional_numbers_is_a_clear_422(api_client):
     alum = api_client(AlumniFactory())
     response = alum.post("/api/v1/mentoring/slots", json={
         "starts_at": (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
         .isoformat(), "duration_minutes": 30,
         "time_zone": "America/New_York", "topic": "Careers in care", "capacity": None,
         "repeat_weeks": None, "weekly_cap": None})
-    assert response.status_code == 201, response.get_json()
-    assert response.get_json()["items"][0]["capacity"] == 1
+    # The document says these are whole numbers (leave them out for the default);
+    # weekly_cap may be null ("no cap").
+    assert response.status_code == 422, response.get_json()
+    assert set(response.get_json()["error"]["fields"]) == {"capacity", "repeat_weeks"}
 
 
 @pytest.mark.parametrize("target", ["/students/\r\nSet-Cookie: x=1", "/\nx", "/%0d%0ax"])

@@ -114,7 +114,7 @@ def list_applications():
 @bp.route("/applications/<int:application_id>/status", methods=["POST"])
 @documented("/applications/{application_id}/status", "post", "Move an application a step",
             request=STATUS, response=APPLICATION,
-            errors=("400", "401", "404", "409", "422"),
+            errors=("400", "401", "403", "404", "409", "422"),
             roles="employers of the posting (reviewing, interviewing, offered, declined), the "
             "student (hired, offer_declined, withdrawn)")
 @role_required(*SIGNED_IN)

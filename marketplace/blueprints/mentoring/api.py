@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, current_app, jsonify, request
+from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from marketplace.blueprints.mentoring import services as mentoring
@@ -18,7 +18,7 @@ from marketplace.core.clock import in_zone, local_to_utc
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
 from marketplace.core.policies import SIGNED_IN, Role, public, role_required
-from marketplace.core.reference import is_valid_time_zone
+from marketplace.core.reference import CAREER_CLUSTERS, is_valid_time_zone
 
 SLOT = schema("MentoringSlot", {
     "type": "object",
@@ -86,12 +86,17 @@ BOOKING_INPUT = schema("BookingInput", {
 
 
 SLOT_PARAMETERS = [
-    {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
-     "description": text}
-    for name, text in [("cluster", "Career cluster"), ("employer", "Part of the mentor's employer"),
-                       ("mode", "video, phone or in_person"),
-                       ("date_from", "YYYY-MM-DD, in the viewer's time zone"),
-                       ("date_to", "YYYY-MM-DD, in the viewer's time zone")]]
+    {"name": "cluster", "in": "query", "required": False, "description": "Career cluster",
+     "schema": {"type": "string", "enum": ["", *CAREER_CLUSTERS]}},
+    {"name": "employer", "in": "query", "required": False,
+     "description": "Part of the mentor's employer", "schema": {"type": "string"}},
+    {"name": "mode", "in": "query", "required": False, "description": "How you meet",
+     "schema": {"type": "string", "enum": ["", *(m.value for m in SlotMode)]}},
+    *({"name": name, "in": "query", "required": False,
+       "description": "A date in the viewer's time zone",
+       "schema": {"type": "string", "anyOf": [{"format": "date"}, {"enum": [""]}]}}
+      for name in ("date_from", "date_to")),
+]
 
 
 def slot_json(slot: MentoringSlot) -> dict:
@@ -181,7 +186,7 @@ def create_slot():
 
 @bp.route("/mentoring/slots")
 @documented("/mentoring/slots", "get", "Upcoming open slots with places left",
-            response=SLOT_LIST, parameters=SLOT_PARAMETERS, errors=("400",),
+            response=SLOT_LIST, parameters=SLOT_PARAMETERS, errors=("422",),
             roles="anyone", public=True)
 @public
 def list_slots():
@@ -189,13 +194,13 @@ def list_slots():
             else current_app.config["INSTITUTION_TIME_ZONE"])
     filters, errors = parse_slot_filters(request.args, zone)
     if errors:
-        abort(400, description=" ".join(errors.values()))
+        raise ValidationFailed("Some filters are not valid.", errors)
     return jsonify({"items": [slot_json(slot) for slot in mentoring.open_slots(filters, zone)]})
 
 
 @bp.route("/mentoring/slots/<int:slot_id>/bookings", methods=["POST"])
 @documented("/mentoring/slots/{slot_id}/bookings", "post", "Book a place in a slot",
-            request=BOOKING_INPUT, response=BOOKING, status="201",
+            request=BOOKING_INPUT, request_required=False, response=BOOKING, status="201",
             errors=("400", "401", "403", "404", "409", "422"),
             roles="students (409 when the slot is full, past or cancelled, or overlaps "
             "another booking of theirs)")

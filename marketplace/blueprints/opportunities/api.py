@@ -9,6 +9,11 @@ from flask_login import current_user
 from marketplace.blueprints.opportunities import hooks
 from marketplace.blueprints.opportunities import services as postings
 from marketplace.blueprints.opportunities.browse import (
+    FALSE_VALUES,
+    MAX_PAGE_SIZE,
+    MAX_QUERY_LENGTH,
+    SORTS,
+    TRUE_VALUES,
     browse,
     decode_cursor,
     encode_cursor,
@@ -81,15 +86,28 @@ OPPORTUNITY_LIST = schema("OpportunityList", {
 })
 
 
+def _query(name: str, description: str, **schema) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema}
+
+
+# An empty value means "any", as in the search form.
 FILTER_PARAMETERS = [
-    {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
-     "description": text}
-    for name, text in [
-        ("q", "Full-text search"), ("kind", "Opportunity kind"), ("cluster", "Career cluster"),
-        ("remote", "onsite, hybrid or remote"), ("paid", "true or false"),
-        ("location", "Part of the location"), ("sort", "relevance, newest or deadline"),
-        ("cursor", "next_cursor of the previous page"), ("limit", "1 to 50"),
-        ("status", "Staff only: postings in this state")]
+    _query("q", "Full-text search", type="string", maxLength=MAX_QUERY_LENGTH),
+    _query("kind", "Opportunity kind", type="string",
+           enum=["", *(k.value for k in OpportunityKind)]),
+    _query("cluster", "Career cluster", type="string", enum=["", *CAREER_CLUSTERS]),
+    _query("remote", "Where the work happens", type="string",
+           enum=["", *(m.value for m in WorkMode)]),
+    _query("paid", "Paid or unpaid", type="string",
+           enum=["", *sorted(TRUE_VALUES), *sorted(FALSE_VALUES)]),
+    _query("location", "Part of the location", type="string", maxLength=100),
+    _query("sort", "Order", type="string", enum=["", *SORTS]),
+    _query("cursor", "next_cursor of the previous page (opaque; another value is a 400)",
+           type="string"),
+    _query("limit", "Postings per page", type="integer", minimum=1, maximum=MAX_PAGE_SIZE),
+    _query("status", "Staff only: postings in this state", type="string",
+           enum=["", *(s.value for s in OpportunityStatus)]),
 ]
 
 
@@ -192,13 +210,20 @@ def _managed(opportunity_id: int) -> Opportunity:
 @public
 def list_opportunities():
     status = request.args.get("status")
-    if status and current_user.is_authenticated and current_user.role is Role.STAFF:
-        return _list_by_status(status)
+    if status and status not in {s.value for s in OpportunityStatus}:
+        abort(400, description="Unknown status.")
+    by_status = status and current_user.is_authenticated and current_user.role is Role.STAFF
+    # Every filter is checked, also when staff list by state (which pages by id).
+    arguments = request.args.copy()
+    if by_status:
+        arguments.pop("cursor", None)
     try:
-        filters = parse_filters(request.args)
+        filters = parse_filters(arguments)
     except ValidationFailed as error:
         error.status, error.code = 400, "bad_request"
         raise
+    if by_status:
+        return _list_by_status(status)
     page = browse(filters)
     return jsonify({"items": [opportunity_json(o) for o in page.items],
                     "next_cursor": page.next_cursor})

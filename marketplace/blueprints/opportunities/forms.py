@@ -147,11 +147,13 @@ def parse_filters(args: MultiDict) -> BrowseFilters:
     remote = args.get("remote") or ""
     if remote and remote not in {m.value for m in WorkMode}:
         errors["remote"] = "Choose onsite, hybrid or remote."
-    paid_text = (args.get("paid") or "").lower()
+    paid_text = args.get("paid") or ""  # exactly the documented words
     paid = True if paid_text in TRUE_VALUES else False if paid_text in FALSE_VALUES else None
     if paid_text and paid is None:
         errors["paid"] = "Use true or false."
-    location = " ".join(CONTROL.sub(" ", args.get("location") or "").split())[:100]
+    location = " ".join(CONTROL.sub(" ", args.get("location") or "").split())
+    if len(location) > 100:
+        errors["location"] = "Search a place in at most 100 characters."
     sort = args.get("sort") or ("relevance" if q else "newest")
     if sort not in SORTS:
         errors["sort"] = "Sort by relevance, newest or deadline."

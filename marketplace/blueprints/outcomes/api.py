@@ -120,9 +120,10 @@ SUMMARY = schema("OutcomesSummary", {
 
 SUMMARY_PARAMETERS = [
     {"name": "graduation_year", "in": "query", "required": False,
-     "schema": {"type": "integer"}, "description": "A graduating class; all students if absent"},
+     "schema": {"type": "integer", "minimum": 1900, "maximum": 2199},
+     "description": "A graduating class; all students if absent"},
     {"name": "group_by", "in": "query", "required": False,
-     "schema": {"type": "string", "enum": list(GROUPS)},
+     "schema": {"type": "string", "enum": ["", *GROUPS]},
      "description": "Break each outcome down by this student attribute"}]
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, g, jsonify, request
+from flask import abort, current_app, g, jsonify, request
 from flask_login import current_user
 
 from marketplace.core.api import bp
-from marketplace.core.api.openapi import build_document, documented
+from marketplace.core.api.openapi import build_document, documented, request_errors
+from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import csrf
 from marketplace.core.policies import public
 
@@ -39,4 +40,7 @@ def json_body() -> dict:
     body = g.get("json_body")  # parsed and checked once, by core.inputs
     if not isinstance(body, dict):
         abort(400, description="The body must be a JSON object.")
+    errors = request_errors(current_app.view_functions.get(request.endpoint), body)
+    if errors:
+        raise ValidationFailed("Some fields are not valid.", errors)
     return body
