@@ -31,8 +31,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Build the Flask config mapping from the environment (and test overrides)."""
     env = os.environ
     overrides = overrides or {}
+    # Unset, it is where `make run` serves: links in e-mails, invitations and the API
+    # document follow PORT.
     base_url = (overrides.get("BASE_URL") or env.get("BASE_URL")
-                or "http://127.0.0.1:5000").rstrip("/")
+                or f"http://127.0.0.1:{env.get('PORT') or 5000}").rstrip("/")
     production = base_url.startswith("https://")
 
     secret_key = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from marketplace import create_app
 from marketplace.core.api.openapi import OPERATIONS
 from tests.factories import EmployerFactory, StudentFactory
+from tests.support import app_config, fresh_database
 
 
 def test_me_with_bearer_token(api_client):
@@ -97,3 +99,16 @@ def test_openapi_document_lists_every_api_route(app, client):
     for operations in document["paths"].values():
         for operation in operations.values():
             assert operation["summary"] and operation["responses"]
+
+
+def test_links_follow_port_when_base_url_is_unset(monkeypatch):
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.setenv("PORT", "8123")
+    config = app_config(fresh_database("port"))
+    del config["BASE_URL"]
+    app = create_app(config)
+    assert app.config["BASE_URL"] == "http://127.0.0.1:8123"
+    with app.test_request_context():
+        from marketplace.core.api.openapi import build_document
+
+        assert build_document()["servers"][0]["url"] == "http://127.0.0.1:8123/api/v1"
