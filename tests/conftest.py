@@ -16,7 +16,7 @@ from marketplace import create_app
 from marketplace.core.extensions import db
 from tests import factories
 from tests.jobs_for_tests import test_metadata
-from tests.support import Client, app_config, fresh_database
+from tests.support import Client, app_config, fresh_database, read_calendar
 
 
 class ConnectionBoundSession(FlaskSession):
@@ -190,3 +190,7 @@ def smtp(app):
             yield server
         finally:
             app.config.update(MAIL_SERVER=None, MAIL_PORT=25)
+    # Every invitation and cancellation the test sent is read by three independent
+    # iCalendar parsers, which must agree.
+    for calendar in server.calendars:
+        read_calendar(calendar)

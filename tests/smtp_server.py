@@ -13,9 +13,14 @@ from tests.support import free_port
 class Collector:
     def __init__(self):
         self.messages: list[EmailMessage] = []
+        # Every calendar attachment received, kept even when a test clears ``messages``.
+        self.calendars: list[bytes] = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)
+        self.calendars += [part.get_payload(decode=True) for part in message.walk()
+                           if part.get_content_type() == "text/calendar"]
         return "250 Message accepted for delivery"
 
 
@@ -28,6 +33,10 @@ class SMTPServer:
     @property
     def messages(self) -> list[EmailMessage]:
         return self.collector.messages
+
+    @property
+    def calendars(self) -> list[bytes]:
+        return self.collector.calendars
 
     def __enter__(self) -> SMTPServer:
         self.controller.start()

@@ -15,7 +15,10 @@ from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
+import icalendar
+import ics
 import sqlalchemy as sa
+import vobject
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 from werkzeug.serving import make_server
@@ -280,3 +283,19 @@ def form_fields(html: str, action: str, page: str | None = None) -> MultiDict:
     reader.feed(html)
     assert reader.values, f"no form posting to {action}"
     return MultiDict(reader.values)
+
+
+def read_calendar(data: bytes) -> tuple[str, str, list[str]]:
+    """Parse an invitation with icalendar, ics and vobject; return its method, the
+    event's status and its attendees, checked to agree across the three."""
+    calendar = icalendar.Calendar.from_ical(data)
+    event = next(iter(calendar.walk("VEVENT")))
+    attendees = event.get("attendee")
+    attendees = [str(a) for a in (attendees if isinstance(attendees, list) else
+                                  [attendees] if attendees else [])]
+    [other] = ics.Calendar(data.decode()).events
+    assert other.begin.datetime == event.decoded("dtstart")
+    parsed = vobject.readOne(data.decode())
+    assert parsed.method.value == str(calendar["method"])
+    assert parsed.vevent.uid.value == str(event["uid"])
+    return str(calendar["method"]), str(event["status"]), attendees

@@ -25,6 +25,7 @@ from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, ValidationFailed
 from marketplace.core.extensions import db
 from tests.factories import AlumniFactory, StaffFactory, StudentFactory
+from tests.support import read_calendar
 
 NEW_YORK = "America/New_York"
 
@@ -519,25 +520,6 @@ def test_staff_cancelling_a_slot_say_so(app):
     assert notice.body.startswith("Career staff cancelled")
 
 
-def read_with_three_parsers(data: bytes) -> tuple[str, str, list[str]]:
-    """Parse an invitation with icalendar, ics and vobject; return its method, the
-    event's status and its attendees, checked to agree across the three."""
-    import ics
-    import vobject
-
-    calendar = Calendar.from_ical(data)
-    event = next(iter(calendar.walk("VEVENT")))
-    attendees = event.get("attendee")
-    attendees = [str(a) for a in (attendees if isinstance(attendees, list) else
-                                  [attendees] if attendees else [])]
-    [other] = ics.Calendar(data.decode()).events
-    assert other.begin.datetime == event.decoded("dtstart")
-    parsed = vobject.readOne(data.decode())
-    assert parsed.method.value == str(calendar["method"])
-    assert parsed.vevent.uid.value == str(event["uid"])
-    return str(calendar["method"]), str(event["status"]), attendees
-
-
 def invitation_of(message) -> bytes:
     [part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
     return part.get_payload(decode=True)
@@ -550,15 +532,15 @@ def test_student_and_alum_each_get_the_right_invitation_and_cancellation(app, ru
     db.session.commit()
     run_jobs()
     sent = {m["To"]: invitation_of(m) for m in smtp.messages}
-    assert read_with_three_parsers(sent[student.email]) == (
+    assert read_calendar(sent[student.email]) == (
         "REQUEST", "CONFIRMED", [f"mailto:{student.email}"])
     # The alum organizes the session: their copy is published, not a request to attend.
-    assert read_with_three_parsers(sent[alum.email])[0] == "PUBLISH"
+    assert read_calendar(sent[alum.email])[0] == "PUBLISH"
     smtp.messages.clear()
     mentoring.cancel_booking(booking.id, student)
     db.session.commit()
     run_jobs()
     sent = {m["To"]: invitation_of(m) for m in smtp.messages}
     assert set(sent) == {student.email, alum.email}
-    assert read_with_three_parsers(sent[student.email])[:2] == ("CANCEL", "CANCELLED")
-    assert read_with_three_parsers(sent[alum.email])[:2] == ("PUBLISH", "CANCELLED")
+    assert read_calendar(sent[student.email])[:2] == ("CANCEL", "CANCELLED")
+    assert read_calendar(sent[alum.email])[:2] == ("PUBLISH", "CANCELLED")
