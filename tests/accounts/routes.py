@@ -3,6 +3,15 @@
 from tests.contracts.route_table import ALUMNI, EMPLOYER, PUBLIC, SIGNED_IN, STAFF, STUDENT
 
 ROUTES = {
+    # PATCH /api/v1/me
+    "api.patch_me": SIGNED_IN,
+    # GET /api/v1/organizations
+    "api.list_organizations_api": STAFF,
+    # POST /api/v1/organizations/<id>/verify
+    "api.verify_organization_api": STAFF,
+    # POST /api/v1/organizations/<id>/suspend
+    "api.suspend_organization_api": STAFF,
+
     # GET POST /me/tokens
     "accounts.manage_tokens": SIGNED_IN,
     # POST /me/tokens/<int:token_id>/revoke

@@ -3,6 +3,11 @@
 from tests.contracts.route_table import EMPLOYER, SIGNED_IN, STAFF, STUDENT
 
 ROUTES = {
+    # GET /api/v1/applications/<id>
+    "api.get_application": SIGNED_IN,
+    # GET /api/v1/placements
+    "api.list_placements": SIGNED_IN,
+
     # GET /api/v1/applications
     "api.list_applications": SIGNED_IN,
     # POST /api/v1/applications/<int:application_id>/status

@@ -27,6 +27,7 @@ from marketplace.blueprints.applications.services import sweep_unreferenced_resu
 from marketplace.blueprints.opportunities.models import Opportunity, OpportunityStatus
 from marketplace.core.extensions import db
 from marketplace.core.jobs import PERIODIC
+from marketplace.core.models import AuditEntry
 from marketplace.core.policies import Role
 from marketplace.core.storage import storage
 from marketplace.core.text import csv_safe
@@ -298,10 +299,36 @@ def test_bulk_decline_and_csv_export(login_as, client):
 
 def test_staff_read_the_access_log(login_as, client, api_client):
     application, employer, student = make_application()
-    api_client(employer).get("/api/v1/applications")
+    employer_api = api_client(employer)
+    employer_api.get("/api/v1/applications")
+    employer_api.get(f"/api/v1/applications/{application.id}")
     login_as(StaffFactory())
     page = client.get("/staff/access-log").get_data(as_text=True)
-    assert employer.email in page and student.name in page
+    assert employer.email in page and student.name in page  # the one application read
+    assert f"{employer.name}: 1 applications (#{application.id})" in page  # the list
+
+
+def test_a_list_is_paged_and_logged_once_per_request(api_client):
+    first, employer, _ = make_application()
+    for _ in range(4):
+        db.session.add(Application(opportunity=first.opportunity, student=StudentFactory(),
+                                   cover_letter="Me too"))
+    db.session.commit()
+    client = api_client(employer)
+    seen, cursor = [], None
+    while True:
+        page = client.get("/api/v1/applications", query_string={
+            "limit": 2, **({"cursor": cursor} if cursor else {})}).get_json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 5 and seen == sorted(seen, reverse=True)
+    assert db.session.scalar(sa.select(sa.func.count(RecordAccess.id))) == 0
+    entries = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.action == "applications.listed")).all()
+    assert [len(e.details["application_ids"]) for e in entries] == [2, 2, 1]
+    assert client.get("/api/v1/applications?cursor=garbage").status_code == 400
 
 
 def test_review_fixes_for_records(app, api_client, login_as, client):

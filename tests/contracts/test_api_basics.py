@@ -6,7 +6,7 @@ import re
 
 from marketplace import create_app
 from marketplace.core.api.openapi import OPERATIONS
-from tests.factories import EmployerFactory, StudentFactory
+from tests.factories import AlumniFactory, EmployerFactory, StaffFactory, StudentFactory
 from tests.support import app_config, fresh_database
 
 
@@ -14,8 +14,42 @@ def test_me_with_bearer_token(api_client):
     user = EmployerFactory(name="Robin")
     response = api_client(user).get("/api/v1/me")
     assert response.status_code == 200
-    assert response.get_json() == {"id": user.id, "email": user.email, "name": "Robin",
-                                   "role": "employer"}
+    organization = user.organization
+    assert response.get_json() == {
+        "id": user.id, "email": user.email, "name": "Robin", "role": "employer",
+        "student_profile": None, "alumni_profile": None,
+        "organization": {"id": organization.id, "name": organization.name,
+                         "status": organization.status.value}}
+
+
+def test_each_role_reads_and_changes_its_profile_through_the_api(api_client):
+    student = api_client(StudentFactory())
+    changed = student.patch("/api/v1/me", json={
+        "name": "Ana Ruiz", "major": "Nursing", "clusters": ["healthcare_human_services"],
+        "first_generation": True, "time_zone": "America/Chicago"})
+    assert changed.status_code == 200, changed.get_json()
+    profile = changed.get_json()["student_profile"]
+    assert changed.get_json()["name"] == "Ana Ruiz" and profile["major"] == "Nursing"
+    assert profile["clusters"] == ["healthcare_human_services"] and profile["first_generation"]
+    refused = student.patch("/api/v1/me", json={"employer": "Globex", "time_zone": "Mars/Base"})
+    assert refused.status_code == 422
+    assert set(refused.get_json()["error"]["fields"]) == {"employer"}
+    alum = api_client(AlumniFactory())
+    done = alum.patch("/api/v1/me", json={"employer": "Globex", "title": "Director"})
+    assert done.get_json()["alumni_profile"]["employer"] == "Globex"
+    employer = api_client(EmployerFactory())
+    assert employer.patch("/api/v1/me", json={"major": "Art"}).status_code == 422
+    assert employer.patch("/api/v1/me", json={"name": "Kim Lee"}).get_json()["name"] == "Kim Lee"
+
+
+def test_lists_of_my_records_in_the_api(api_client):
+    staff, student = api_client(StaffFactory()), api_client(StudentFactory())
+    for path in ("/api/v1/notifications", "/api/v1/bookings", "/api/v1/placements"):
+        body = student.get(path).get_json()
+        assert body["items"] == [] and body["next_cursor"] is None, path
+    organizations = staff.get("/api/v1/organizations?status=verified").get_json()["items"]
+    assert all(o["status"] == "verified" for o in organizations)
+    assert student.get("/api/v1/organizations").status_code == 403
 
 
 def test_me_with_session_cookie(login_as):

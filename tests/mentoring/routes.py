@@ -3,6 +3,9 @@
 from tests.contracts.route_table import ALUMNI, PUBLIC, SIGNED_IN, STAFF, STUDENT
 
 ROUTES = {
+    # GET /api/v1/bookings
+    "api.list_bookings": SIGNED_IN,
+
     # POST /api/v1/bookings/<int:booking_id>/cancel
     "api.cancel_booking": SIGNED_IN,
     # POST /api/v1/bookings/<int:booking_id>/complete

@@ -3,6 +3,11 @@
 from tests.contracts.route_table import SIGNED_IN
 
 ROUTES = {
+    # GET /api/v1/notifications
+    "api.list_notifications_api": SIGNED_IN,
+    # POST /api/v1/notifications/<id>/read
+    "api.read_notification_api": SIGNED_IN,
+
     # GET /notifications/
     "notifications.list_notifications": SIGNED_IN,
     # POST /notifications/<int:notification_id>/read

@@ -131,3 +131,20 @@ def test_cannot_touch_another_users_notification(login_as, client):
     login_as(StudentFactory())
     response = client.submit(f"/notifications/{other.id}/read", page="/notifications/")
     assert response.status_code == 404
+
+
+def test_notifications_through_the_api(api_client):
+    user = StudentFactory()
+    first = notify(user, "welcome", "First", email=False)
+    notify(user, "welcome", "Second", email=False)
+    notify(StudentFactory(), "welcome", "Someone else's", email=False)
+    db.session.commit()
+    client = api_client(user)
+    page = client.get("/api/v1/notifications?limit=1").get_json()
+    assert [n["title"] for n in page["items"]] == ["Second"] and page["unread"] == 2
+    rest = client.get("/api/v1/notifications", query_string={"cursor": page["next_cursor"]})
+    assert [n["title"] for n in rest.get_json()["items"]] == ["First"]
+    read = client.post(f"/api/v1/notifications/{first.id}/read")
+    assert read.status_code == 200 and read.get_json()["read_at"] is not None
+    other = api_client(StudentFactory())
+    assert other.post(f"/api/v1/notifications/{first.id}/read").status_code == 404

@@ -2,26 +2,62 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import sqlalchemy as sa
 from flask import abort, g, jsonify, request
 from flask_login import current_user
 
+from marketplace.blueprints.accounts.models import (
+    Organization,
+    OrganizationStatus,
+    OrganizationType,
+)
 from marketplace.blueprints.accounts.services import (
     MAX_TOKEN_DAYS,
     TOKEN_DAYS,
     api_tokens,
     issue_api_token,
     revoke_api_token,
+    set_organization_status,
     token_status,
+    update_alumni_profile,
+    update_student_profile,
 )
 from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
-from marketplace.core.api.views import json_body
+from marketplace.core.api.views import (
+    PAGE_PARAMETERS,
+    encode_id_cursor,
+    json_body,
+    page_arguments,
+)
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role, role_required
+from marketplace.core.reference import CAREER_CLUSTERS, is_valid_time_zone
 
 ALL_ROLES = tuple(Role)
 
+
+THIS_YEAR = date.today().year
+CLUSTER = {"type": "string", "enum": list(CAREER_CLUSTERS)}
+ZONE = {"type": "string", "maxLength": 64, "description": "An IANA time zone"}
+STUDENT_FIELDS = {
+    "graduation_year": {"type": "integer", "minimum": THIS_YEAR - 2, "maximum": THIS_YEAR + 8},
+    "major": {"type": ["string", "null"], "maxLength": 120},
+    "clusters": {"type": "array", "items": CLUSTER, "maxItems": 14, "uniqueItems": True},
+    "first_generation": {"type": ["boolean", "null"]},
+    "pell_eligible": {"type": ["boolean", "null"]},
+    "time_zone": ZONE,
+}
+ALUMNI_FIELDS = {
+    "graduation_year": {"type": ["integer", "null"], "minimum": 1950, "maximum": THIS_YEAR},
+    "employer": {"type": ["string", "null"], "maxLength": 200},
+    "title": {"type": ["string", "null"], "maxLength": 200},
+    "cluster": {"type": ["string", "null"], "enum": [*CAREER_CLUSTERS, None]},
+    "time_zone": ZONE,
+}
 
 ME = schema("Me", {
     "type": "object",
@@ -31,17 +67,99 @@ ME = schema("Me", {
         "email": {"type": "string", "format": "email"},
         "name": {"type": "string"},
         "role": {"type": "string", "enum": [r.value for r in Role]},
+        "student_profile": {"type": ["object", "null"], "properties": {
+            "graduation_year": {"type": ["integer", "null"]},
+            "major": {"type": ["string", "null"]},
+            "clusters": {"type": "array", "items": {"type": "string"}},
+            "first_generation": {"type": ["boolean", "null"]},
+            "pell_eligible": {"type": ["boolean", "null"]}, "time_zone": {"type": "string"}}},
+        "alumni_profile": {"type": ["object", "null"], "properties": {
+            "graduation_year": {"type": ["integer", "null"]},
+            "employer": {"type": ["string", "null"]}, "title": {"type": ["string", "null"]},
+            "cluster": {"type": ["string", "null"]}, "time_zone": {"type": "string"}}},
+        "organization": {"type": ["object", "null"], "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"},
+            "status": {"type": "string"}}},
     },
 })
 
+ME_PATCH = schema("MePatch", {
+    "type": "object",
+    "description": "Your name, and the fields of your role's profile (students and alumni).",
+    "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 120},
+                   **STUDENT_FIELDS, **ALUMNI_FIELDS,
+                   "graduation_year": {"type": ["integer", "null"], "minimum": 1950,
+                                       "maximum": THIS_YEAR + 8,
+                                       "description": "Students: this year - 2 to + 8; "
+                                                      "alumni: 1950 to this year"}},
+})
+
+
+def me_json(user) -> dict:
+    body = {"id": user.id, "email": user.email, "name": user.name, "role": user.role.value}
+    profile = user.student_profile if user.role is Role.STUDENT else None
+    body["student_profile"] = profile and {
+        "graduation_year": profile.graduation_year, "major": profile.major,
+        "clusters": profile.clusters, "first_generation": profile.first_generation,
+        "pell_eligible": profile.pell_eligible, "time_zone": profile.time_zone}
+    alum = user.alumni_profile if user.role is Role.ALUMNI else None
+    body["alumni_profile"] = alum and {
+        "graduation_year": alum.graduation_year, "employer": alum.employer,
+        "title": alum.title, "cluster": alum.cluster, "time_zone": alum.time_zone}
+    organization = user.organization if user.role is Role.EMPLOYER else None
+    body["organization"] = organization and {
+        "id": organization.id, "name": organization.name,
+        "status": organization.status.value}
+    return body
+
 
 @bp.route("/me")
-@documented("/me", "get", "The authenticated user", response=ME, errors=("401",))
+@documented("/me", "get", "The authenticated user, with their profile", response=ME,
+            errors=("401",))
 @role_required(*ALL_ROLES)
 def get_me():
+    return jsonify(me_json(current_user))
+
+
+@bp.route("/me", methods=["PATCH"])
+@documented("/me", "patch", "Change your name and profile", request=ME_PATCH, response=ME,
+            errors=("401", "422"))
+@role_required(*ALL_ROLES)
+def patch_me():
+    body = json_body()
     user = current_user
-    return jsonify({"id": user.id, "email": user.email, "name": user.name,
-                    "role": user.role.value})
+    own = {Role.STUDENT: STUDENT_FIELDS, Role.ALUMNI: ALUMNI_FIELDS}.get(user.role, {})
+    foreign = sorted(set(body) - {"name"} - set(own))
+    if foreign:
+        raise ValidationFailed("Some fields are not part of your profile.",
+                               {field: "Not part of your profile." for field in foreign})
+    year = body.get("graduation_year", 0)
+    low, high = (THIS_YEAR - 2, THIS_YEAR + 8) if user.role is Role.STUDENT else (1950, THIS_YEAR)
+    if "graduation_year" in body and not (year is None and user.role is Role.ALUMNI) \
+            and not (isinstance(year, int) and low <= year <= high):
+        raise ValidationFailed("Check the graduation year.",
+                               {"graduation_year": f"A year from {low} to {high}."})
+    if "time_zone" in body and not is_valid_time_zone(body["time_zone"]):
+        raise ValidationFailed("Choose a time zone.", {"time_zone": "Not a known time zone."})
+    name = body.get("name", user.name)
+    if not name.strip():
+        raise ValidationFailed("Your name is needed.", {"name": "Required."})
+    if user.role is Role.STUDENT:
+        profile = user.student_profile
+        current = me_json(user)["student_profile"] or {}
+        values = {**current, **{k: v for k, v in body.items() if k != "name"}}
+        values.pop("clusters", None)
+        update_student_profile(user, name=name,
+                               clusters=body.get("clusters", profile.clusters if profile else []),
+                               **values)
+    elif user.role is Role.ALUMNI:
+        current = me_json(user)["alumni_profile"] or {}
+        update_alumni_profile(user, name=name,
+                              **{**current, **{k: v for k, v in body.items() if k != "name"}})
+    else:
+        user.name = name.strip()
+    db.session.commit()
+    return jsonify(me_json(user))
 
 
 TOKEN = schema("NewToken", {
@@ -116,3 +234,88 @@ def revoke_token(token_id: int):
     token = revoke_api_token(current_user, token_id)
     db.session.commit()
     return jsonify(token_json(token))
+
+
+ORGANIZATION = schema("Organization", {
+    "type": "object", "required": ["id", "name", "type", "status", "trusted"],
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                   "type": {"type": "string", "enum": [t.value for t in OrganizationType]},
+                   "website": {"type": ["string", "null"]},
+                   "status": {"type": "string", "enum": [s.value for s in OrganizationStatus]},
+                   "status_reason": {"type": ["string", "null"]},
+                   "trusted": {"type": "boolean"},
+                   "pending_name": {"type": ["string", "null"]}},
+})
+
+ORGANIZATION_LIST = schema("OrganizationList", {
+    "type": "object", "required": ["items", "next_cursor"],
+    "properties": {"items": {"type": "array", "items": ORGANIZATION},
+                   "next_cursor": {"type": ["string", "null"]}},
+})
+
+DECISION = schema("OrganizationDecision", {
+    "type": "object",
+    "properties": {"reason": {"type": "string", "maxLength": 500,
+                              "description": "Required to suspend; told to the organization"}},
+})
+
+
+def organization_json(organization: Organization) -> dict:
+    return {"id": organization.id, "name": organization.name,
+            "type": organization.type.value, "website": organization.website,
+            "status": organization.status.value, "status_reason": organization.status_reason,
+            "trusted": organization.trusted, "pending_name": organization.pending_name}
+
+
+@bp.route("/organizations")
+@documented("/organizations", "get", "Organizations, oldest first, optionally by status",
+            response=ORGANIZATION_LIST, errors=("401", "403"), roles="career staff",
+            parameters=[*PAGE_PARAMETERS, {
+                "name": "status", "in": "query", "required": False,
+                "description": "Only organizations in this state",
+                "schema": {"type": "string",
+                           "enum": ["", *(s.value for s in OrganizationStatus)]}}])
+@role_required(Role.STAFF)
+def list_organizations_api():
+    limit, after = page_arguments()
+    status = request.args.get("status") or None
+    if status is not None and status not in {s.value for s in OrganizationStatus}:
+        abort(400, description="Unknown status.")
+    statement = sa.select(Organization).order_by(Organization.id)
+    if status:
+        statement = statement.where(Organization.status == status)
+    if after is not None:
+        statement = statement.where(Organization.id > after)
+    rows = db.session.scalars(statement.limit(limit + 1)).all()
+    return jsonify({"items": [organization_json(o) for o in rows[:limit]],
+                    "next_cursor": encode_id_cursor(rows[limit - 1].id)
+                    if len(rows) > limit else None})
+
+
+@bp.route("/organizations/<int:organization_id>/verify", methods=["POST"])
+@documented("/organizations/{organization_id}/verify", "post", "Verify an organization",
+            request=DECISION, request_required=False, response=ORGANIZATION,
+            errors=("401", "403", "404", "409", "422"), roles="career staff")
+@role_required(Role.STAFF)
+def verify_organization_api(organization_id: int):
+    return _decide(organization_id, OrganizationStatus.VERIFIED)
+
+
+@bp.route("/organizations/<int:organization_id>/suspend", methods=["POST"])
+@documented("/organizations/{organization_id}/suspend", "post",
+            "Suspend an organization (its postings disappear), with a reason",
+            request=DECISION, response=ORGANIZATION,
+            errors=("401", "403", "404", "409", "422"), roles="career staff")
+@role_required(Role.STAFF)
+def suspend_organization_api(organization_id: int):
+    return _decide(organization_id, OrganizationStatus.SUSPENDED)
+
+
+def _decide(organization_id: int, status: OrganizationStatus):
+    organization = db.session.get(Organization, organization_id)
+    if organization is None:
+        abort(404)
+    body = json_body() if request.content_length else {}
+    set_organization_status(organization, status, current_user, body.get("reason"))
+    db.session.commit()
+    return jsonify(organization_json(organization))

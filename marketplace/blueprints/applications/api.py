@@ -8,12 +8,28 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from marketplace.blueprints.accounts.models import Organization, OrganizationStatus
-from marketplace.blueprints.applications.models import Application, ApplicationStatus, Placement
-from marketplace.blueprints.applications.services import apply, move_application, record_access
+from marketplace.blueprints.applications.models import (
+    Application,
+    ApplicationStatus,
+    Placement,
+    PlacementStatus,
+)
+from marketplace.blueprints.applications.policies import can_view_application
+from marketplace.blueprints.applications.services import (
+    apply,
+    move_application,
+    record_access,
+    record_list_access,
+)
 from marketplace.blueprints.opportunities.models import Opportunity
 from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
-from marketplace.core.api.views import json_body
+from marketplace.core.api.views import (
+    PAGE_PARAMETERS,
+    encode_id_cursor,
+    json_body,
+    page_arguments,
+)
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
 from marketplace.core.policies import SIGNED_IN, Role, role_required
@@ -33,7 +49,11 @@ APPLICATION = schema("Application", {
 
 
 APPLICATION_LIST = schema("ApplicationList", {
-    "type": "object", "properties": {"items": {"type": "array", "items": APPLICATION}}})
+    "type": "object", "required": ["items", "next_cursor"],
+    "properties": {"items": {"type": "array", "items": APPLICATION},
+                   "next_cursor": {"type": ["string", "null"]}}})
+
+
 
 
 APPLY = schema("ApplyInput", {
@@ -87,12 +107,16 @@ def create_application(opportunity_id: int):
 
 
 @bp.route("/applications")
-@documented("/applications", "get", "Applications you may see", response=APPLICATION_LIST,
+@documented("/applications", "get", "Applications you may see, newest first, a page at a time",
+            response=APPLICATION_LIST, parameters=PAGE_PARAMETERS,
             errors=("401",), roles="students (their own), employers (their organization's "
             "postings), staff (all)")
 @role_required(*SIGNED_IN)
 def list_applications():
-    statement = sa.select(Application).order_by(Application.id.desc()).limit(500)
+    limit, before = page_arguments()
+    statement = sa.select(Application).order_by(Application.id.desc()).limit(limit + 1)
+    if before is not None:
+        statement = statement.where(Application.id < before)
     if current_user.role is Role.STUDENT:
         statement = statement.where(Application.student_id == current_user.id)
     elif current_user.role is Role.EMPLOYER:
@@ -104,11 +128,28 @@ def list_applications():
         statement = statement.where(sa.false())
     applications = db.session.scalars(statement.options(
         joinedload(Application.opportunity))).all()
-    for application in applications:
-        record_access(current_user, application, "application")
+    more = len(applications) > limit
+    applications = applications[:limit]
+    record_list_access(current_user, applications)  # one entry for the page, with its ids
     db.session.commit()
     placements = placement_ids([a.id for a in applications])
-    return jsonify({"items": [application_json(a, placements.get(a.id)) for a in applications]})
+    return jsonify({"items": [application_json(a, placements.get(a.id)) for a in applications],
+                    "next_cursor": encode_id_cursor(applications[-1].id) if more else None})
+
+
+@bp.route("/applications/<int:application_id>")
+@documented("/applications/{application_id}", "get", "One application",
+            response=APPLICATION, errors=("401", "404"),
+            roles="the student, the posting's employers, staff")
+@role_required(*SIGNED_IN)
+def get_application(application_id: int):
+    application = db.session.get(Application, application_id)
+    if application is None or not can_view_application(current_user, application):
+        abort(404)
+    record_access(current_user, application, "application")
+    db.session.commit()
+    return jsonify(application_json(application, placement_ids([application.id]).get(
+        application.id)))
 
 
 @bp.route("/applications/<int:application_id>/status", methods=["POST"])
@@ -135,3 +176,57 @@ def set_application_status(application_id: int):
     db.session.commit()
     return jsonify(application_json(application, placement_ids([application.id]).get(
         application.id)))
+
+
+PLACEMENT_ITEM = schema("PlacementItem", {
+    "type": "object", "required": ["id", "application_id", "student_id", "opportunity_id",
+                                   "status"],
+    "properties": {"id": {"type": "integer"}, "application_id": {"type": "integer"},
+                   "student_id": {"type": "integer"}, "opportunity_id": {"type": "integer"},
+                   "status": {"type": "string", "enum": [s.value for s in PlacementStatus]},
+                   "hours": {"type": ["number", "null"]},
+                   "start_date": {"type": ["string", "null"], "format": "date"},
+                   "end_date": {"type": ["string", "null"], "format": "date"},
+                   "completed_at": {"type": ["string", "null"], "format": "date-time"}},
+})
+
+PLACEMENT_LIST = schema("PlacementList", {
+    "type": "object", "required": ["items", "next_cursor"],
+    "properties": {"items": {"type": "array", "items": PLACEMENT_ITEM},
+                   "next_cursor": {"type": ["string", "null"]}},
+})
+
+
+def placement_json(placement: Placement) -> dict:
+    return {"id": placement.id, "application_id": placement.application_id,
+            "student_id": placement.student_id, "opportunity_id": placement.opportunity_id,
+            "status": placement.status.value, "hours": placement.hours,
+            "start_date": placement.start_date.isoformat() if placement.start_date else None,
+            "end_date": placement.end_date.isoformat() if placement.end_date else None,
+            "completed_at": placement.completed_at.isoformat()
+            if placement.completed_at else None}
+
+
+@bp.route("/placements")
+@documented("/placements", "get", "Placements you may see, newest first",
+            response=PLACEMENT_LIST, parameters=PAGE_PARAMETERS, errors=("401",),
+            roles="students (their own), employers (their organization's), staff (all)")
+@role_required(*SIGNED_IN)
+def list_placements():
+    limit, before = page_arguments()
+    statement = sa.select(Placement)
+    if current_user.role is Role.STUDENT:
+        statement = statement.where(Placement.student_id == current_user.id)
+    elif current_user.role is Role.EMPLOYER:
+        statement = statement.join(Opportunity, Opportunity.id == Placement.opportunity_id
+                                   ).join(Organization).where(
+            Opportunity.organization_id == current_user.organization_id,
+            Organization.status != OrganizationStatus.SUSPENDED)
+    elif current_user.role is not Role.STAFF:
+        statement = statement.where(sa.false())
+    if before is not None:
+        statement = statement.where(Placement.id < before)
+    rows = db.session.scalars(statement.order_by(Placement.id.desc()).limit(limit + 1)).all()
+    return jsonify({"items": [placement_json(p) for p in rows[:limit]],
+                    "next_cursor": encode_id_cursor(rows[limit - 1].id)
+                    if len(rows) > limit else None})

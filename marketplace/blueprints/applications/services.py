@@ -254,6 +254,15 @@ def record_access(viewer: User, application: Application, what: str) -> None:
     db.session.flush()
 
 
+def record_list_access(viewer: User, applications: list[Application]) -> None:
+    """Log one reading of a list of students' applications: one entry for the request,
+    with the ids (the staff access log shows it), not one row per application."""
+    ids = [a.id for a in applications if a.student_id != viewer.id]
+    if ids:
+        audit(viewer, "applications.listed", subject_type="user", subject_id=viewer.id,
+              application_ids=ids)
+
+
 def complete_placement(placement_id: int, by: User, hours: float, start_date=None,
                        end_date=None, ratings: dict | None = None,
                        comment: str | None = None, early_reason: str | None = None

@@ -50,6 +50,7 @@ from marketplace.blueprints.opportunities.views import managed_opportunity, rend
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 from marketplace.core.forms import show_domain_error
+from marketplace.core.models import AuditEntry
 from marketplace.core.policies import Role, role_required
 
 bp = Blueprint("applications", __name__)
@@ -237,8 +238,12 @@ def access_log():
         .order_by(RecordAccess.id.desc()).offset((page - 1) * 100).limit(101)).all()
     students = {user.id: user for user in db.session.scalars(sa.select(User).where(
         User.id.in_({row.student_id for row in rows})))} if rows else {}
+    lists = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "applications.listed")
+        .options(sa.orm.joinedload(AuditEntry.actor))
+        .order_by(AuditEntry.id.desc()).limit(50)).all() if page == 1 else []
     return render_template("applications/access_log.html", rows=rows[:100], students=students,
-                           page=page, has_next=len(rows) > 100)
+                           page=page, has_next=len(rows) > 100, lists=lists)
 
 
 @bp.route("/staff/applications")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import current_app, jsonify, request
 from flask_login import current_user
 
@@ -13,7 +14,12 @@ from marketplace.blueprints.mentoring.models import Booking, BookingStatus, Ment
 from marketplace.blueprints.mentoring.services import SlotDetails
 from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
-from marketplace.core.api.views import json_body
+from marketplace.core.api.views import (
+    PAGE_PARAMETERS,
+    encode_id_cursor,
+    json_body,
+    page_arguments,
+)
 from marketplace.core.clock import in_zone, local_to_utc
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
@@ -249,3 +255,33 @@ def _mark(booking_id: int, status: BookingStatus):
     booking = mentoring.mark_booking(booking_id, current_user, status)
     db.session.commit()
     return jsonify(booking_json(booking))
+
+
+BOOKING_LIST = schema("BookingList", {
+    "type": "object", "required": ["items", "next_cursor"],
+    "properties": {"items": {"type": "array", "items": BOOKING},
+                   "next_cursor": {"type": ["string", "null"]}},
+})
+
+
+@bp.route("/bookings")
+@documented("/bookings", "get", "Bookings: a student's own, those on an alum's slots, all for "
+            "staff; newest first", response=BOOKING_LIST, parameters=PAGE_PARAMETERS,
+            errors=("401",))
+@role_required(*SIGNED_IN)
+def list_bookings():
+    limit, before = page_arguments()
+    statement = sa.select(Booking)
+    if current_user.role is Role.STUDENT:
+        statement = statement.where(Booking.student_id == current_user.id)
+    elif current_user.role is Role.ALUMNI:
+        statement = statement.join(MentoringSlot).where(
+            MentoringSlot.alumni_id == current_user.id)
+    elif current_user.role is not Role.STAFF:
+        statement = statement.where(sa.false())
+    if before is not None:
+        statement = statement.where(Booking.id < before)
+    rows = db.session.scalars(statement.order_by(Booking.id.desc()).limit(limit + 1)).all()
+    return jsonify({"items": [booking_json(b) for b in rows[:limit]],
+                    "next_cursor": encode_id_cursor(rows[limit - 1].id)
+                    if len(rows) > limit else None})

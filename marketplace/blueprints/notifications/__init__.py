@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from marketplace.blueprints.notifications import jobs, views
+from marketplace.blueprints.notifications import api, jobs, views
 from marketplace.blueprints.notifications.services import unread_count
 
-__all__ = ["init_app", "jobs"]
+__all__ = ["api", "init_app", "jobs"]
 
 
 def init_app(app: Flask) -> None:

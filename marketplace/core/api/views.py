@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from flask import abort, current_app, g, jsonify, request
 from flask_login import current_user
 
@@ -44,3 +46,35 @@ def json_body() -> dict:
     if errors:
         raise ValidationFailed("Some fields are not valid.", errors)
     return body
+
+
+PAGE_PARAMETERS = [
+    {"name": "cursor", "in": "query", "required": False,
+     "description": "next_cursor of the previous page (opaque; another value is a 400)",
+     "schema": {"type": "string"}},
+    {"name": "limit", "in": "query", "required": False, "description": "Items per page",
+     "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
+]
+
+
+def encode_id_cursor(last_id: int) -> str:
+    """An opaque cursor for lists paged by id, newest first."""
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def page_arguments(default: int = 50, maximum: int = 100) -> tuple[int, int | None]:
+    """``limit`` and the id to continue below, from the query; a 400 for anything else."""
+    text = request.args.get("limit") or str(default)
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        abort(400, description=f"limit is a whole number from 1 to {maximum}.")
+    cursor = request.args.get("cursor")
+    if not cursor:
+        return int(text), None
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)
+                                                  ).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        kind, value = "", ""
+    if kind != "id" or not value.isdigit() or int(value) > 2**31 - 1:
+        abort(400, description="This page link is no longer valid; start from the first page.")
+    return int(text), int(value)
