@@ -49,14 +49,25 @@ def tick(connection: Redis, prefix: str, now: float, last: dict[str, str]) -> li
 
 
 def run_beat(redis_url: str, prefix: str, parent_pid: int, interval: float = 1.0) -> None:
-    """Loop until the parent worker is gone."""
+    """Loop until the parent worker is gone.
+
+    A Redis outage does not end it: each tick tries again (redis-py reconnects),
+    and once Redis is back each job's current period is enqueued (periods that
+    passed meanwhile are not made up).
+    """
     connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
     last: dict[str, str] = {}
+    redis_down = False
     while os.getppid() == parent_pid:
         try:
             for job_id in tick(connection, prefix, time.time(), last):
                 log.debug("beat: enqueued %s", job_id)
+            if redis_down:
+                log.warning("beat: Redis is back")
+                redis_down = False
         except RedisError as error:
-            log.warning("beat: Redis unavailable: %s", error)
+            if not redis_down:  # once per outage, not once a second
+                log.warning("beat: Redis unavailable: %s", error)
+                redis_down = True
             last.clear()
         time.sleep(interval)

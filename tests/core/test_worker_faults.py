@@ -1,6 +1,7 @@
 """A real worker process against the local PostgreSQL and Redis, and what happens when
-things break: a worker killed mid-batch, Redis down while requests commit, a job that
-keeps failing. Services round only (``make test-services``)."""
+things break: a worker killed mid-batch, Redis down while requests commit, Redis dying
+under a running worker, a job that keeps failing. Services round only
+(``make test-services``)."""
 
 from __future__ import annotations
 
@@ -168,7 +169,8 @@ def private_redis():
         def start(self):
             self.process = subprocess.Popen(
                 [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 "--appendonly", "no", "--daemonize", "no"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             from redis import Redis
 
             client = Redis.from_url(self.url)
@@ -177,6 +179,12 @@ def private_redis():
         def stop(self):
             if self.process and self.process.poll() is None:
                 self.process.terminate()
+                self.process.wait(timeout=10)
+
+        def kill(self):
+            """SIGKILL, by its PID: Redis gone at once, as in a crash."""
+            if self.process and self.process.poll() is None:
+                self.process.kill()
                 self.process.wait(timeout=10)
 
     private = Private()
@@ -220,6 +228,138 @@ def test_redis_down_requests_succeed_and_effects_follow(database_url, private_re
         assert wait_until(lambda: delivered() == 5, timeout=60), worker.log.read_text()[-3000:]
     finally:
         worker.stop()
+
+
+def test_worker_outlives_a_redis_outage_and_reconnects(database_url, private_redis):
+    """Redis dies under a busy worker and comes back empty: the same worker process
+    picks up again, and every effect happens exactly once."""
+    from rq import Worker
+
+    from marketplace.core.queueing import queue_for
+
+    prefix = f"faults-d-{uuid.uuid4().hex[:6]}-"
+    app = make_app(database_url, private_redis.url, prefix)
+    first = 300_000 + int(uuid.uuid4().int % 1000) * 1000
+    keys = {"before": range(first, first + 300),        # worked through as Redis dies
+            "during": range(first + 300, first + 310),  # committed while Redis is down
+            "after": range(first + 310, first + 320)}   # enqueued once Redis is back
+    ids: list[int] = []
+
+    def enqueue(batch: str) -> int:
+        """Commit one row per key, as a request would; returns how many reached RQ."""
+        with app.app_context():
+            messages = [enqueue_after_commit("record_effect", key) for key in keys[batch]]
+            db.session.commit()
+            ids.extend(message.id for message in messages)
+            return len(dispatch_ready())
+
+    def completed() -> int:
+        with app.app_context():
+            return db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(
+                OutboxMessage.id.in_(ids), OutboxMessage.completed_at.is_not(None)))
+
+    assert enqueue("before") == 300
+    worker = WorkerProcess(database_url, private_redis.url, prefix, "reconnect",
+                           log_level="INFO")
+    pid = worker.process.pid
+    try:
+        assert wait_until(lambda: completed() >= 20, timeout=60, interval=0.1), \
+            worker.log.read_text()[-3000:]
+        private_redis.kill()
+        done_at_kill = completed()
+        assert done_at_kill < 300, "the batch finished before Redis died; nothing was tested"
+        assert enqueue("during") == 0  # committed; the relay sends them once Redis is back
+        time.sleep(5)
+        assert worker.process.poll() is None, worker.log.read_text()[-4000:]
+
+        private_redis.start()  # same port, no data: the jobs queued before are gone
+        assert enqueue("after") == 10
+        # "before" and "during" come back through the relay, which only the worker's
+        # beat enqueues: they finish only if the worker, its beat and the relay all
+        # found Redis again.
+        if not wait_until(lambda: completed() == 320, timeout=120):
+            pytest.fail(f"{completed()} of 320 done\n"
+                        f"worker's log:\n{worker.log.read_text()[-4000:]}")
+        assert worker.process.poll() is None and worker.process.pid == pid
+        with app.app_context():
+            # One RQ worker registered, in the same process: the one that lost
+            # Redis was cleared out.
+            assert [w.pid for w in Worker.all(queue=queue_for("high"))] == [pid]
+    finally:
+        worker.stop()
+    assert worker.process.returncode == 0, worker.log.read_text()[-3000:]  # SIGTERM: clean exit
+    with app.app_context():
+        counts = effect_counts(db.session)
+    all_keys = [key for batch in keys.values() for key in batch]
+    print(f"Redis killed after {done_at_kill} of 300 jobs; reconnected; "
+          f"log: {[line for line in worker.log.read_text().splitlines() if 'workers.' in line]}")
+    assert {key: counts.get(key, 0) for key in all_keys} == {key: 1 for key in all_keys}
+
+
+def test_idle_worker_waits_for_redis_and_stops_on_sigterm_while_it_is_down(database_url,
+                                                                           private_redis):
+    """Redis down at start-up, then gone while the worker waits for a job: the worker
+    waits it out each time, and SIGTERM still stops it while Redis is down."""
+    from rq import Worker
+
+    from marketplace.core.queueing import queue_for
+
+    prefix = f"faults-e-{uuid.uuid4().hex[:6]}-"
+    app = make_app(database_url, private_redis.url, prefix)
+    keys = iter(range(400_000 + int(uuid.uuid4().int % 1000) * 1000, 10**9))
+    ids: list[int] = []
+
+    def enqueue(count: int) -> int:
+        with app.app_context():
+            messages = [enqueue_after_commit("record_effect", next(keys)) for _ in range(count)]
+            db.session.commit()
+            ids.extend(message.id for message in messages)
+            return len(dispatch_ready())
+
+    def completed() -> int:
+        with app.app_context():
+            return db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(
+                OutboxMessage.id.in_(ids), OutboxMessage.completed_at.is_not(None)))
+
+    def registered_pids() -> list[int]:
+        with app.app_context():
+            return [w.pid for w in Worker.all(queue=queue_for("high"))]
+
+    private_redis.stop()
+    waiting = WorkerProcess(database_url, private_redis.url, prefix, "waits-for-redis")
+    pid = waiting.process.pid
+    try:
+        time.sleep(4)
+        assert waiting.process.poll() is None, waiting.log.read_text()[-3000:]
+        private_redis.start()
+        assert enqueue(5) == 5
+        assert wait_until(lambda: completed() == 5, timeout=60), waiting.log.read_text()[-3000:]
+
+        # Gone while the worker waits for a job, back a few seconds later, empty.
+        private_redis.kill()
+        time.sleep(4)
+        assert waiting.process.poll() is None, waiting.log.read_text()[-3000:]
+        private_redis.start()
+        assert enqueue(5) == 5
+        assert wait_until(lambda: completed() == 10, timeout=60), waiting.log.read_text()[-3000:]
+        # Listed as a worker again (the Redis that came back had forgotten it).
+        assert wait_until(lambda: registered_pids() == [pid], timeout=30), registered_pids()
+
+        # Gone again: one worker running, one starting; SIGTERM stops both, at once.
+        private_redis.kill()
+        starting = WorkerProcess(database_url, private_redis.url, prefix, "starts-without-redis")
+        try:
+            time.sleep(4)
+            assert starting.process.poll() is None, starting.log.read_text()[-3000:]
+            for worker in (waiting, starting):
+                began = time.monotonic()
+                worker.stop()  # SIGTERM; SIGKILL after 15 s
+                assert worker.process.returncode == 0, worker.log.read_text()[-3000:]
+                assert time.monotonic() - began < 10
+        finally:
+            starting.kill()
+    finally:
+        waiting.kill()
 
 
 def test_failing_job_retried_listed_and_retry_button_works(database_url):
