@@ -3,6 +3,11 @@
 from tests.contracts.route_table import SIGNED_IN, STAFF, STUDENT
 
 ROUTES = {
+    # POST /api/v1/students/<id>/evidence
+    "api.record_student_evidence": STAFF,
+    # POST /api/v1/outcomes/imports
+    "api.import_outcomes_api": STAFF,
+
     # GET /api/v1/outcomes/summary
     "api.outcomes_summary": STAFF,
     # POST /api/v1/placements/<int:placement_id>/complete

@@ -356,3 +356,24 @@ def test_old_exports_are_purged(app, run_jobs):
     db.session.commit()
     assert exports.purge_old_exports() == 1
     assert not storage().exists(key)
+
+
+def test_staff_record_evidence_and_import_through_the_api(api_client):
+    staff = api_client(StaffFactory())
+    student = StudentFactory(email="ima@school.edu")
+    db.session.commit()
+    url = f"/api/v1/students/{student.id}/evidence"
+    body = {"outcome": "career_design", "occurred_on": "2026-10-01",
+            "description": "Career planning workshop"}
+    assert staff.post(url, json=body).get_json() == {"added": True}
+    assert staff.post(url, json=body).get_json() == {"added": False}
+    assert staff.post(url, json={**body, "outcome": "connections"}).status_code == 422
+    assert api_client(student).post(url, json=body).status_code == 403
+    csv_text = ("email,outcome,date,description\n"
+                "ima@school.edu,articulation,2026-09-15,Mock interview\n")
+    imported = staff.post("/api/v1/outcomes/imports", json={"kind": "evidence", "csv": csv_text})
+    assert imported.status_code == 201, imported.get_json()
+    assert imported.get_json()["created"] == 1
+    refused = staff.post("/api/v1/outcomes/imports", json={
+        "kind": "evidence", "csv": "email,outcome,date,description\nnot-an-email,x,y,z\n"})
+    assert refused.status_code == 422 and refused.get_json()["error"]["fields"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from flask import abort, jsonify, request
 from flask_login import current_user
 
 from marketplace.blueprints.accounts.models import User
 from marketplace.blueprints.applications.services import complete_placement
+from marketplace.blueprints.outcomes import imports
 from marketplace.blueprints.outcomes.reports import GROUPS, parse_year, summary
 from marketplace.blueprints.outcomes.services import evidence_for
 from marketplace.core.api import bp
@@ -153,3 +154,73 @@ def outcomes_summary():
                     "groups": [{"value": g.value, "label": g.label, "students": g.students,
                                 "outcomes": counts(g.outcomes.values(), g)}
                                for g in result.groups]})
+
+
+STAFF_EVIDENCE = schema("StaffEvidenceInput", {
+    "type": "object", "required": ["outcome", "occurred_on", "description"],
+    "properties": {
+        "outcome": {"type": "string", "enum": list(imports.STAFF_OUTCOMES)},
+        "occurred_on": {"type": "string", "format": "date"},
+        "description": {"type": "string", "minLength": 1, "maxLength": 500},
+    },
+})
+
+RECORDED = schema("StaffEvidenceResult", {
+    "type": "object", "required": ["added"],
+    "properties": {"added": {"type": "boolean",
+                             "description": "False when the same record was there already"}},
+})
+
+IMPORT = schema("ImportInput", {
+    "type": "object", "required": ["kind", "csv"],
+    "properties": {"kind": {"type": "string", "enum": list(imports.KINDS)},
+                   "csv": {"type": "string", "maxLength": imports.MAX_BYTES,
+                           "description": "The file's text, with its header line"}},
+})
+
+IMPORT_RESULT = schema("ImportResult", {
+    "type": "object", "required": ["kind", "rows", "created", "updated", "unchanged"],
+    "properties": {"kind": {"type": "string"}, "rows": {"type": "integer"},
+                   "created": {"type": "integer"}, "updated": {"type": "integer"},
+                   "unchanged": {"type": "integer"}},
+})
+
+
+@bp.route("/students/<int:student_id>/evidence", methods=["POST"])
+@documented("/students/{student_id}/evidence", "post",
+            "Record evidence of one of the four outcomes staff record",
+            request=STAFF_EVIDENCE, response=RECORDED, status="201",
+            errors=("401", "403", "404", "422"), roles="career staff")
+@role_required(Role.STAFF)
+def record_student_evidence(student_id: int):
+    body = json_body()
+    student = db.session.get(User, student_id)
+    if student is None or student.role is not Role.STUDENT:
+        abort(404)
+    occurred_on = date.fromisoformat(body["occurred_on"])
+    if occurred_on > datetime.now(UTC).date():
+        raise ValidationFailed("Evidence is of something that happened.",
+                               {"occurred_on": "Not in the future."})
+    added = imports.record_staff_evidence(student, body["outcome"], occurred_on,
+                                          body["description"].strip(), current_user)
+    db.session.commit()
+    return jsonify({"added": added}), 201
+
+
+@bp.route("/outcomes/imports", methods=["POST"])
+@documented("/outcomes/imports", "post",
+            "Import a roster, evidence or first destinations: the whole file or nothing",
+            request=IMPORT, response=IMPORT_RESULT, status="201",
+            errors=("401", "403", "409", "422"), roles="career staff")
+@role_required(Role.STAFF)
+def import_outcomes_api():
+    body = json_body()
+    try:
+        result = imports.import_csv(body["kind"], body["csv"].encode(), current_user)
+    except imports.ImportRefused as refused:
+        refused.fields = {f"line {line}": problem
+                          for line, problem in refused.result.errors[:50]}
+        raise
+    db.session.commit()
+    return jsonify({"kind": result.kind, "rows": result.rows, "created": result.created,
+                    "updated": result.updated, "unchanged": result.unchanged}), 201
