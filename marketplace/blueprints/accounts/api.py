@@ -28,9 +28,8 @@ from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
 from marketplace.core.api.views import (
     PAGE_PARAMETERS,
-    encode_id_cursor,
     json_body,
-    page_arguments,
+    page_of,
 )
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
@@ -277,19 +276,14 @@ def organization_json(organization: Organization) -> dict:
                            "enum": ["", *(s.value for s in OrganizationStatus)]}}])
 @role_required(Role.STAFF)
 def list_organizations_api():
-    limit, after = page_arguments()
     status = request.args.get("status") or None
     if status is not None and status not in {s.value for s in OrganizationStatus}:
         abort(400, description="Unknown status.")
-    statement = sa.select(Organization).order_by(Organization.id)
+    statement = sa.select(Organization)
     if status:
         statement = statement.where(Organization.status == status)
-    if after is not None:
-        statement = statement.where(Organization.id > after)
-    rows = db.session.scalars(statement.limit(limit + 1)).all()
-    return jsonify({"items": [organization_json(o) for o in rows[:limit]],
-                    "next_cursor": encode_id_cursor(rows[limit - 1].id)
-                    if len(rows) > limit else None})
+    rows, next_cursor = page_of(statement, Organization.id, newest_first=False)
+    return jsonify({"items": [organization_json(o) for o in rows], "next_cursor": next_cursor})
 
 
 @bp.route("/organizations/<int:organization_id>/verify", methods=["POST"])

@@ -26,9 +26,8 @@ from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
 from marketplace.core.api.views import (
     PAGE_PARAMETERS,
-    encode_id_cursor,
     json_body,
-    page_arguments,
+    page_of,
 )
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
@@ -113,10 +112,7 @@ def create_application(opportunity_id: int):
             "postings), staff (all)")
 @role_required(*SIGNED_IN)
 def list_applications():
-    limit, before = page_arguments()
-    statement = sa.select(Application).order_by(Application.id.desc()).limit(limit + 1)
-    if before is not None:
-        statement = statement.where(Application.id < before)
+    statement = sa.select(Application).options(joinedload(Application.opportunity))
     if current_user.role is Role.STUDENT:
         statement = statement.where(Application.student_id == current_user.id)
     elif current_user.role is Role.EMPLOYER:
@@ -126,15 +122,12 @@ def list_applications():
             Organization.status != OrganizationStatus.SUSPENDED)
     elif current_user.role is not Role.STAFF:
         statement = statement.where(sa.false())
-    applications = db.session.scalars(statement.options(
-        joinedload(Application.opportunity))).all()
-    more = len(applications) > limit
-    applications = applications[:limit]
+    applications, next_cursor = page_of(statement, Application.id)
     record_list_access(current_user, applications)  # one entry for the page, with its ids
     db.session.commit()
     placements = placement_ids([a.id for a in applications])
     return jsonify({"items": [application_json(a, placements.get(a.id)) for a in applications],
-                    "next_cursor": encode_id_cursor(applications[-1].id) if more else None})
+                    "next_cursor": next_cursor})
 
 
 @bp.route("/applications/<int:application_id>")
@@ -213,7 +206,6 @@ def placement_json(placement: Placement) -> dict:
             roles="students (their own), employers (their organization's), staff (all)")
 @role_required(*SIGNED_IN)
 def list_placements():
-    limit, before = page_arguments()
     statement = sa.select(Placement)
     if current_user.role is Role.STUDENT:
         statement = statement.where(Placement.student_id == current_user.id)
@@ -224,9 +216,5 @@ def list_placements():
             Organization.status != OrganizationStatus.SUSPENDED)
     elif current_user.role is not Role.STAFF:
         statement = statement.where(sa.false())
-    if before is not None:
-        statement = statement.where(Placement.id < before)
-    rows = db.session.scalars(statement.order_by(Placement.id.desc()).limit(limit + 1)).all()
-    return jsonify({"items": [placement_json(p) for p in rows[:limit]],
-                    "next_cursor": encode_id_cursor(rows[limit - 1].id)
-                    if len(rows) > limit else None})
+    rows, next_cursor = page_of(statement, Placement.id)
+    return jsonify({"items": [placement_json(p) for p in rows], "next_cursor": next_cursor})

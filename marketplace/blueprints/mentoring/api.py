@@ -16,9 +16,8 @@ from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
 from marketplace.core.api.views import (
     PAGE_PARAMETERS,
-    encode_id_cursor,
     json_body,
-    page_arguments,
+    page_of,
 )
 from marketplace.core.clock import in_zone, local_to_utc
 from marketplace.core.errors import ValidationFailed
@@ -270,7 +269,6 @@ BOOKING_LIST = schema("BookingList", {
             errors=("401",))
 @role_required(*SIGNED_IN)
 def list_bookings():
-    limit, before = page_arguments()
     statement = sa.select(Booking)
     if current_user.role is Role.STUDENT:
         statement = statement.where(Booking.student_id == current_user.id)
@@ -279,9 +277,5 @@ def list_bookings():
             MentoringSlot.alumni_id == current_user.id)
     elif current_user.role is not Role.STAFF:
         statement = statement.where(sa.false())
-    if before is not None:
-        statement = statement.where(Booking.id < before)
-    rows = db.session.scalars(statement.order_by(Booking.id.desc()).limit(limit + 1)).all()
-    return jsonify({"items": [booking_json(b) for b in rows[:limit]],
-                    "next_cursor": encode_id_cursor(rows[limit - 1].id)
-                    if len(rows) > limit else None})
+    rows, next_cursor = page_of(statement, Booking.id)
+    return jsonify({"items": [booking_json(b) for b in rows], "next_cursor": next_cursor})

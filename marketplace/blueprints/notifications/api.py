@@ -10,7 +10,7 @@ from marketplace.blueprints.notifications.models import Notification
 from marketplace.blueprints.notifications.services import mark_read
 from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
-from marketplace.core.api.views import PAGE_PARAMETERS, encode_id_cursor, page_arguments
+from marketplace.core.api.views import PAGE_PARAMETERS, page_of
 from marketplace.core.extensions import db
 from marketplace.core.policies import SIGNED_IN, role_required
 
@@ -44,16 +44,12 @@ def notification_json(notification: Notification) -> dict:
             response=NOTIFICATION_LIST, parameters=PAGE_PARAMETERS, errors=("401",))
 @role_required(*SIGNED_IN)
 def list_notifications_api():
-    limit, before = page_arguments()
-    statement = sa.select(Notification).where(Notification.user_id == current_user.id)
-    if before is not None:
-        statement = statement.where(Notification.id < before)
-    rows = db.session.scalars(statement.order_by(Notification.id.desc()).limit(limit + 1)).all()
+    rows, next_cursor = page_of(
+        sa.select(Notification).where(Notification.user_id == current_user.id), Notification.id)
     unread = db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
         Notification.user_id == current_user.id, Notification.read_at.is_(None)))
-    return jsonify({"items": [notification_json(n) for n in rows[:limit]],
-                    "next_cursor": encode_id_cursor(rows[limit - 1].id)
-                    if len(rows) > limit else None, "unread": unread})
+    return jsonify({"items": [notification_json(n) for n in rows], "next_cursor": next_cursor,
+                    "unread": unread})
 
 
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])

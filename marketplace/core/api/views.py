@@ -10,7 +10,7 @@ from flask_login import current_user
 from marketplace.core.api import bp
 from marketplace.core.api.openapi import build_document, documented, request_errors
 from marketplace.core.errors import ValidationFailed
-from marketplace.core.extensions import csrf
+from marketplace.core.extensions import csrf, db
 from marketplace.core.policies import public
 
 
@@ -78,3 +78,16 @@ def page_arguments(default: int = 50, maximum: int = 100) -> tuple[int, int | No
     if kind != "id" or not value.isdigit() or int(value) > 2**31 - 1:
         abort(400, description="This page link is no longer valid; start from the first page.")
     return int(text), int(value)
+
+
+def page_of(statement, id_column, newest_first: bool = True) -> tuple[list, str | None]:
+    """One page of ``statement``'s rows, by id, from the request's ``limit`` and
+    ``cursor``; and the cursor of the next page (None on the last)."""
+    limit, cursor = page_arguments()
+    if cursor is not None:
+        statement = statement.where(id_column < cursor if newest_first else id_column > cursor)
+    order = id_column.desc() if newest_first else id_column.asc()
+    rows = db.session.scalars(statement.order_by(order).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_id_cursor(rows[-1].id) if more else None
