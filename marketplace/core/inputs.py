@@ -40,24 +40,24 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def _json_depth(raw: bytes) -> int:
+def _json_depth(text: str) -> int:
     """How deeply the brackets of a JSON text nest, strings skipped (no parsing)."""
     depth = deepest = 0
     in_string = escaped = False
-    for byte in raw:
+    for char in text:
         if in_string:
             if escaped:
                 escaped = False
-            elif byte == 0x5C:  # backslash
+            elif char == "\\":
                 escaped = True
-            elif byte == 0x22:
+            elif char == '"':
                 in_string = False
-        elif byte == 0x22:
+        elif char == '"':
             in_string = True
-        elif byte in (0x5B, 0x7B):
+        elif char in "[{":
             depth += 1
             deepest = max(deepest, depth)
-        elif byte in (0x5D, 0x7D):
+        elif char in "]}":
             depth -= 1
     return deepest
 
@@ -67,12 +67,18 @@ def _refuse_constant(name: str):
 
 
 def _has_control(value) -> bool:
-    if isinstance(value, str):
-        return bool(CONTROL.search(value))
-    if isinstance(value, dict):
-        return any(_has_control(k) or _has_control(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_control(item) for item in value)
+    """Whether any key or text in a parsed JSON value holds a control character (walked
+    without recursion: the depth is bounded already, but never trust that twice)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if CONTROL.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            pending += item
     return False
 
 
@@ -88,11 +94,15 @@ def check_request_input() -> None:
         raw = request.get_data(cache=True)
         if not raw:
             return
-        if _json_depth(raw) > MAX_JSON_DEPTH:
+        try:
+            text = raw.decode("utf-8")  # JSON on the web is UTF-8 (RFC 8259), nothing else
+        except UnicodeDecodeError:
+            abort(400, description="Send JSON as UTF-8 text.")
+        if _json_depth(text) > MAX_JSON_DEPTH:
             abort(400, description=f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
         try:
-            body = json.loads(raw, parse_constant=_refuse_constant)
-        except (ValueError, UnicodeDecodeError):
+            body = json.loads(text, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError):
             abort(400, description="The body is not valid JSON.")
         if _has_control(body):
             abort(400, description=CONTROL_MESSAGE)

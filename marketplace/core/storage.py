@@ -78,6 +78,20 @@ class LocalStorage:
             if path.is_file() and not path.name.startswith("."):
                 yield f"{prefix}/{path.name}", path.stat().st_mtime
 
+    def sweep_partials(self, prefix: str, older_than: float) -> int:
+        """Delete files under ``prefix`` left half-written by a process that died while
+        writing them (their ``finally`` never ran), once older than ``older_than``
+        (seconds since the epoch). Returns how many."""
+        folder = self._path(prefix + "/x").parent
+        if not folder.is_dir():
+            return 0
+        removed = 0
+        for path in folder.glob(".*.partial"):
+            if path.stat().st_mtime < older_than:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     def delete(self, key: str) -> None:
         """Remove the file if it is there."""
         self._path(key).unlink(missing_ok=True)

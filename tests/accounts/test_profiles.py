@@ -136,3 +136,17 @@ def test_two_verified_organizations_never_share_a_name(login_as):
     with pytest.raises(sa.exc.IntegrityError):  # the database holds the rule too
         db.session.flush()
     db.session.rollback()
+
+
+def test_a_suspended_organization_cannot_rename_itself_either(login_as, client):
+    employer = EmployerFactory(organization=OrganizationFactory(
+        name="Shady Staffing", status=OrganizationStatus.SUSPENDED))
+    db.session.commit()
+    login_as(employer)
+    page = "/employers/organization"
+    fields = form_fields(client.get(page).get_data(as_text=True), page)
+    fields["name"] = "Trustworthy Staffing"
+    assert client.post(page, data=fields).status_code == 302
+    db.session.expire_all()
+    assert employer.organization.name == "Shady Staffing"
+    assert employer.organization.pending_name == "Trustworthy Staffing"

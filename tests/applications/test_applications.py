@@ -444,7 +444,11 @@ def test_the_sweep_removes_only_old_files_nobody_refers_to(app, login_as, client
     hour_ago = time.time() - 2 * 3600
     for name in (kept, "left-by-a-failed-request.pdf"):
         os.utime(Path(app.config["UPLOAD_FOLDER"]) / "resumes" / name, (hour_ago, hour_ago))
+    partial = Path(app.config["UPLOAD_FOLDER"]) / "resumes" / ".dead.pdf.1234.partial"
+    partial.write_bytes(b"%PDF-half")
+    os.utime(partial, (hour_ago, hour_ago))
     assert sweep_unreferenced_resumes() == 1
+    assert not partial.exists()  # left by a process that died while writing
     assert store.exists(f"resumes/{kept}") and store.exists("resumes/being-saved-right-now.pdf")
     assert not store.exists("resumes/left-by-a-failed-request.pdf")
     assert "sweep_resumes" in PERIODIC

@@ -184,3 +184,30 @@ def test_next_with_a_line_break_goes_home(client, target):
                              page="/auth/login")
     assert response.status_code in (302, 400)
     assert "Set-Cookie: x" not in str(response.headers)
+
+
+def test_json_that_is_not_utf8_or_too_deep_in_disguise_is_a_clear_400(client, api_client):
+    disguised = ('{"name":"a\u2200b","z":' + "[" * 3000 + "]" * 3000 + "}").encode("utf-16-le")
+    for path in ("/api/v1/tokens", "/auth/login"):
+        response = client.post(path, data=disguised, content_type="application/json")
+        assert response.status_code in (400, 401), response.status_code
+    student = api_client(StudentFactory())
+    six_hundred = "[" * 600 + "]" * 600
+    assert student.patch("/api/v1/me", data=six_hundred,
+                         content_type="application/json").status_code == 400
+
+
+@pytest.mark.parametrize("query", ["limit=%C2%B2", "limit=" + "9" * 5000,
+                                   "cursor=aWQ6wrI"])  # base64 of "id:²"
+def test_odd_digits_in_paging_are_a_clear_400(api_client, query):
+    assert api_client(StudentFactory()).get(f"/api/v1/notifications?{query}").status_code == 400
+
+
+def test_a_date_the_document_promises_is_checked(api_client):
+    staff, student = api_client(StaffFactory()), StudentFactory()
+    response = staff.post(f"/api/v1/students/{student.id}/evidence", json={
+        "outcome": "career_design", "occurred_on": "not-a-date", "description": "x"})
+    assert response.status_code == 422 and "occurred_on" in response.get_json()["error"]["fields"]
+    blank = staff.post(f"/api/v1/students/{student.id}/evidence", json={
+        "outcome": "career_design", "occurred_on": "2026-01-05", "description": "   "})
+    assert blank.status_code == 422

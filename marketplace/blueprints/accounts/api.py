@@ -9,6 +9,7 @@ from flask import abort, g, jsonify, request
 from flask_login import current_user
 
 from marketplace.blueprints.accounts.models import (
+    ApiToken,
     Organization,
     OrganizationStatus,
     OrganizationType,
@@ -186,8 +187,9 @@ TOKEN_INFO = schema("ApiToken", {
 })
 
 TOKEN_LIST = schema("ApiTokenList", {
-    "type": "object", "required": ["items"],
-    "properties": {"items": {"type": "array", "items": TOKEN_INFO}},
+    "type": "object", "required": ["items", "next_cursor"],
+    "properties": {"items": {"type": "array", "items": TOKEN_INFO},
+                   "next_cursor": {"type": ["string", "null"]}},
 })
 
 
@@ -218,11 +220,13 @@ def create_token():
 
 
 @bp.route("/tokens")
-@documented("/tokens", "get", "My API tokens, with when each was last used",
-            response=TOKEN_LIST, errors=("401",))
+@documented("/tokens", "get", "My API tokens, newest first, with when each was last used",
+            response=TOKEN_LIST, parameters=PAGE_PARAMETERS, errors=("401",))
 @role_required(*ALL_ROLES)
 def list_tokens():
-    return jsonify({"items": [token_json(token) for token in api_tokens(current_user)]})
+    rows, next_cursor = page_of(sa.select(ApiToken).where(ApiToken.user_id == current_user.id),
+                                ApiToken.id)
+    return jsonify({"items": [token_json(token) for token in rows], "next_cursor": next_cursor})
 
 
 @bp.route("/tokens/<int:token_id>", methods=["DELETE"])

@@ -92,6 +92,7 @@ def sweep_unreferenced_resumes(older_than: timedelta = timedelta(hours=1)) -> in
     writing its file (its commit failed, its process died). Only files older than an
     hour, so an application still being saved keeps its file. Returns how many."""
     cutoff = (utcnow() - older_than).timestamp()
+    storage().sweep_partials("resumes", cutoff)
     candidates = [key for key, written in storage().keys("resumes") if written < cutoff]
     if not candidates:
         return 0

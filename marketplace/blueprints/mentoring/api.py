@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, request
+from flask import abort, current_app, jsonify, request
 from flask_login import current_user
 
 from marketplace.blueprints.mentoring import services as mentoring
@@ -46,8 +49,18 @@ SLOT = schema("MentoringSlot", {
 })
 
 
+SLOT_PAGE = [
+    {"name": "cursor", "in": "query", "required": False,
+     "description": "next_cursor of the previous page (opaque; another value is a 400)",
+     "schema": {"type": "string"}},
+    {"name": "limit", "in": "query", "required": False, "description": "Slots per page",
+     "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 200}},
+]
+
 SLOT_LIST = schema("MentoringSlotList", {
-    "type": "object", "properties": {"items": {"type": "array", "items": SLOT}}})
+    "type": "object", "required": ["items", "next_cursor"],
+    "properties": {"items": {"type": "array", "items": SLOT},
+                   "next_cursor": {"type": ["string", "null"]}}})
 
 
 SLOT_INPUT = schema("MentoringSlotInput", {
@@ -191,7 +204,7 @@ def create_slot():
 
 @bp.route("/mentoring/slots")
 @documented("/mentoring/slots", "get", "Upcoming open slots with places left",
-            response=SLOT_LIST, parameters=SLOT_PARAMETERS, errors=("422",),
+            response=SLOT_LIST, parameters=[*SLOT_PARAMETERS, *SLOT_PAGE], errors=("422",),
             roles="anyone", public=True)
 @public
 def list_slots():
@@ -200,7 +213,34 @@ def list_slots():
     filters, errors = parse_slot_filters(request.args, zone)
     if errors:
         raise ValidationFailed("Some filters are not valid.", errors)
-    return jsonify({"items": [slot_json(slot) for slot in mentoring.open_slots(filters, zone)]})
+    limit, after = _slot_page()
+    slots = mentoring.open_slots(filters, zone, limit + 1, after)
+    more, slots = len(slots) > limit, slots[:limit]
+    return jsonify({"items": [slot_json(slot) for slot in slots],
+                    "next_cursor": _slot_cursor(slots[-1]) if more else None})
+
+
+def _slot_cursor(slot: MentoringSlot) -> str:
+    text = json.dumps([slot.starts_at.isoformat(), slot.id])
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _slot_page() -> tuple[int, tuple[datetime, int] | None]:
+    """``limit`` (1 to 200) and where the previous page ended, from the query."""
+    text = request.args.get("limit") or "200"
+    if not re.fullmatch(r"[0-9]{1,3}", text) or not 1 <= int(text) <= 200:
+        abort(400, description="limit is a whole number from 1 to 200.")
+    cursor = request.args.get("cursor")
+    if not cursor:
+        return int(text), None
+    try:
+        starts, slot_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        after = (datetime.fromisoformat(starts), int(slot_id))
+    except (ValueError, TypeError, UnicodeDecodeError):
+        abort(400, description="This page link is no longer valid; start from the first page.")
+    if after[0].tzinfo is None or not 0 < after[1] < 2**31:
+        abort(400, description="This page link is no longer valid; start from the first page.")
+    return int(text), after
 
 
 @bp.route("/mentoring/slots/<int:slot_id>/bookings", methods=["POST"])

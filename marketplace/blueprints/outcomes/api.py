@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import sqlalchemy as sa
 from flask import abort, jsonify, request
 from flask_login import current_user
 
 from marketplace.blueprints.accounts.models import User
 from marketplace.blueprints.applications.services import complete_placement
 from marketplace.blueprints.outcomes import imports
+from marketplace.blueprints.outcomes.models import OutcomeEvidence
 from marketplace.blueprints.outcomes.reports import GROUPS, parse_year, summary
-from marketplace.blueprints.outcomes.services import evidence_for
 from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
-from marketplace.core.api.views import json_body
+from marketplace.core.api.views import PAGE_PARAMETERS, json_body, page_of
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
 from marketplace.core.policies import SIGNED_IN, Role, role_required
@@ -40,8 +41,9 @@ PLACEMENT = schema("Placement", {
 
 
 EVIDENCE = schema("Evidence", {
-    "type": "object", "required": ["items"],
-    "properties": {"items": {"type": "array", "items": {
+    "type": "object", "required": ["items", "next_cursor"],
+    "properties": {"next_cursor": {"type": ["string", "null"]},
+                   "items": {"type": "array", "items": {
         "type": "object", "required": ["outcome", "source_kind", "source_id", "recorded_at"],
         "properties": {"outcome": {"type": "string"},
                        "source_kind": {"type": "string",
@@ -85,7 +87,8 @@ def complete_placement_api(placement_id: int):
 
 
 @bp.route("/students/<int:student_id>/evidence")
-@documented("/students/{student_id}/evidence", "get", "A student's outcome evidence",
+@documented("/students/{student_id}/evidence", "get", "A student's outcome evidence, newest "
+            "first", parameters=PAGE_PARAMETERS,
             response=EVIDENCE, errors=("401", "403", "404"), roles="that student, staff")
 @role_required(Role.STUDENT, Role.STAFF)
 def student_evidence(student_id: int):
@@ -94,10 +97,12 @@ def student_evidence(student_id: int):
     student = db.session.get(User, student_id)
     if student is None or student.role is not Role.STUDENT:
         abort(404)
-    return jsonify({"items": [
+    rows, next_cursor = page_of(sa.select(OutcomeEvidence).where(
+        OutcomeEvidence.student_id == student_id), OutcomeEvidence.id)
+    return jsonify({"next_cursor": next_cursor, "items": [
         {"outcome": row.outcome, "source_kind": row.source_kind.value,
          "source_id": row.source_id, "recorded_at": row.recorded_at.isoformat(),
-         "details": row.details} for row in evidence_for(student_id)]})
+         "details": row.details} for row in rows]})
 
 
 OUTCOME_COUNT = {"type": "object", "required": ["key", "with_evidence", "rate"],
@@ -197,7 +202,9 @@ def record_student_evidence(student_id: int):
     student = db.session.get(User, student_id)
     if student is None or student.role is not Role.STUDENT:
         abort(404)
-    occurred_on = date.fromisoformat(body["occurred_on"])
+    occurred_on = date.fromisoformat(body["occurred_on"])  # the schema checked its format
+    if not body["description"].strip():
+        raise ValidationFailed("Say what the student did.", {"description": "Required."})
     if occurred_on > datetime.now(UTC).date():
         raise ValidationFailed("Evidence is of something that happened.",
                                {"occurred_on": "Not in the future."})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 from flask import abort, current_app, g, jsonify, request
 from flask_login import current_user
@@ -65,7 +66,7 @@ def encode_id_cursor(last_id: int) -> str:
 def page_arguments(default: int = 50, maximum: int = 100) -> tuple[int, int | None]:
     """``limit`` and the id to continue below, from the query; a 400 for anything else."""
     text = request.args.get("limit") or str(default)
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
+    if not re.fullmatch(r"[0-9]{1,4}", text) or not 1 <= int(text) <= maximum:
         abort(400, description=f"limit is a whole number from 1 to {maximum}.")
     cursor = request.args.get("cursor")
     if not cursor:
@@ -75,7 +76,7 @@ def page_arguments(default: int = 50, maximum: int = 100) -> tuple[int, int | No
                                                   ).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
         kind, value = "", ""
-    if kind != "id" or not value.isdigit() or int(value) > 2**31 - 1:
+    if kind != "id" or not re.fullmatch(r"[0-9]{1,10}", value) or int(value) > 2**31 - 1:
         abort(400, description="This page link is no longer valid; start from the first page.")
     return int(text), int(value)
 

@@ -26,13 +26,16 @@ def update_organization(
 ) -> bool:
     """Save the organization's public details. Status and trust are staff's. Flushes.
 
-    A verified organization's name and website are what staff checked: a change to
+    A checked (verified or suspended) organization's name and website are what staff
+    saw: a change to
     either waits for staff (audit-logged) and the organization stays verified under
     its old name until then. Returns True when a change now waits for staff.
     """
     name, website = name.strip(), website or None
     organization.type = type
-    if organization.status is not OrganizationStatus.VERIFIED:
+    # Only an organization staff have not yet looked at changes its name at once; a
+    # verified (or suspended, to be verified again) one asks staff.
+    if organization.status is OrganizationStatus.PENDING:
         organization.name, organization.website = name, website
         db.session.flush()
         return False

@@ -18,7 +18,7 @@ from marketplace.blueprints.mentoring.models import (
 )
 from marketplace.blueprints.mentoring.services.bookings import notify_booking
 from marketplace.core.clock import format_in_zone, in_zone, local_to_utc, start_of_day
-from marketplace.core.db import lock_row, utcnow
+from marketplace.core.db import UTCDateTime, lock_row, utcnow
 from marketplace.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role
@@ -149,8 +149,10 @@ class SlotFilters:
 
 
 
-def open_slots(filters: SlotFilters, zone: str, limit: int = 200) -> list[MentoringSlot]:
-    """Upcoming open slots with places left, soonest first."""
+def open_slots(filters: SlotFilters, zone: str, limit: int = 200,
+               after: tuple[datetime, int] | None = None) -> list[MentoringSlot]:
+    """Upcoming open slots with places left, soonest first; ``after`` (start, id) continues
+    a list where its last page ended."""
     from sqlalchemy.orm import joinedload
 
     statement = (sa.select(MentoringSlot)
@@ -159,6 +161,10 @@ def open_slots(filters: SlotFilters, zone: str, limit: int = 200) -> list[Mentor
                         MentoringSlot.booked_count < MentoringSlot.capacity)
                  .options(joinedload(MentoringSlot.alumni).joinedload(User.alumni_profile))
                  .order_by(MentoringSlot.starts_at, MentoringSlot.id).limit(limit))
+    if after is not None:
+        statement = statement.where(sa.tuple_(MentoringSlot.starts_at, MentoringSlot.id)
+                                    > sa.tuple_(sa.literal(after[0], UTCDateTime),
+                                                sa.literal(after[1])))
     if filters.cluster:
         statement = statement.where(MentoringSlot.career_cluster == filters.cluster)
     if filters.mode:
