@@ -544,3 +544,21 @@ def test_student_and_alum_each_get_the_right_invitation_and_cancellation(app, ru
     assert set(sent) == {student.email, alum.email}
     assert read_calendar(sent[student.email])[:2] == ("CANCEL", "CANCELLED")
     assert read_calendar(sent[alum.email])[:2] == ("PUBLISH", "CANCELLED")
+
+
+def test_open_slots_are_paged_by_start_time(client):
+    alum = AlumniFactory()
+    same_time = soon(30)
+    slots = [make_slot(alum, soon(20)), make_slot(alum, same_time),
+             make_slot(alum, same_time), make_slot(alum, soon(40))]
+    db.session.commit()
+    seen, cursor = [], None
+    while True:
+        page = client.get("/api/v1/mentoring/slots", query_string={
+            "limit": 2, **({"cursor": cursor} if cursor else {})}).get_json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [slots[0].id, *sorted([slots[1].id, slots[2].id]), slots[3].id]
+    assert client.get("/api/v1/mentoring/slots?cursor=bm9wZQ").status_code == 400
