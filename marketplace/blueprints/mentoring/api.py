@@ -227,7 +227,7 @@ def _slot_cursor(slot: MentoringSlot) -> str:
 
 def _slot_page() -> tuple[int, tuple[datetime, int] | None]:
     """``limit`` (1 to 200) and where the previous page ended, from the query."""
-    text = request.args.get("limit") or "200"
+    text = request.args.get("limit", "200")
     if not re.fullmatch(r"[0-9]{1,3}", text) or not 1 <= int(text) <= 200:
         abort(400, description="limit is a whole number from 1 to 200.")
     cursor = request.args.get("cursor")

@@ -161,7 +161,7 @@ def parse_filters(args: MultiDict) -> BrowseFilters:
         errors["sort"] = "Sort by relevance, newest or deadline."
     elif sort == "relevance" and not q:
         sort = "newest"
-    limit_text = args.get("limit") or str(PAGE_SIZE)
+    limit_text = args.get("limit", str(PAGE_SIZE))
     if not re.fullmatch(r"[0-9]{1,4}", limit_text) or not 1 <= int(limit_text) <= MAX_PAGE_SIZE:
         errors["limit"] = f"Ask for 1 to {MAX_PAGE_SIZE} postings per page."
         limit_text = str(PAGE_SIZE)

@@ -65,7 +65,7 @@ def encode_id_cursor(last_id: int) -> str:
 
 def page_arguments(default: int = 50, maximum: int = 100) -> tuple[int, int | None]:
     """``limit`` and the id to continue below, from the query; a 400 for anything else."""
-    text = request.args.get("limit") or str(default)
+    text = request.args.get("limit", str(default))  # sent empty: not a number either
     if not re.fullmatch(r"[0-9]{1,4}", text) or not 1 <= int(text) <= maximum:
         abort(400, description=f"limit is a whole number from 1 to {maximum}.")
     cursor = request.args.get("cursor")
