@@ -26,6 +26,13 @@ class Hook:
         """Call every registered function, in registration order."""
         return [function(*args, **kwargs) for function in self._functions]
 
+    def merged(self, defaults: dict, *args, **kwargs) -> dict:
+        """``defaults`` updated with every registered function's answer (dicts), in order."""
+        merged = dict(defaults)
+        for answer in self.results(*args, **kwargs):
+            merged.update(answer)
+        return merged
+
     def first(self, *args, default: Any = None, **kwargs) -> Any:
         """The first answer that is not None, or ``default``."""
         for function in self._functions:

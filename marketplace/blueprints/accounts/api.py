@@ -144,18 +144,15 @@ def patch_me():
     name = body.get("name", user.name)
     if not name.strip():
         raise ValidationFailed("Your name is needed.", {"name": "Required."})
+    # The services set only the fields they are given: a patch changes what it names.
+    fields = {key: value for key, value in body.items() if key not in ("name", "clusters")}
     if user.role is Role.STUDENT:
         profile = user.student_profile
-        current = me_json(user)["student_profile"] or {}
-        values = {**current, **{k: v for k, v in body.items() if k != "name"}}
-        values.pop("clusters", None)
         update_student_profile(user, name=name,
                                clusters=body.get("clusters", profile.clusters if profile else []),
-                               **values)
+                               **fields)
     elif user.role is Role.ALUMNI:
-        current = me_json(user)["alumni_profile"] or {}
-        update_alumni_profile(user, name=name,
-                              **{**current, **{k: v for k, v in body.items() if k != "name"}})
+        update_alumni_profile(user, name=name, **fields)
     else:
         user.name = name.strip()
     db.session.commit()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
-import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -19,12 +16,16 @@ from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
 from marketplace.core.api.views import (
     PAGE_PARAMETERS,
+    STALE_CURSOR,
+    encode_cursor,
     json_body,
+    page_arguments,
     page_of,
 )
 from marketplace.core.clock import in_zone, local_to_utc
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
+from marketplace.core.inputs import MAX_ID
 from marketplace.core.policies import SIGNED_IN, Role, public, role_required
 from marketplace.core.reference import CAREER_CLUSTERS, is_valid_time_zone
 
@@ -213,34 +214,24 @@ def list_slots():
     filters, errors = parse_slot_filters(request.args, zone)
     if errors:
         raise ValidationFailed("Some filters are not valid.", errors)
-    limit, after = _slot_page()
-    slots = mentoring.open_slots(filters, zone, limit + 1, after)
+    limit, key = page_arguments(default=200, maximum=200)
+    slots = mentoring.open_slots(filters, zone, limit + 1, key and _slot_key(key))
     more, slots = len(slots) > limit, slots[:limit]
     return jsonify({"items": [slot_json(slot) for slot in slots],
-                    "next_cursor": _slot_cursor(slots[-1]) if more else None})
+                    "next_cursor": encode_cursor(slots[-1].starts_at.isoformat(), slots[-1].id)
+                    if more else None})
 
 
-def _slot_cursor(slot: MentoringSlot) -> str:
-    text = json.dumps([slot.starts_at.isoformat(), slot.id])
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def _slot_page() -> tuple[int, tuple[datetime, int] | None]:
-    """``limit`` (1 to 200) and where the previous page ended, from the query."""
-    text = request.args.get("limit", "200")
-    if not re.fullmatch(r"[0-9]{1,3}", text) or not 1 <= int(text) <= 200:
-        abort(400, description="limit is a whole number from 1 to 200.")
-    cursor = request.args.get("cursor")
-    if not cursor:
-        return int(text), None
+def _slot_key(key: list) -> tuple[datetime, int]:
+    """(start, id) of the last slot of the previous page, from its cursor."""
     try:
-        starts, slot_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        after = (datetime.fromisoformat(starts), int(slot_id))
-    except (ValueError, TypeError, UnicodeDecodeError):
-        abort(400, description="This page link is no longer valid; start from the first page.")
-    if after[0].tzinfo is None or not 0 < after[1] < 2**31:
-        abort(400, description="This page link is no longer valid; start from the first page.")
-    return int(text), after
+        starts, slot_id = key
+        after = (datetime.fromisoformat(starts), slot_id)
+    except (ValueError, TypeError):
+        abort(400, description=STALE_CURSOR)
+    if after[0].tzinfo is None or type(slot_id) is not int or not 0 < slot_id <= MAX_ID:
+        abort(400, description=STALE_CURSOR)
+    return after
 
 
 @bp.route("/mentoring/slots/<int:slot_id>/bookings", methods=["POST"])

@@ -58,9 +58,7 @@ def list_own_opportunities():
     rows = db.session.scalars(
         sa.select(Opportunity).where(Opportunity.organization_id == organization.id)
         .order_by(Opportunity.updated_at.desc(), Opportunity.id.desc())).all()
-    extra = {"feature_price": None}
-    for values in hooks.employer_postings_context.results(organization):
-        extra.update(values)
+    extra = hooks.employer_postings_context.merged({"feature_price": None}, organization)
     return render_template("opportunities/own_list.html", opportunities=rows,
                            organization=organization, action_form=ActionForm(),
                            now=utcnow(), **extra)
@@ -220,8 +218,7 @@ def render_detail(opportunity: Opportunity, **values):
     student = _is_student()
     extra = {"apply_form": None, "application": None}
     if student:
-        for answer in hooks.detail_context.results(opportunity, current_user):
-            extra.update(answer)
+        extra = hooks.detail_context.merged(extra, opportunity, current_user)
     extra.update(values)
     return render_template("opportunities/detail.html", opportunity=opportunity,
                            description=render_markdown(opportunity.description),
@@ -258,9 +255,8 @@ def list_saved():
 @role_required(Role.STAFF)
 def review_queue():
     queue = postings.review_queue()
-    extra = {"fees": {}, "expiring_soon": lambda payment: False}
-    for values in hooks.review_context.results(queue):
-        extra.update(values)
+    extra = hooks.review_context.merged(
+        {"fees": {}, "expiring_soon": lambda payment: False}, queue)
     return render_template("opportunities/review.html", queue=queue, now=utcnow(), **extra,
                            median_wait=postings.median_wait_this_month(),
                            decision_form=DecisionForm(), bulk_form=BulkApproveForm())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 from flask import abort, current_app, g, jsonify, request
@@ -12,6 +13,7 @@ from marketplace.core.api import bp
 from marketplace.core.api.openapi import build_document, documented, request_errors
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import csrf, db
+from marketplace.core.inputs import MAX_ID
 from marketplace.core.policies import public
 
 
@@ -58,13 +60,17 @@ PAGE_PARAMETERS = [
 ]
 
 
-def encode_id_cursor(last_id: int) -> str:
-    """An opaque cursor for lists paged by id, newest first."""
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+STALE_CURSOR = "This page link is no longer valid; start from the first page."
 
 
-def page_arguments(default: int = 50, maximum: int = 100) -> tuple[int, int | None]:
-    """``limit`` and the id to continue below, from the query; a 400 for anything else."""
+def encode_cursor(*key) -> str:
+    """An opaque cursor: the key (JSON values) of the last row of a page."""
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def page_arguments(default: int = 50, maximum: int = 100) -> tuple[int, list | None]:
+    """``limit`` and the key the previous page ended at (a list, as ``encode_cursor`` was
+    given it), from the query; a 400 for anything else."""
     text = request.args.get("limit", str(default))  # sent empty: not a number either
     if not re.fullmatch(r"[0-9]{1,4}", text) or not 1 <= int(text) <= maximum:
         abort(400, description=f"limit is a whole number from 1 to {maximum}.")
@@ -72,23 +78,25 @@ def page_arguments(default: int = 50, maximum: int = 100) -> tuple[int, int | No
     if not cursor:
         return int(text), None
     try:
-        kind, _, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)
-                                                  ).decode().partition(":")
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, UnicodeDecodeError):
-        kind, value = "", ""
-    if kind != "id" or not re.fullmatch(r"[0-9]{1,10}", value) or int(value) > 2**31 - 1:
-        abort(400, description="This page link is no longer valid; start from the first page.")
-    return int(text), int(value)
+        key = None
+    if not isinstance(key, list) or not key:
+        abort(400, description=STALE_CURSOR)
+    return int(text), key
 
 
 def page_of(statement, id_column, newest_first: bool = True) -> tuple[list, str | None]:
     """One page of ``statement``'s rows, by id, from the request's ``limit`` and
     ``cursor``; and the cursor of the next page (None on the last)."""
-    limit, cursor = page_arguments()
-    if cursor is not None:
+    limit, key = page_arguments()
+    if key is not None:
+        if len(key) != 1 or type(key[0]) is not int or not 0 < key[0] <= MAX_ID:
+            abort(400, description=STALE_CURSOR)
+        cursor = key[0]
         statement = statement.where(id_column < cursor if newest_first else id_column > cursor)
     order = id_column.desc() if newest_first else id_column.asc()
     rows = db.session.scalars(statement.order_by(order).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, encode_id_cursor(rows[-1].id) if more else None
+    return rows, encode_cursor(rows[-1].id) if more else None
