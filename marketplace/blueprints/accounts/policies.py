@@ -1,8 +1,8 @@
-"""marketplace.blueprints.accounts.policies."""
+"""Who may do what with accounts, organizations and API tokens. Deny by default."""
 
 from __future__ import annotations
 
-from marketplace.blueprints.accounts.models import Organization, User
+from marketplace.blueprints.accounts.models import ApiToken, Organization, User
 from marketplace.core.policies import Role
 
 
@@ -16,3 +16,8 @@ def can_edit_organization(user: User, organization: Organization) -> bool:
     if user.role is Role.STAFF:
         return True
     return user.role is Role.EMPLOYER and user.organization_id == organization.id
+
+
+def can_manage_token(user: User, token: ApiToken) -> bool:
+    """A token is its owner's alone: nobody else sees or revokes it, staff included."""
+    return user.is_authenticated and token.user_id == user.id

@@ -7,6 +7,7 @@ from flask import abort, jsonify
 from flask_login import current_user
 
 from marketplace.blueprints.notifications.models import Notification
+from marketplace.blueprints.notifications.policies import can_read_notification
 from marketplace.blueprints.notifications.services import mark_read
 from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
@@ -58,7 +59,7 @@ def list_notifications_api():
 @role_required(*SIGNED_IN)
 def read_notification_api(notification_id: int):
     notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.user_id != current_user.id:
+    if notification is None or not can_read_notification(current_user, notification):
         abort(404)
     mark_read(current_user, notification_id)
     db.session.commit()

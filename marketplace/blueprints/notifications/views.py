@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from marketplace.blueprints.notifications.forms import MarkReadForm
 from marketplace.blueprints.notifications.models import Notification
+from marketplace.blueprints.notifications.policies import can_read_notification
 from marketplace.blueprints.notifications.services import mark_read
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role, role_required
@@ -32,7 +33,7 @@ def read_notification(notification_id: int):
     if not MarkReadForm().validate_on_submit():
         abort(400)
     notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.user_id != current_user.id:
+    if notification is None or not can_read_notification(current_user, notification):
         abort(404)
     mark_read(current_user, notification_id)
     db.session.commit()

@@ -13,6 +13,7 @@ from marketplace.blueprints.accounts.models import (
     ApiToken,
     User,
 )
+from marketplace.blueprints.accounts.policies import can_manage_token
 from marketplace.core.db import utcnow
 from marketplace.core.errors import (
     NotFound,
@@ -72,7 +73,7 @@ def token_status(token: ApiToken) -> str:
 def revoke_api_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens. Flushes."""
     token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
+    if token is None or not can_manage_token(user, token):
         raise NotFound("No such token.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
