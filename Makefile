@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 VNU_VERSION := 26.9.27
 VNU_PACKAGE := .tools/node_modules/vnu-jar/package.json
 
-.PHONY: run test test-services worker install browser vnu lint bench bench-worker bench-outcomes clean
+.PHONY: run test test-services worker install browser vnu idp xmlsec lint bench bench-worker bench-outcomes clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,16 +53,33 @@ vnu:
 	    vnu-jar@$(VNU_VERSION) >/dev/null || echo "Could not install vnu-jar."; \
 	fi
 
-run: $(STAMP)
+# xmlsec1 checks SAML signatures (pysaml2 calls it): campus sign-in needs it at run time.
+xmlsec:
+	@if ! command -v xmlsec1 >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's xmlsec1 for SAML sign-in..."; \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends xmlsec1 >/dev/null \
+	      || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	          --no-install-recommends xmlsec1 >/dev/null)) || echo "Could not install xmlsec1."; \
+	  else echo "xmlsec1 is missing and cannot be installed here: SAML sign-in will not work."; fi; \
+	fi
+
+# The tests sign in through real identity providers: SimpleSAMLphp (Debian's package, run
+# by PHP's built-in server) and oidc-provider (npm, run by Node), installed when missing.
+idp: xmlsec
+	@bash tests/idp/install_saml.sh
+	@bash tests/idp/install_oidc.sh || echo "Could not install oidc-provider."
+
+run: $(STAMP) xmlsec
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMP) browser vnu lint
+test: $(STAMP) browser vnu idp lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-services: $(STAMP) browser vnu
+test-services: $(STAMP) browser vnu idp
 	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 worker: $(STAMP)

@@ -10,6 +10,13 @@ from marketplace.blueprints.accounts.models import (
     StudentCluster,
     StudentProfile,
     User,
+    UserSession,
+)
+from marketplace.blueprints.accounts.sso.models import (
+    ExternalIdentity,
+    IdentityProvider,
+    ProviderKind,
+    UsedAssertion,
 )
 from marketplace.blueprints.applications.models import (
     Application,
@@ -77,8 +84,10 @@ __all__ = [
     "EmailDelivery",
     "ExportJob",
     "ExportStatus",
+    "ExternalIdentity",
     "FeeRule",
     "FirstDestination",
+    "IdentityProvider",
     "MentoringSlot",
     "Notification",
     "Opportunity",
@@ -93,6 +102,7 @@ __all__ = [
     "PaymentStatus",
     "Placement",
     "PlacementStatus",
+    "ProviderKind",
     "RecordAccess",
     "SavedOpportunity",
     "SlotMode",
@@ -103,6 +113,8 @@ __all__ = [
     "StudentAttainment",
     "StudentCluster",
     "StudentProfile",
+    "UsedAssertion",
     "User",
+    "UserSession",
     "WorkMode",
 ]

@@ -18,6 +18,8 @@ from tests import factories
 from tests.jobs_for_tests import test_metadata
 from tests.support import Client, app_config, fresh_database, read_calendar
 
+pytest_plugins = ["tests.idp.fixtures"]
+
 
 class ConnectionBoundSession(FlaskSession):
     """Flask-SQLAlchemy's session picks an engine per model; here, always the test's connection."""

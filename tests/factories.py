@@ -61,6 +61,7 @@ class UserFactory(Base):
     name = factory.Sequence(lambda n: f"User {n}")
     role = Role.STUDENT
     password_hash = factory.LazyFunction(password_hash)
+    email_verified_at = factory.LazyFunction(lambda: datetime.now(UTC))
 
 
 class StudentFactory(UserFactory):

@@ -44,3 +44,17 @@ class SMTPServer:
 
     def __exit__(self, *exc) -> None:
         self.controller.stop()
+
+
+def link_in(message: EmailMessage, path: str) -> str:
+    """The first link in ``message``'s text whose path starts with ``path``, as a path with
+    its query (for the test client)."""
+    import re
+    from urllib.parse import urlsplit
+
+    text = message.get_body(("plain",)).get_content()
+    for url in re.findall(r"https?://\S+", text):
+        parts = urlsplit(url)
+        if parts.path.startswith(path):
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    raise AssertionError(f"no {path} link in:\n{text}")

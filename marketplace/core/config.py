@@ -93,6 +93,13 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
         "UPLOAD_FOLDER": str(instance_path / "uploads"),
+        # The SAML service provider's signing key and certificate (PEM files). Every web
+        # host needs the same pair: set both in a deployment. Unset, one is made under
+        # instance/saml/ on first use (one host, development).
+        "SAML_SP_KEY_FILE": env.get("SAML_SP_KEY_FILE") or None,
+        "SAML_SP_CERT_FILE": env.get("SAML_SP_CERT_FILE") or None,
+        # How far the IdP's clock may be from ours when checking NotBefore / NotOnOrAfter.
+        "SAML_CLOCK_SKEW_SECONDS": int(env.get("SAML_CLOCK_SKEW_SECONDS") or 60),
         "RQ_QUEUE_PREFIX": env.get("RQ_QUEUE_PREFIX", ""),
         # Rows not handed to the queue within this many seconds are re-sent by the relay.
         "OUTBOX_GRACE_SECONDS": int(env.get("OUTBOX_GRACE_SECONDS") or 30),

@@ -46,4 +46,38 @@ ROUTES = {
     "accounts.manage_users": STAFF,
     # GET POST /students/profile
     "accounts.edit_student_profile": STUDENT,
+    # GET /api/v1/me/sessions
+    "api.list_sessions": SIGNED_IN,
+    # DELETE /api/v1/me/sessions/<int:session_id>
+    "api.end_session_api": SIGNED_IN,
+    # GET /auth/register/sent
+    "accounts.check_email": PUBLIC,
+    # GET /auth/verify/<token>
+    "accounts.verify_email": PUBLIC,
+    # POST /auth/verify
+    "accounts.resend_verification": SIGNED_IN,
+    # GET POST /auth/reset
+    "accounts.ask_reset": PUBLIC,
+    # GET POST /auth/reset/<token>
+    "accounts.reset_password": PUBLIC,
+    # GET /me/sessions
+    "accounts.manage_sessions": SIGNED_IN,
+    # POST /me/sessions/<int:session_id>/end
+    "accounts.end_session": SIGNED_IN,
+    # POST /me/sessions/end-others
+    "accounts.end_other_sessions": SIGNED_IN,
+    # GET /auth/sso/<name>/login
+    "sso.login": PUBLIC,
+    # GET /auth/sso/<name>/callback
+    "sso.oidc_callback": PUBLIC,
+    # POST /auth/saml/<name>/acs
+    "sso.saml_acs": PUBLIC,
+    # GET /auth/saml/<name>/metadata
+    "sso.saml_metadata": PUBLIC,
+    # GET /staff/sso
+    "sso.manage_providers": STAFF,
+    # POST /staff/sso/<name>/staff-sign-in
+    "sso.allow_staff": STAFF,
+    # POST /staff/sso/links/<int:identity_id>/<action>
+    "sso.decide_link": STAFF,
 }

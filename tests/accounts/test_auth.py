@@ -16,6 +16,7 @@ from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, StudentFactory
+from tests.smtp_server import link_in
 from tests.support import Client, app_config, form_fields, fresh_database
 
 PASSWORD = "a sensible passphrase"
@@ -26,7 +27,14 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email))
 
 
-def test_register_student_creates_profile_and_logs_in(client):
+def confirm_by_email(client, smtp, run_jobs, address: str):
+    """Open the confirmation link the last e-mail to ``address`` holds; returns the answer."""
+    run_jobs()
+    message = [m for m in smtp.messages if m["To"] == address][-1]
+    return client.get(link_in(message, "/auth/verify/"))
+
+
+def test_register_student_creates_profile_and_confirms_by_email(client, smtp, run_jobs):
     response = client.submit("/auth/register/student", {
         "name": "Ana Flores", "email": "Ana.Flores@School.edu", "password": PASSWORD,
         "confirm": PASSWORD, "graduation_year": "2027", "major": "Nursing",
@@ -34,8 +42,16 @@ def test_register_student_creates_profile_and_logs_in(client):
         "pell_eligible": "", "time_zone": "America/Chicago",
     })
     assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/register/sent"
+    assert "ana.flores@school.edu" in client.get("/auth/register/sent").get_data(as_text=True)
+    assert client.get("/students/").status_code == 302  # not signed in yet
+    user = user_by_email("ana.flores@school.edu")
+    assert user.email_verified_at is None
+    response = confirm_by_email(client, smtp, run_jobs, "ana.flores@school.edu")
+    assert response.status_code == 302
     assert response.headers["Location"] == "/students/"
     user = user_by_email("ana.flores@school.edu")
+    assert user.email_verified_at is not None
     assert user.role is Role.STUDENT
     assert user.password_hash.startswith("$argon2id$")
     profile = user.student_profile
@@ -46,13 +62,14 @@ def test_register_student_creates_profile_and_logs_in(client):
     assert "Ana Flores" in client.get("/students/").get_data(as_text=True)
 
 
-def test_register_employer_creates_pending_organization(client):
+def test_register_employer_creates_pending_organization(client, smtp, run_jobs):
     response = client.submit("/auth/register/employer", {
         "name": "Bo Chen", "email": "bo@acme.example", "password": PASSWORD, "confirm": PASSWORD,
         "organization_name": "Acme Tools", "organization_type": "company",
         "website": "https://acme.example",
     })
     assert response.status_code == 302
+    confirm_by_email(client, smtp, run_jobs, "bo@acme.example")
     user = user_by_email("bo@acme.example")
     assert user.role is Role.EMPLOYER
     assert user.organization.name == "Acme Tools"
@@ -102,19 +119,36 @@ def test_long_passphrase_is_accepted(client):
         "name": "Eve", "email": "eve@alumni.example", "password": passphrase,
         "confirm": passphrase, "time_zone": "UTC"})
     assert response.status_code == 302
-    client.post("/auth/logout", data={"csrf_token": client.csrf_token()})
     response = client.submit("/auth/login", {"email": "eve@alumni.example",
                                              "password": passphrase})
     assert response.status_code == 302
 
 
-def test_duplicate_email_is_refused_kindly(client):
-    StudentFactory(email="taken@school.edu")
-    response = client.submit("/auth/register/student", {
-        "name": "Fay", "email": "TAKEN@school.edu", "password": PASSWORD, "confirm": PASSWORD,
-        "graduation_year": "2027", "time_zone": "UTC"})
-    assert response.status_code == 200
-    assert "already exists" in response.get_data(as_text=True)
+def test_a_known_address_gets_the_same_answer_and_its_owner_an_email(app, client, smtp,
+                                                                     run_jobs):
+    """Registration tells nobody which addresses have an account (no enumeration)."""
+    owner = StudentFactory(email="taken@school.edu", name="Fay Owner")
+    original_hash = owner.password_hash
+    answers = []
+    for address in ("TAKEN@school.edu", "free@school.edu"):
+        visitor = app.test_client()
+        response = visitor.submit("/auth/register/student", {
+            "name": "Fay", "email": address, "password": PASSWORD, "confirm": PASSWORD,
+            "graduation_year": "2027", "time_zone": "UTC"})
+        page = visitor.get(response.headers["Location"]).get_data(as_text=True)
+        answers.append((response.status_code, response.headers["Location"],
+                        page.replace(address.lower(), "ADDRESS")))
+    assert answers[0] == answers[1]
+    assert "already exists" not in answers[0][2]
+    run_jobs()
+    to_owner = [m for m in smtp.messages if m["To"] == "taken@school.edu"]
+    assert len(to_owner) == 1
+    assert "tried to create a Career Connections account" in to_owner[0].get_body(
+        ("plain",)).get_content()
+    assert link_in(to_owner[0], "/auth/reset")  # how to get back in, if it was them
+    owner = user_by_email("taken@school.edu")
+    assert (owner.name, owner.password_hash) == ("Fay Owner", original_hash)
+    assert [m for m in smtp.messages if m["To"] == "free@school.edu"]
 
 
 def test_wrong_email_and_wrong_password_get_the_same_message(client):
@@ -152,17 +186,26 @@ def test_login_redirects_only_to_local_paths(client):
     assert response.headers["Location"] == "/students/profile"
 
 
-def test_logout_ends_every_session_of_the_user(app, login_as):
+def test_logout_ends_this_session_and_the_sessions_page_ends_the_others(app, login_as):
     user = StudentFactory()
     laptop = login_as(user)
     phone = app.test_client()
     phone.submit("/auth/login", {"email": user.email, "password": DEFAULT_PASSWORD})
+    tablet = app.test_client()
+    tablet.submit("/auth/login", {"email": user.email, "password": DEFAULT_PASSWORD})
     assert phone.get("/students/").status_code == 200
 
     response = laptop.post("/auth/logout", data={"csrf_token": laptop.csrf_token()})
     assert response.status_code == 302
     assert laptop.get("/students/").status_code == 302
-    assert phone.get("/students/").status_code == 302  # sent to the log-in page
+    assert phone.get("/students/").status_code == 200  # only the laptop signed out
+
+    page = phone.get("/me/sessions").get_data(as_text=True)
+    assert page.count("End this session") == 1 and "This device" in page
+    response = phone.submit("/me/sessions/end-others", {}, page="/me/sessions")
+    assert response.status_code == 302
+    assert tablet.get("/students/").status_code == 302  # sent to the log-in page
+    assert phone.get("/students/").status_code == 200
 
 
 def test_logout_needs_post_and_csrf(login_as):

@@ -15,6 +15,7 @@ from marketplace import create_app
 from marketplace.core.extensions import db
 from tests.fake_stripe import FakeStripe
 from tests.journeys.helpers import HTML_PAGES, remember_documents
+from tests.smtp_server import SMTPServer
 from tests.support import TEST_REDIS_URL, WorkerProcess, app_config, fresh_database, live_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -79,12 +80,21 @@ def fake_stripe():
 
 
 @pytest.fixture(scope="session")
-def live_app(fake_stripe):
+def mailbox():
+    """A real SMTP server for the browser journeys: the links people open come from here."""
+    with SMTPServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def live_app(fake_stripe, mailbox):
     database_url = fresh_database("browser")
     stripe = {"STRIPE_SECRET_KEY": "sk_test_browser", "STRIPE_API_BASE": fake_stripe.base,
-              "STRIPE_WEBHOOK_SECRET": fake_stripe.webhook_secret}
+              "STRIPE_WEBHOOK_SECRET": fake_stripe.webhook_secret,
+              "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(mailbox.port)}
     app = create_app(app_config(database_url, LOGIN_RATE_LIMIT="1000 per minute",
-                                ACCOUNT_RATE_LIMIT="1000 per minute", **stripe))
+                                ACCOUNT_RATE_LIMIT="1000 per minute",
+                                **{**stripe, "MAIL_PORT": mailbox.port}))
     with app.app_context():
         upgrade()
     if TEST_REDIS_URL:

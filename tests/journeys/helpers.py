@@ -89,6 +89,36 @@ def log_out(page) -> None:
     expect(page.get_by_role("status")).to_contain_text("You are logged out")
 
 
+def open_emailed_link(page, mailbox, address: str, path: str, timeout: float = 20) -> None:
+    """Open the newest ``path`` link e-mailed to ``address`` (waits for the e-mail)."""
+    import time
+
+    from tests.smtp_server import link_in
+
+    deadline = time.monotonic() + timeout
+    while True:
+        messages = [m for m in mailbox.messages if m["To"] == address]
+        links = []
+        for message in reversed(messages):
+            try:
+                links.append(link_in(message, path))
+            except AssertionError:
+                continue
+        if links:
+            page.goto(links[0])
+            return
+        assert time.monotonic() < deadline, f"no {path} e-mail to {address}"
+        time.sleep(0.2)
+
+
+def confirm_registration(page, mailbox, address: str) -> None:
+    """After "Create my account": the page says to check the mail; open the link in it."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+    check_accessibility(page, "register-check-email")
+    open_emailed_link(page, mailbox, address, "/auth/verify/")
+    expect(page.get_by_role("status").first).to_contain_text("your e-mail address is confirmed")
+
+
 def fill_account(page, name: str, email: str, password: str = PASSWORD) -> None:
     """The account part of every registration form."""
     page.get_by_label("Full name").fill(name)

@@ -10,6 +10,7 @@ from marketplace.core.policies import Role
 from tests.journeys.helpers import (
     PASSWORD,
     check_accessibility,
+    confirm_registration,
     fill_account,
     log_in,
     log_out,
@@ -18,7 +19,7 @@ from tests.journeys.helpers import (
 )
 
 
-def test_student_registers_edits_profile_logs_out_and_in(page):
+def test_student_registers_edits_profile_logs_out_and_in(page, mailbox):
     email = unique("student")
     page.goto("/")
     check_accessibility(page, "home")
@@ -38,6 +39,7 @@ def test_student_registers_edits_profile_logs_out_and_in(page):
     page.get_by_label("Healthcare & Human Services").check()
     page.get_by_label("Are you the first in your family to go to college?").select_option("yes")
     page.get_by_role("button", name="Create my account").click()
+    confirm_registration(page, mailbox, email)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hello, Maria Lopez")
     check_accessibility(page, "student-dashboard")
 
@@ -65,14 +67,16 @@ def test_student_registers_edits_profile_logs_out_and_in(page):
     expect(page.get_by_text("Nursing")).to_be_visible()
 
 
-def test_employer_registers_and_sees_pending_verification(page):
+def test_employer_registers_and_sees_pending_verification(page, mailbox):
+    email = unique("employer")
     page.goto("/auth/register/employer")
-    fill_account(page, "Jon Park", unique("employer"))
+    fill_account(page, "Jon Park", email)
     page.get_by_label("Organization name").fill("Parkside Clinic")
     page.get_by_label("Type of organization").select_option("nonprofit")
     page.get_by_label("Website").fill("https://parkside.example")
     check_accessibility(page, "register-employer")
     page.get_by_role("button", name="Create my account").click()
+    confirm_registration(page, mailbox, email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Parkside Clinic")
     expect(page.get_by_text("Career staff are verifying your organization")).to_be_visible()
     check_accessibility(page, "employer-dashboard")
@@ -85,14 +89,16 @@ def test_employer_registers_and_sees_pending_verification(page):
     log_out(page)
 
 
-def test_alum_registers_and_edits_profile(page):
+def test_alum_registers_and_edits_profile(page, mailbox):
+    email = unique("alum")
     page.goto("/auth/register/alumni")
-    fill_account(page, "Sofia Reyes", unique("alum"))
+    fill_account(page, "Sofia Reyes", email)
     page.get_by_label("Graduation year").fill("2014")
     page.get_by_label("Current employer").fill("Lumen Software")
     page.get_by_label("Career cluster you work in").select_option("digital_technology")
     page.get_by_label("Time zone").select_option("America/Denver")
     page.get_by_role("button", name="Create my account").click()
+    confirm_registration(page, mailbox, email)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Sofia Reyes")
     check_accessibility(page, "alumni-dashboard")
     page.get_by_role("link", name="Profile", exact=True).click()

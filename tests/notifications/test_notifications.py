@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from marketplace.blueprints.accounts.models import User
 from marketplace.blueprints.notifications.models import DeliveryStatus, EmailDelivery, Notification
 from marketplace.blueprints.notifications.services import notify
 from marketplace.core.extensions import db
@@ -82,12 +83,16 @@ def test_staff_see_the_delivery_log(login_as, client, run_jobs):
     assert "seen@school.edu" in page and "Subject shown" in page
 
 
-def test_registration_sends_a_welcome(client, run_jobs):
+def test_registration_sends_one_email_the_confirmation_and_welcomes_in_the_app(client, run_jobs):
     client.submit("/auth/register/student", {
         "name": "Wen", "email": "wen@school.edu", "password": "a sensible passphrase",
         "confirm": "a sensible passphrase", "graduation_year": "2027", "time_zone": "UTC"})
     run_jobs()
-    assert [d.subject for d in deliveries()] == ["Welcome to Career Connections"]
+    assert [d.subject for d in deliveries()] == [
+        "Confirm your e-mail address for Career Connections"]
+    user = db.session.scalar(sa.select(User).where(User.email == "wen@school.edu"))
+    assert [n.title for n in db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == user.id))] == ["Welcome to Career Connections"]
 
 
 def test_notification_centre_unread_count_and_mark_read(login_as, client):

@@ -17,7 +17,11 @@ from marketplace.blueprints.accounts.models import (
 from marketplace.blueprints.accounts.services import (
     MAX_TOKEN_DAYS,
     TOKEN_DAYS,
+    active_sessions,
     api_tokens,
+    current_session,
+    describe_device,
+    end_session,
     issue_api_token,
     revoke_api_token,
     set_organization_status,
@@ -314,3 +318,60 @@ def _decide(organization_id: int, status: OrganizationStatus):
     set_organization_status(organization, status, current_user, body.get("reason"))
     db.session.commit()
     return jsonify(organization_json(organization))
+
+
+SESSION_INFO = schema("UserSession", {
+    "type": "object",
+    "required": ["id", "device", "created_at", "last_seen_at", "method", "current"],
+    "properties": {"id": {"type": "integer"},
+                   "device": {"type": "string", "description": "From the browser's User-Agent"},
+                   "created_at": {"type": "string", "format": "date-time"},
+                   "last_seen_at": {"type": "string", "format": "date-time"},
+                   "ended_at": {"type": ["string", "null"], "format": "date-time"},
+                   "ip_address": {"type": ["string", "null"]},
+                   "method": {"type": "string",
+                              "description": "password, link (an e-mailed link) or sso:<name>"},
+                   "current": {"type": "boolean",
+                               "description": "The session this request was made with"}},
+})
+
+SESSION_LIST = schema("UserSessionList", {
+    "type": "object", "required": ["items"],
+    "properties": {"items": {"type": "array", "items": SESSION_INFO, "maxItems": 100}},
+})
+
+
+def session_json(row, current_id: int | None) -> dict:
+    return {"id": row.id, "device": describe_device(row.user_agent),
+            "created_at": row.created_at.isoformat(), "last_seen_at": row.last_seen_at.isoformat(),
+            "ended_at": row.ended_at.isoformat() if row.ended_at else None,
+            "ip_address": row.ip_address, "method": row.method,
+            "current": row.id == current_id}
+
+
+def _current_session_id() -> int | None:
+    if g.get("authenticated_by_token"):
+        return None
+    row = current_session(current_user)
+    return row.id if row else None
+
+
+@bp.route("/me/sessions")
+@documented("/me/sessions", "get", "Where I am signed in: my active browser sessions",
+            response=SESSION_LIST, errors=("401",))
+@role_required(*ALL_ROLES)
+def list_sessions():
+    current_id = _current_session_id()
+    return jsonify({"items": [session_json(row, current_id)
+                              for row in active_sessions(current_user)]})
+
+
+@bp.route("/me/sessions/<int:session_id>", methods=["DELETE"])
+@documented("/me/sessions/{session_id}", "delete",
+            "End one of my sessions: that browser is signed out at its next request",
+            response=SESSION_INFO, errors=("401", "404"))
+@role_required(*ALL_ROLES)
+def end_session_api(session_id: int):
+    row = end_session(current_user, session_id)
+    db.session.commit()
+    return jsonify(session_json(row, _current_session_id()))

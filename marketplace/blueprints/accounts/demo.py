@@ -18,6 +18,7 @@ from marketplace.blueprints.accounts.models import (
     StudentProfile,
     User,
 )
+from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role
 
@@ -128,7 +129,8 @@ def seed_people(rng: random.Random, password_hash: str) -> bool:
         nonlocal added
         if email in existing:
             return None
-        user = User(email=email, name=name, role=role, password_hash=password_hash, **fields)
+        user = User(email=email, name=name, role=role, password_hash=password_hash,
+                    email_verified_at=utcnow(), **fields)
         db.session.add(user)
         existing.add(email)
         added = True

@@ -187,3 +187,20 @@ class TokenForm(Form):
 
 class RevokeTokenForm(Form):
     """Only the CSRF token: which token is in the URL."""
+
+
+class ResetRequestForm(Form):
+    email = EmailField("E-mail", validators=EMAIL_VALIDATORS)
+
+
+class ResetPasswordForm(Form):
+    password = new_password_field("New password")
+    confirm = confirm_field()
+
+
+class EndSessionForm(Form):
+    """The CSRF token behind each "End" / "Sign out everywhere else" button."""
+
+
+class ResendVerificationForm(Form):
+    """The CSRF token behind "Send the link again"."""

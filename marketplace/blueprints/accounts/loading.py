@@ -6,7 +6,7 @@ from flask import g, request
 from flask_login import LoginManager
 
 from marketplace.blueprints.accounts.models import User
-from marketplace.blueprints.accounts.services import user_for_token
+from marketplace.blueprints.accounts.services import current_session, user_for_token
 from marketplace.core.extensions import db
 
 
@@ -18,6 +18,9 @@ def load_user_from_session(alternative_id: str) -> User | None:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or user.session_version != int(version) or not user.active:
+        return None
+    # And the browser's own session must still be open (/me/sessions ends one).
+    if current_session(user) is None:
         return None
     return user
 

@@ -79,6 +79,11 @@ class User(UserMixin, db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the person opened the link we e-mailed (or staff / a campus sign-in
+    # vouched for the address); an employer posts only once it is set.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A student's own address, kept after graduation: the alum signs in with it.
+    personal_email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
 
     organization: Mapped[Organization | None] = relationship(back_populates="members")
     student_profile: Mapped[StudentProfile | None] = relationship(
@@ -91,6 +96,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -170,5 +179,28 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """One signed-in browser: listed on ``/me/sessions`` and ended one by one.
+
+    The cookie holds a random key; only its SHA-256 digest is stored.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    # How the person signed in: "password", "link" (an e-mailed link) or "sso:<provider>".
+    method: Mapped[str] = mapped_column(sa.String(60), default="password")
 
     user: Mapped[User] = relationship()

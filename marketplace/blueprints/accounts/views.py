@@ -22,10 +22,14 @@ from marketplace.blueprints.accounts.forms import (
     AlumniRegistrationForm,
     CreateUserForm,
     EmployerRegistrationForm,
+    EndSessionForm,
     LoginForm,
     OrganizationDecisionForm,
     OrganizationForm,
     PasswordChangeForm,
+    ResendVerificationForm,
+    ResetPasswordForm,
+    ResetRequestForm,
     RevokeTokenForm,
     StudentProfileForm,
     StudentRegistrationForm,
@@ -46,9 +50,11 @@ from marketplace.blueprints.accounts.services import (
     update_organization,
     update_student_profile,
 )
+from marketplace.blueprints.accounts.sso.logout import provider_logout_url
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db, limiter
 from marketplace.core.forms import show_domain_error
+from marketplace.core.outbox import enqueue_after_commit
 from marketplace.core.policies import SIGNED_IN, Role, public, role_required
 from marketplace.core.urls import safe_next
 
@@ -84,10 +90,14 @@ def home_for(user: User) -> str:
     }[user.role]
 
 
-def start_session(user: User) -> None:
-    # A fresh cookie at log-in: nothing from before authentication carries over.
+def start_session(user: User, method: str = "password") -> None:
+    """Sign ``user`` in on this browser: a fresh cookie (nothing from before
+    authentication carries over) and a session row they can see and end. Flushes."""
     session.clear()
+    row, new_device = accounts.open_session(user, method)
     login_user(user)
+    if new_device:
+        enqueue_after_commit("send_new_device_email", row.id)
 
 
 def _login_limit() -> str:
@@ -139,12 +149,20 @@ def login():
 @bp.route("/auth/logout", methods=["POST"])
 @role_required(*SIGNED_IN)
 def logout():
-    # Logging out here logs out everywhere: a shared or lost device is covered.
-    accounts.end_sessions(current_user)
+    # This browser only; /me/sessions ends the others.
+    row = accounts.current_session(current_user)
+    if row is not None:
+        accounts.end_session(current_user, row.id)
     db.session.commit()
+    provider_logout = provider_logout_url()
     logout_user()
     session.clear()
     flash("You are logged out.", "success")
+    if provider_logout:
+        # After a campus (OpenID Connect) sign-in the campus session ends too. A page that
+        # moves on by itself, not a redirect: a form may only post to this site
+        # (Content-Security-Policy form-action), redirects included.
+        return render_template("accounts/signing_out.html", url=provider_logout)
     return redirect(url_for("home.home"))
 
 
@@ -173,20 +191,32 @@ def register_role(role: str):
         return redirect(home_for(current_user))
     form = REGISTRATION_FORMS[role]()
     if form.validate_on_submit():
+        address = accounts.normalize_email(form.email.data)
         try:
             user = _create_account(role, form)
+            enqueue_after_commit("send_verification_email", user.id)
+            db.session.commit()
+        except accounts.EmailTaken:
+            # Answered exactly like a new account, so the page tells nobody which
+            # addresses have one; the owner hears of the attempt by e-mail.
+            db.session.rollback()
+            owner = accounts.account_for_address(address)
+            if owner is not None:
+                enqueue_after_commit("send_registration_attempt_email", owner.id)
             db.session.commit()
         except DomainError as error:
             show_domain_error(form, error)
-        else:
-            start_session(user)
-            if role == "employer":
-                flash("Your account is ready. Career staff will verify your organization "
-                      "before your postings can go live; you can prepare them now.", "success")
-            else:
-                flash("Welcome to Career Connections. Your account is ready.", "success")
-            return redirect(home_for(user))
+            return render_template("accounts/register.html", form=form, role=role)
+        session["registered_address"] = address
+        return redirect(url_for("accounts.check_email"))
     return render_template("accounts/register.html", form=form, role=role)
+
+
+@bp.route("/auth/register/sent")
+@public
+def check_email():
+    return render_template("accounts/check_email.html",
+                           address=session.get("registered_address"))
 
 
 def _create_account(role: str, form) -> User:
@@ -221,8 +251,8 @@ def change_password():
         except DomainError as error:
             show_domain_error(form, error)
         else:
-            db.session.commit()
             start_session(current_user._get_current_object())
+            db.session.commit()
             flash("Password changed. You have been logged out on every other device.", "success")
             return redirect(home_for(current_user))
     return render_template("accounts/password.html", form=form)
@@ -373,3 +403,116 @@ def revoke_token(token_id: int):
         abort(404)
     flash(f"“{token.name}” is revoked: it no longer works.", "success")
     return redirect(url_for("accounts.manage_tokens"))
+
+
+@bp.route("/auth/verify/<token>")
+@public
+def verify_email(token: str):
+    """The link in the confirmation e-mail: confirms the address and signs the person in.
+
+    A GET that writes, on purpose: the link is opened from a mail program. It works
+    once (its fingerprint covers "not yet confirmed") and for three days.
+    """
+    user = accounts.user_for_link_token(token, accounts.VERIFY)
+    if user is None:
+        return render_template("accounts/link_invalid.html", purpose="verify"), 400
+    accounts.confirm_email(user)
+    if not (current_user.is_authenticated and current_user.id == user.id):
+        start_session(user, method="link")
+    db.session.commit()
+    flash("Thank you: your e-mail address is confirmed.", "success")
+    return redirect(home_for(user))
+
+
+@bp.route("/auth/verify", methods=["POST"])
+@role_required(*SIGNED_IN)
+@limiter.limit(_account_limit)
+def resend_verification():
+    if not ResendVerificationForm().validate_on_submit():
+        abort(400)
+    if not current_user.email_verified:
+        enqueue_after_commit("send_verification_email", current_user.id)
+        db.session.commit()
+    flash(f"We sent a new link to {current_user.email}. It works for three days.", "success")
+    return redirect(safe_next(request.form.get("next")) or home_for(current_user))
+
+
+def _reset_email() -> str:
+    return "reset-email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+@bp.route("/auth/reset", methods=["GET", "POST"])
+@limiter.limit(_account_limit, methods=["POST"])
+@limiter.limit(_account_limit, methods=["POST"], key_func=_reset_email)
+@public
+def ask_reset():
+    """Ask for a password link. The answer is the same whether or not the address has an
+    account, so the page tells nobody which addresses do."""
+    form = ResetRequestForm()
+    sent_to = None
+    if form.validate_on_submit():
+        sent_to = accounts.normalize_email(form.email.data)
+        user = accounts.find_user_by_email(sent_to)
+        if user is not None and user.active:
+            enqueue_after_commit("send_password_reset_email", user.id)
+            db.session.commit()
+    return render_template("accounts/reset_ask.html", form=form, sent_to=sent_to)
+
+
+@bp.route("/auth/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_account_limit, methods=["POST"])
+@public
+def reset_password(token: str):
+    user = accounts.user_for_link_token(token, accounts.RESET)
+    if user is None:
+        return render_template("accounts/link_invalid.html", purpose="reset"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(user, form.password.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            start_session(user, method="link")
+            db.session.commit()
+            flash("Your new password is set. Every other session has been signed out.",
+                  "success")
+            return redirect(home_for(user))
+    return render_template("accounts/reset_set.html", form=form, user=user)
+
+
+@bp.route("/me/sessions")
+@role_required(*SIGNED_IN)
+def manage_sessions():
+    this = accounts.current_session(current_user)
+    return render_template("accounts/sessions.html", sessions=accounts.active_sessions(
+        current_user), this_id=this.id if this else None, describe=accounts.describe_device,
+        form=EndSessionForm())
+
+
+@bp.route("/me/sessions/<int:session_id>/end", methods=["POST"])
+@role_required(*SIGNED_IN)
+def end_session(session_id: int):
+    if not EndSessionForm().validate_on_submit():
+        abort(400)
+    try:
+        row = accounts.end_session(current_user, session_id)
+    except DomainError:
+        abort(404)
+    db.session.commit()
+    flash(f"Signed out {accounts.describe_device(row.user_agent)}.", "success")
+    return redirect(url_for("accounts.manage_sessions"))
+
+
+@bp.route("/me/sessions/end-others", methods=["POST"])
+@role_required(*SIGNED_IN)
+def end_other_sessions():
+    if not EndSessionForm().validate_on_submit():
+        abort(400)
+    this = accounts.current_session(current_user)
+    ended = accounts.end_all_sessions(current_user, except_id=this.id if this else None)
+    db.session.commit()
+    flash(f"Signed out {ended} other session{'s' if ended != 1 else ''}.", "success")
+    return redirect(url_for("accounts.manage_sessions"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 import sqlalchemy as sa
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
@@ -42,14 +44,25 @@ def send_notification_email(notification_id: int) -> None:
     if already_sent:
         return
     user = notification.user
+    if not user.active:  # closed or erased: nobody reads that address any more
+        return
     link = current_app.config["BASE_URL"] + notification.link if notification.link else None
     text, html = render_email(notification.kind, user=user, notification=notification,
                               link=link)
     attachment = email_attachment.first(notification)
     message = build_message(user.email, notification.title, text, html,
                             [attachment] if attachment else None)
-    record = {"notification_id": notification_id, "to_address": user.email,
-              "subject": notification.title, "template": notification.kind}
+    deliver_and_record(message, template=notification.kind, notification_id=notification_id)
+
+
+def deliver_and_record(message: EmailMessage, template: str,
+                       notification_id: int | None = None) -> None:
+    """Send ``message`` and log the attempt in ``email_delivery``.
+
+    A failure is logged, then raised for RQ to retry.
+    """
+    record = {"notification_id": notification_id, "to_address": message["To"],
+              "subject": message["Subject"], "template": template}
     try:
         sent = deliver(message)
     except Exception as error:

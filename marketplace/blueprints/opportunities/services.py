@@ -164,6 +164,10 @@ def submit_opportunity(opportunity: Opportunity, by: User) -> OpportunityStatus:
 
     Computes the risk flags. Flushes. Returns the new status.
     """
+    if by.role is Role.EMPLOYER and not by.email_verified:
+        raise PermissionDenied(
+            f"Confirm your e-mail address first: open the link we sent to {by.email} "
+            "(your home page can send it again). Your draft is saved.")
     missing = {}
     if not opportunity.application_deadline:
         missing["application_deadline"] = "Set an application deadline before submitting."

@@ -94,7 +94,8 @@ def seed_outcomes(rng: random.Random, password_hash: str) -> bool:
         major = majors[(index * 5) % len(majors)]
         first_gen = rng.random() < 0.4 if rng.random() < 0.92 else None
         pell = rng.random() < (0.55 if first_gen else 0.25) if rng.random() < 0.92 else None
-        user = User(email=email, name=name, role=Role.STUDENT, password_hash=password_hash)
+        user = User(email=email, name=name, role=Role.STUDENT, password_hash=password_hash,
+                    email_verified_at=utcnow())
         user.student_profile = StudentProfile(
             graduation_year=2026 + index % 3, major=major, first_generation=first_gen,
             pell_eligible=pell, time_zone="America/New_York")

@@ -1,5 +1,11 @@
 """Accounts: registration, authentication, passwords, sessions, API tokens."""
 
+from marketplace.blueprints.accounts.services.links import (
+    RESET,
+    VERIFY,
+    make_link_token,
+    user_for_link_token,
+)
 from marketplace.blueprints.accounts.services.organizations import (
     decide_organization_change,
     set_organization_status,
@@ -10,9 +16,12 @@ from marketplace.blueprints.accounts.services.people import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     WELCOME_TEXT,
+    EmailTaken,
+    account_for_address,
     authenticate,
     change_password,
     check_password_rules,
+    confirm_email,
     create_user,
     end_sessions,
     find_user_by_email,
@@ -21,8 +30,18 @@ from marketplace.blueprints.accounts.services.people import (
     register_alumni,
     register_employer,
     register_student,
+    reset_password,
     update_alumni_profile,
     update_student_profile,
+)
+from marketplace.blueprints.accounts.services.sessions import (
+    active_sessions,
+    current_session,
+    describe_device,
+    end_all_sessions,
+    end_session,
+    note_session_seen,
+    open_session,
 )
 from marketplace.blueprints.accounts.services.tokens import (
     LAST_USED_EVERY,
@@ -38,27 +57,41 @@ from marketplace.blueprints.accounts.services.tokens import (
 )
 
 __all__ = [
+    "EmailTaken",
     "LAST_USED_EVERY",
     "MAX_PASSWORD_LENGTH",
     "MAX_TOKEN_DAYS",
     "MIN_PASSWORD_LENGTH",
+    "RESET",
     "TOKEN_DAYS",
+    "VERIFY",
     "WELCOME_TEXT",
+    "account_for_address",
+    "active_sessions",
     "api_tokens",
     "authenticate",
     "change_password",
     "check_password_rules",
+    "confirm_email",
     "create_user",
+    "current_session",
     "decide_organization_change",
+    "describe_device",
+    "end_all_sessions",
+    "end_session",
     "end_sessions",
     "find_user_by_email",
     "hash_password",
     "issue_api_token",
+    "make_link_token",
     "normalize_email",
+    "note_session_seen",
     "note_token_use",
+    "open_session",
     "register_alumni",
     "register_employer",
     "register_student",
+    "reset_password",
     "revoke_api_token",
     "revoke_api_tokens",
     "set_organization_status",
@@ -67,5 +100,6 @@ __all__ = [
     "update_alumni_profile",
     "update_organization",
     "update_student_profile",
+    "user_for_link_token",
     "user_for_token",
 ]

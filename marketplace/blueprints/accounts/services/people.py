@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.blueprints.accounts.models import (
     AlumniProfile,
@@ -17,6 +18,7 @@ from marketplace.blueprints.accounts.models import (
     StudentProfile,
     User,
 )
+from marketplace.blueprints.accounts.services.sessions import end_all_sessions
 from marketplace.blueprints.accounts.services.tokens import revoke_api_tokens
 from marketplace.blueprints.notifications.services import notify
 from marketplace.core.audit import audit
@@ -73,16 +75,36 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
 
+def account_for_address(email: str) -> User | None:
+    """The account that signs in with ``email``, or keeps it as its personal address."""
+    email = normalize_email(email)
+    return db.session.scalar(sa.select(User).where(
+        sa.or_(User.email == email, User.personal_email == email)).limit(1))
+
+
+class EmailTaken(Conflict):
+    """The address already has an account. Self-registration answers as if it had worked
+    and tells the owner by e-mail (``views.register_role``); staff see this message."""
+
+
 def _new_user(email: str, name: str, role: Role, password: str) -> User:
     check_password_rules(password)
     email = normalize_email(email)
-    if find_user_by_email(email) is not None:
-        raise Conflict(
+    # Hashed first, whether or not the address is taken: both answers take as long.
+    password_hash = hash_password(password)
+    if account_for_address(email) is not None:
+        raise EmailTaken(
             "An account with this e-mail address already exists. Log in, or use another address.",
             {"email": "Already registered."},
         )
-    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password))
-    db.session.add(user)
+    user = User(email=email, name=name.strip(), role=role, password_hash=password_hash)
+    try:
+        with db.session.begin_nested():  # a registration racing this one took it first
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        raise EmailTaken("An account with this e-mail address already exists.",
+                         {"email": "Already registered."}) from None
     return user
 
 
@@ -101,7 +123,10 @@ WELCOME_TEXT = {
 def _welcome(user: User, created_by_staff: bool = False) -> None:
     title = ("A Career Connections account was created for you" if created_by_staff
              else "Welcome to Career Connections")
-    notify(user, "welcome", title, WELCOME_TEXT[user.role], link="home.home")
+    # A person who registered gets one e-mail, the confirmation link; the welcome waits
+    # in the app. Someone staff made an account for hears of it by e-mail.
+    notify(user, "welcome", title, WELCOME_TEXT[user.role], link="home.home",
+           email=created_by_staff)
 
 
 def register_student(email: str, name: str, password: str, welcome: bool = True,
@@ -188,6 +213,8 @@ def create_user(
         user = register_alumni(email, name, password, welcome=False)
     else:
         user = _new_user(email, name, role, password)
+    # Staff vouch for the address they typed; the person need not confirm it.
+    user.email_verified_at = utcnow()
     db.session.flush()
     _welcome(user, created_by_staff=True)
     audit(by, "user.created", subject_type="user", subject_id=user.id, role=role.value)
@@ -225,6 +252,28 @@ def authenticate(email: str, password: str) -> User | None:
 def end_sessions(user: User) -> None:
     """Invalidate every session cookie issued to ``user`` so far."""
     user.session_version = (user.session_version or 1) + 1
+    end_all_sessions(user)
+
+
+def confirm_email(user: User) -> None:
+    """The person opened the link we sent to their address. Flushes; safe to rerun."""
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        audit(user, "user.email_confirmed", subject_type="user", subject_id=user.id)
+    db.session.flush()
+
+
+def reset_password(user: User, new_password: str) -> None:
+    """Set a new password from an e-mailed link: every session and API token ends, and
+    the address counts as confirmed (the link reached it). Flushes."""
+    check_password_rules(new_password)
+    user.password_hash = hash_password(new_password)
+    end_sessions(user)
+    revoke_api_tokens(user)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    audit(user, "user.password_reset", subject_type="user", subject_id=user.id)
+    db.session.flush()
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:

@@ -1,0 +1,115 @@
+"""Signed-in browsers: each log-in is a row the person can see and end."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import g, request, session
+
+from marketplace.blueprints.accounts.models import User, UserSession
+from marketplace.core.db import utcnow
+from marketplace.core.errors import NotFound
+from marketplace.core.extensions import db
+
+SESSION_KEY = "sid"
+
+# Writing "last seen" on every page would make each read a write: every 5 minutes is enough.
+LAST_SEEN_EVERY = timedelta(minutes=5)
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def open_session(user: User, method: str = "password") -> tuple[UserSession, bool]:
+    """Record a new signed-in browser for ``user`` and put its key in the cookie.
+
+    Returns the row and whether this browser looks new for the person (no earlier
+    session from the same kind of device), for a sign-in notice. Flushes.
+    """
+    agent = (request.user_agent.string or "")[:300]
+    earlier = db.session.scalars(sa.select(UserSession.user_agent).where(
+        UserSession.user_id == user.id).limit(50)).all()
+    key = secrets.token_urlsafe(32)
+    row = UserSession(user_id=user.id, key_hash=_digest(key), user_agent=agent,
+                      ip_address=(request.remote_addr or "")[:45] or None, method=method[:60])
+    db.session.add(row)
+    db.session.flush()
+    session[SESSION_KEY] = key
+    return row, bool(earlier) and describe_device(agent) not in {
+        describe_device(seen) for seen in earlier}
+
+
+def current_session(user: User) -> UserSession | None:
+    """The live session row behind this request's cookie, or None (ended, or not ``user``'s)."""
+    key = session.get(SESSION_KEY)
+    if not isinstance(key, str) or not key or len(key) > 100:
+        return None
+    row = db.session.scalar(sa.select(UserSession).where(
+        UserSession.key_hash == _digest(key), UserSession.user_id == user.id,
+        UserSession.ended_at.is_(None)))
+    if row is not None and row.last_seen_at < utcnow() - LAST_SEEN_EVERY:
+        g.session_seen = row.id  # noted once the request is answered
+    return row
+
+
+def note_session_seen() -> None:
+    """Commits: write when a session was last seen (at most every few minutes). A busy
+    database only skips this one note."""
+    session_id = g.pop("session_seen", None)
+    if session_id is None:
+        return
+    try:
+        db.session.execute(sa.update(UserSession).where(UserSession.id == session_id)
+                           .values(last_seen_at=utcnow()))
+        db.session.commit()
+    except sa.exc.OperationalError:
+        db.session.rollback()
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    return db.session.scalars(sa.select(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()).limit(100)).all()
+
+
+def end_session(user: User, session_id: int) -> UserSession:
+    """End one of the user's own sessions (that browser is signed out at its next request)."""
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("No such session.")
+    if row.ended_at is None:
+        row.ended_at = utcnow()
+    db.session.flush()
+    return row
+
+
+def end_all_sessions(user: User, except_id: int | None = None) -> int:
+    statement = sa.update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    if except_id is not None:
+        statement = statement.where(UserSession.id != except_id)
+    return db.session.execute(statement.values(ended_at=utcnow())).rowcount
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+             ("Chrome/", "Chrome"), ("Chromium/", "Chromium"), ("Safari/", "Safari"))
+_SYSTEMS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"),
+            ("Windows", "Windows"), ("Mac OS X", "Mac"), ("CrOS", "ChromeOS"),
+            ("Linux", "Linux"))
+
+
+def describe_device(agent: str) -> str:
+    """"Firefox on Windows", from a User-Agent header; "An unknown device" when unclear."""
+    agent = agent or ""
+    browser = next((name for marker, name in _BROWSERS if marker in agent), None)
+    if browser is None and re.match(r"^[\w.-]+/[\d.]+", agent):
+        browser = agent.split("/", 1)[0][:40]  # curl/8.0, python-requests/2.32
+    system = next((name for marker, name in _SYSTEMS if marker in agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "An unknown device"

@@ -1,0 +1,257 @@
+"""Campus sign-in, whichever protocol: providers, role mapping, provisioning and linking.
+
+``sign_in_external`` is where both protocols meet once the provider's answer is checked
+(signature, audience, expiry: see ``oidc.py`` and ``saml.py``).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from marketplace.blueprints.accounts.models import AlumniProfile, StudentProfile, User
+from marketplace.blueprints.accounts.services import account_for_address, hash_password
+from marketplace.blueprints.accounts.sso.models import (
+    ExternalIdentity,
+    IdentityProvider,
+    ProviderKind,
+)
+from marketplace.blueprints.notifications.services import notify
+from marketplace.core.audit import audit
+from marketplace.core.db import utcnow
+from marketplace.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from marketplace.core.extensions import db
+from marketplace.core.policies import Role
+
+NAME_RULE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+DEFAULT_ROLE_CLAIM = {ProviderKind.OIDC: "eduperson_affiliation",
+                      ProviderKind.SAML: "eduPersonAffiliation"}
+
+# eduPersonAffiliation values (and common OIDC equivalents), least privilege first:
+# a student who also works on campus signs in as a student.
+AFFILIATION_ROLES = (
+    ({"student"}, Role.STUDENT),
+    ({"alum", "alumni"}, Role.ALUMNI),
+    ({"staff", "faculty", "employee"}, Role.STAFF),
+)
+
+
+class SignInRefused(DomainError):
+    """The provider vouched for the person, but we will not open an account for them."""
+
+    status = 403
+    code = "forbidden"
+
+
+class LinkAwaitsApproval(DomainError):
+    """A campus sign-in matched a staff account: another staff member must approve."""
+
+    status = 403
+    code = "forbidden"
+
+
+@dataclass
+class Assertion:
+    """What a provider said about a person, once its signature and limits were checked."""
+
+    subject: str
+    email: str | None
+    email_verified: bool
+    name: str | None
+    affiliations: list[str] = field(default_factory=list)
+
+
+def get_provider(name: str) -> IdentityProvider:
+    provider = db.session.scalar(sa.select(IdentityProvider).where(
+        IdentityProvider.name == name, IdentityProvider.active.is_(True)))
+    if provider is None:
+        raise NotFound("No such sign-in provider.")
+    return provider
+
+
+def active_providers() -> list[IdentityProvider]:
+    return db.session.scalars(sa.select(IdentityProvider).where(
+        IdentityProvider.active.is_(True)).order_by(IdentityProvider.id)).all()
+
+
+def all_providers() -> list[IdentityProvider]:
+    return db.session.scalars(sa.select(IdentityProvider).order_by(IdentityProvider.id)).all()
+
+
+def _check_name(name: str) -> str:
+    name = (name or "").strip().lower()
+    if not NAME_RULE.match(name):
+        raise ValidationFailed("A provider's name is 1–40 lowercase letters, digits or dashes "
+                               "(it appears in its URLs).", {"name": "Like campus or state-u."})
+    if db.session.scalar(sa.select(IdentityProvider.id).where(IdentityProvider.name == name)):
+        raise Conflict(f"A provider named {name} exists already.", {"name": "Taken."})
+    return name
+
+
+def add_oidc_provider(name: str, issuer: str, client_id: str, client_secret: str,
+                      display_name: str | None = None, role_claim: str | None = None,
+                      allow_staff: bool = False, by: User | None = None) -> IdentityProvider:
+    """Add an OpenID Connect provider. Flushes; audit-logged (the secret is not)."""
+    name = _check_name(name)
+    issuer = (issuer or "").strip().rstrip("/")
+    if not re.match(r"^https?://[^\s/]+", issuer):
+        raise ValidationFailed("The issuer is the provider's URL, like https://login.campus.edu.",
+                               {"issuer": "An http(s) URL."})
+    if not client_id or not client_secret:
+        raise ValidationFailed("Give the client id and secret the provider issued.",
+                               {"client_id": "Required.", "client_secret": "Required."})
+    provider = IdentityProvider(
+        name=name, kind=ProviderKind.OIDC, display_name=(display_name or name).strip()[:120],
+        issuer=issuer, client_id=client_id.strip(), client_secret=client_secret,
+        role_claim=(role_claim or DEFAULT_ROLE_CLAIM[ProviderKind.OIDC]).strip()[:120],
+        allow_staff=allow_staff)
+    db.session.add(provider)
+    db.session.flush()
+    audit(by, "sso.provider_added", subject_type="identity_provider", subject_id=provider.id,
+          kind="oidc", issuer=issuer)
+    return provider
+
+
+def add_saml_provider(name: str, metadata_xml: str, metadata_url: str | None = None,
+                      display_name: str | None = None, role_claim: str | None = None,
+                      allow_staff: bool = False, by: User | None = None) -> IdentityProvider:
+    """Add a SAML identity provider from its metadata. Flushes; audit-logged."""
+    from marketplace.blueprints.accounts.sso.saml import idp_entity_id
+
+    name = _check_name(name)
+    entity_id = idp_entity_id(metadata_xml)  # refuses what is not IdP metadata
+    provider = IdentityProvider(
+        name=name, kind=ProviderKind.SAML, display_name=(display_name or name).strip()[:120],
+        issuer=entity_id, metadata_xml=metadata_xml, metadata_url=metadata_url,
+        role_claim=(role_claim or DEFAULT_ROLE_CLAIM[ProviderKind.SAML]).strip()[:120],
+        allow_staff=allow_staff)
+    db.session.add(provider)
+    db.session.flush()
+    audit(by, "sso.provider_added", subject_type="identity_provider", subject_id=provider.id,
+          kind="saml", entity_id=entity_id)
+    return provider
+
+
+def set_allow_staff(provider: IdentityProvider, allow: bool, by: User) -> None:
+    provider.allow_staff = allow
+    audit(by, "sso.allow_staff" if allow else "sso.disallow_staff",
+          subject_type="identity_provider", subject_id=provider.id)
+    db.session.flush()
+
+
+def role_for(provider: IdentityProvider, affiliations: list[str]) -> Role:
+    values = {str(value).strip().lower() for value in affiliations}
+    # Scoped values (student@campus.edu) count by their part before the @.
+    values |= {value.split("@", 1)[0] for value in values}
+    for names, role in AFFILIATION_ROLES:
+        if values & names:
+            if role is Role.STAFF and not provider.allow_staff:
+                raise SignInRefused(
+                    f"{provider.display_name} says you are campus staff, and staff sign-in "
+                    "with it is not switched on. Ask the career center to allow it, or log "
+                    "in with your e-mail and password.")
+            return role
+    raise SignInRefused(
+        f"{provider.display_name} did not say you are a student, an alum or staff, so we "
+        "cannot open an account for you. Employers and guests log in with e-mail and "
+        "password.")
+
+
+def _provision(provider: IdentityProvider, assertion: Assertion, role: Role) -> User:
+    if not assertion.email:
+        raise SignInRefused(f"{provider.display_name} did not give us your e-mail address, "
+                            "which your account needs. Ask the campus help desk.")
+    name = (assertion.name or assertion.email.split("@", 1)[0]).strip()[:120]
+    user = User(email=assertion.email, name=name, role=role,
+                # Unusable until they choose one with "Forgot your password?".
+                password_hash=hash_password(secrets.token_urlsafe(32)),
+                email_verified_at=utcnow() if assertion.email_verified else None)
+    if role is Role.STUDENT:
+        user.student_profile = StudentProfile()
+    elif role is Role.ALUMNI:
+        user.alumni_profile = AlumniProfile()
+    db.session.add(user)
+    db.session.flush()
+    notify(user, "welcome", "Welcome to Career Connections",
+           f"Your account was opened with your {provider.display_name} sign-in.",
+           link="home.home")
+    audit(user, "user.provisioned_by_sso", subject_type="user", subject_id=user.id,
+          provider=provider.name, role=role.value)
+    return user
+
+
+def sign_in_external(provider: IdentityProvider, assertion: Assertion) -> User:
+    """The account this checked assertion opens: linked before, linked now through a
+    verified e-mail, or new. Flushes. Raises ``SignInRefused`` / ``LinkAwaitsApproval``."""
+    subject = (assertion.subject or "").strip()
+    if not subject or len(subject) > 255:
+        raise SignInRefused(f"{provider.display_name} sent no usable identifier.")
+    email = (assertion.email or "").strip().lower()[:254] or None
+    assertion.email = email
+    identity = db.session.scalar(sa.select(ExternalIdentity).where(
+        ExternalIdentity.provider_id == provider.id, ExternalIdentity.subject == subject))
+    if identity is not None:
+        if identity.approved_at is None:
+            raise LinkAwaitsApproval(
+                "Linking your campus sign-in to your staff account waits for another staff "
+                "member's approval. Until then, log in with your e-mail and password.")
+        if not identity.user.active:
+            raise SignInRefused("This account is closed. Ask the career center.")
+        identity.last_used_at = utcnow()
+        db.session.flush()
+        return identity.user
+
+    role = role_for(provider, assertion.affiliations)
+    existing = account_for_address(email) if email else None
+    if existing is None:
+        user = _provision(provider, assertion, role)
+        db.session.add(ExternalIdentity(provider_id=provider.id, subject=subject, user=user,
+                                        approved_at=utcnow(), last_used_at=utcnow()))
+        db.session.flush()
+        return user
+    if not assertion.email_verified:
+        raise SignInRefused(
+            f"An account already uses {email}, and {provider.display_name} did not confirm "
+            "that address is yours. Log in with your e-mail and password instead.")
+    if not existing.active:
+        raise SignInRefused("This account is closed. Ask the career center.")
+    waiting = existing.role is Role.STAFF
+    db.session.add(ExternalIdentity(provider_id=provider.id, subject=subject, user=existing,
+                                    approved_at=None if waiting else utcnow(),
+                                    last_used_at=None if waiting else utcnow()))
+    if existing.email_verified_at is None:
+        existing.email_verified_at = utcnow()
+    db.session.flush()
+    audit(existing, "sso.linked_requested" if waiting else "sso.linked",
+          subject_type="user", subject_id=existing.id, provider=provider.name)
+    if waiting:
+        raise LinkAwaitsApproval(
+            "Your campus sign-in matches a staff account. Another staff member must approve "
+            "the link once; until then, log in with your e-mail and password.")
+    return existing
+
+
+def pending_links() -> list[ExternalIdentity]:
+    return db.session.scalars(sa.select(ExternalIdentity).where(
+        ExternalIdentity.approved_at.is_(None)).order_by(ExternalIdentity.id)).all()
+
+
+def decide_link(identity_id: int, approve: bool, by: User) -> ExternalIdentity:
+    """Approve or refuse linking a campus sign-in to a staff account (not one's own)."""
+    identity = db.session.get(ExternalIdentity, identity_id)
+    if identity is None or identity.approved_at is not None:
+        raise NotFound("No such link waiting.")
+    if identity.user_id == by.id:
+        raise SignInRefused("Another staff member must approve a link to your own account.")
+    audit(by, "sso.link_approved" if approve else "sso.link_refused", subject_type="user",
+          subject_id=identity.user_id, provider=identity.provider.name)
+    if approve:
+        identity.approved_at = utcnow()
+    else:
+        db.session.delete(identity)
+    db.session.flush()
+    return identity
