@@ -23,12 +23,13 @@ from marketplace.blueprints import (
     opportunities,
     ops,
     outcomes,
+    privacy,
 )
 from marketplace.core import api
 from marketplace.core.config import load_config
 
 DOMAINS = (notifications, accounts, opportunities, applications, mentoring, billing, outcomes,
-           ops, home)
+           privacy, ops, home)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -63,12 +63,18 @@ from marketplace.blueprints.outcomes.models import (
     StaffRecord,
     StudentAttainment,
 )
+from marketplace.blueprints.privacy.models import DeletionRequest, DeletionStatus
 from marketplace.core.models import (
     AuditEntry,
     OutboxMessage,
 )
 
 __all__ = [
+    "UsedAssertion",
+    "ProviderKind",
+    "IdentityProvider",
+    "ExternalIdentity",
+    "UserSession",
     "AlumniProfile",
     "ApiToken",
     "Application",
@@ -79,15 +85,15 @@ __all__ = [
     "Booking",
     "BookingStatus",
     "CatalogVersion",
+    "DeletionRequest",
+    "DeletionStatus",
     "DeliveryStatus",
     "DestinationCategory",
     "EmailDelivery",
     "ExportJob",
     "ExportStatus",
-    "ExternalIdentity",
     "FeeRule",
     "FirstDestination",
-    "IdentityProvider",
     "MentoringSlot",
     "Notification",
     "Opportunity",
@@ -102,7 +108,6 @@ __all__ = [
     "PaymentStatus",
     "Placement",
     "PlacementStatus",
-    "ProviderKind",
     "RecordAccess",
     "SavedOpportunity",
     "SlotMode",
@@ -113,8 +118,6 @@ __all__ = [
     "StudentAttainment",
     "StudentCluster",
     "StudentProfile",
-    "UsedAssertion",
     "User",
-    "UserSession",
     "WorkMode",
 ]

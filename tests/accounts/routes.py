@@ -74,6 +74,8 @@ ROUTES = {
     "sso.saml_acs": PUBLIC,
     # GET /auth/saml/<name>/metadata
     "sso.saml_metadata": PUBLIC,
+    # GET POST /staff/graduation
+    "accounts.graduation": STAFF,
     # GET /staff/sso
     "sso.manage_providers": STAFF,
     # POST /staff/sso/<name>/staff-sign-in

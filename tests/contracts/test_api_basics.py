@@ -17,7 +17,8 @@ def test_me_with_bearer_token(api_client):
     organization = user.organization
     assert response.get_json() == {
         "id": user.id, "email": user.email, "name": "Robin", "role": "employer",
-        "student_profile": None, "alumni_profile": None,
+        "email_verified": True, "personal_email": None, "student_profile": None,
+        "alumni_profile": None,
         "organization": {"id": organization.id, "name": organization.name,
                          "status": organization.status.value}}
 

@@ -25,6 +25,7 @@ from marketplace.blueprints.accounts.services import (
     issue_api_token,
     revoke_api_token,
     set_organization_status,
+    set_personal_email,
     token_status,
     update_alumni_profile,
     update_student_profile,
@@ -54,6 +55,8 @@ STUDENT_FIELDS = {
     "first_generation": {"type": ["boolean", "null"]},
     "pell_eligible": {"type": ["boolean", "null"]},
     "time_zone": ZONE,
+    "personal_email": {"type": ["string", "null"], "format": "email", "maxLength": 254,
+                       "description": "Kept after graduation: the alum signs in with it"},
 }
 ALUMNI_FIELDS = {
     "graduation_year": {"type": ["integer", "null"], "minimum": 1950, "maximum": THIS_YEAR},
@@ -71,6 +74,8 @@ ME = schema("Me", {
         "email": {"type": "string", "format": "email"},
         "name": {"type": "string"},
         "role": {"type": "string", "enum": [r.value for r in Role]},
+        "email_verified": {"type": "boolean"},
+        "personal_email": {"type": ["string", "null"]},
         "student_profile": {"type": ["object", "null"], "properties": {
             "graduation_year": {"type": ["integer", "null"]},
             "major": {"type": ["string", "null"]},
@@ -100,7 +105,8 @@ ME_PATCH = schema("MePatch", {
 
 
 def me_json(user) -> dict:
-    body = {"id": user.id, "email": user.email, "name": user.name, "role": user.role.value}
+    body = {"id": user.id, "email": user.email, "name": user.name, "role": user.role.value,
+            "email_verified": user.email_verified, "personal_email": user.personal_email}
     profile = user.student_profile if user.role is Role.STUDENT else None
     body["student_profile"] = profile and {
         "graduation_year": profile.graduation_year, "major": profile.major,
@@ -149,8 +155,11 @@ def patch_me():
     if not name.strip():
         raise ValidationFailed("Your name is needed.", {"name": "Required."})
     # The services set only the fields they are given: a patch changes what it names.
-    fields = {key: value for key, value in body.items() if key not in ("name", "clusters")}
+    fields = {key: value for key, value in body.items()
+              if key not in ("name", "clusters", "personal_email")}
     if user.role is Role.STUDENT:
+        if "personal_email" in body:
+            set_personal_email(user, body["personal_email"])
         profile = user.student_profile
         update_student_profile(user, name=name,
                                clusters=body.get("clusters", profile.clusters if profile else []),

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from marketplace.blueprints.accounts.services import (
     create_user,
     find_user_by_email,
+    graduate_class,
     issue_api_token,
 )
 from marketplace.core.errors import DomainError
@@ -46,3 +47,13 @@ def token_command(email: str):
     token = issue_api_token(user)
     db.session.commit()
     click.echo(token)
+
+
+@users_cli.command("graduate")
+@click.argument("year", type=click.IntRange(1950, 2150))
+def graduate_command(year: int):
+    """The class of YEAR graduates: its student accounts become alum accounts."""
+
+    graduates = graduate_class(year, by=None)
+    db.session.commit()
+    click.echo(f"{len(graduates)} students of the class of {year} are alumni now.", err=True)

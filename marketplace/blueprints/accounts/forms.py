@@ -175,6 +175,20 @@ class OrganizationDecisionForm(Form):
 class StudentProfileForm(StudentDetailsForm):
     name = StringField("Full name", validators=[
         DataRequired(message="Enter your name."), Length(max=120)])
+    personal_email = EmailField(
+        "Personal e-mail (optional)",
+        validators=[Optional(), Length(max=254),
+                    Email(message="Enter a valid e-mail address, like name@example.org.",
+                          check_deliverability=False)],
+        description="Not your school address: the one you will keep. When you graduate, your "
+                    "account becomes an alum account that signs in with it, with your "
+                    "history and outcomes kept.")
+
+
+class GraduationForm(Form):
+    graduation_year = IntegerField("Graduating class", validators=[
+        InputRequired(message="Choose the class that graduated."),
+        *graduation_year_validators(student=True)])
 
 
 class TokenForm(Form):

@@ -84,6 +84,9 @@ class User(UserMixin, db.Model):
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A student's own address, kept after graduation: the alum signs in with it.
     personal_email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    # Set when staff carried out the person's deletion request (privacy domain): the row
+    # stays, anonymised, so outcome counts of past classes keep the person's evidence.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization | None] = relationship(back_populates="members")
     student_profile: Mapped[StudentProfile | None] = relationship(

@@ -23,6 +23,7 @@ from marketplace.blueprints.accounts.forms import (
     CreateUserForm,
     EmployerRegistrationForm,
     EndSessionForm,
+    GraduationForm,
     LoginForm,
     OrganizationDecisionForm,
     OrganizationForm,
@@ -359,17 +360,23 @@ def decide_organization(organization_id: int, action: str):
 @role_required(Role.STUDENT)
 def edit_student_profile():
     profile = current_user.student_profile or StudentProfile(user=current_user)
-    form = StudentProfileForm(obj=profile, name=current_user.name, clusters=profile.clusters)
+    form = StudentProfileForm(obj=profile, name=current_user.name, clusters=profile.clusters,
+                              personal_email=current_user.personal_email)
     if form.validate_on_submit():
-        update_student_profile(
-            current_user, name=form.name.data, graduation_year=form.graduation_year.data,
-            major=form.major.data or None, clusters=form.clusters.data,
-            first_generation=form.first_generation.value, pell_eligible=form.pell_eligible.value,
-            time_zone=form.time_zone.data,
-        )
-        db.session.commit()
-        flash("Profile saved.", "success")
-        return redirect(url_for("accounts.edit_student_profile"))
+        try:
+            update_student_profile(
+                current_user, name=form.name.data, graduation_year=form.graduation_year.data,
+                major=form.major.data or None, clusters=form.clusters.data,
+                first_generation=form.first_generation.value,
+                pell_eligible=form.pell_eligible.value, time_zone=form.time_zone.data,
+            )
+            accounts.set_personal_email(current_user, form.personal_email.data or None)
+            db.session.commit()
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Profile saved.", "success")
+            return redirect(url_for("accounts.edit_student_profile"))
     return render_template("accounts/student_profile.html", form=form)
 
 
@@ -516,3 +523,26 @@ def end_other_sessions():
     db.session.commit()
     flash(f"Signed out {ended} other session{'s' if ended != 1 else ''}.", "success")
     return redirect(url_for("accounts.manage_sessions"))
+
+
+@bp.route("/staff/graduation", methods=["GET", "POST"])
+@role_required(Role.STAFF)
+def graduation():
+    """Graduate a class: its student accounts become alum accounts (alumni continuity)."""
+    if request.method == "POST":
+        form = GraduationForm()
+        if form.validate_on_submit():
+            graduates = accounts.graduate_class(form.graduation_year.data, current_user)
+            db.session.commit()
+            flash(f"The class of {form.graduation_year.data} graduated: {len(graduates)} "
+                  f"account{'s are' if len(graduates) != 1 else ' is'} now alum accounts.",
+                  "success")
+            return redirect(url_for("accounts.graduation"))
+        return render_template("accounts/graduation.html", form=form, counts=None, year=None)
+    # Looking at a class is a GET: the year is in the address, no token needed.
+    form = GraduationForm(request.args, meta={"csrf": False})
+    year = counts = None
+    if "graduation_year" in request.args and form.validate():
+        year = form.graduation_year.data
+        counts = accounts.graduation_counts(year)
+    return render_template("accounts/graduation.html", form=form, counts=counts, year=year)

@@ -95,8 +95,14 @@ def parse_year(text: str | None) -> int | None:
 
 def _members(statement: sa.Select, graduation_year: int | None) -> sa.Select:
     """Restrict a statement over User (outer-joined to StudentProfile) to the cohort: the
-    active student accounts of a graduating class, or all of them."""
-    statement = statement.where(User.role == Role.STUDENT, User.active.is_(True))
+    active student accounts of a graduating class (graduates included), or all of them.
+    Erased accounts count too (anonymised, with the fields the groups need): neither a
+    graduation nor a deletion changes a class's outcome counts."""
+    statement = statement.where(
+        # Graduates count with their class: alum accounts that were students here.
+        sa.or_(User.role == Role.STUDENT,
+               sa.and_(User.role == Role.ALUMNI, StudentProfile.user_id.is_not(None))),
+        sa.or_(User.active.is_(True), User.erased_at.is_not(None)))
     if graduation_year is not None:
         statement = statement.where(StudentProfile.graduation_year == graduation_year)
     return statement

@@ -28,6 +28,7 @@ from marketplace.core.errors import (
     ValidationFailed,
 )
 from marketplace.core.extensions import db
+from marketplace.core.outbox import enqueue_after_commit
 from marketplace.core.policies import Role
 
 MIN_PASSWORD_LENGTH = 12
@@ -298,6 +299,67 @@ def update_student_profile(user: User, *, name: str, clusters: list[str], **fiel
         setattr(profile, key, value)
     profile.clusters = clusters
     db.session.flush()
+
+
+def set_personal_email(user: User, address: str | None) -> None:
+    """The student's own address, kept after graduation. Flushes. Refuses one that another
+    account signs in with or keeps (without saying whose)."""
+    address = normalize_email(address) if address else None
+    if address == user.email:
+        raise ValidationFailed("Give an address other than the one you sign in with now.",
+                               {"personal_email": "Not your school address."})
+    if address and address != user.personal_email:
+        holder = account_for_address(address)
+        if holder is not None and holder.id != user.id:
+            raise Conflict("That address cannot be used. Give another personal address.",
+                           {"personal_email": "Cannot be used."})
+    user.personal_email = address
+    db.session.flush()
+
+
+def graduation_counts(year: int) -> dict:
+    """How many active students of the class ``year`` there are, and how many gave a
+    personal e-mail (the others keep signing in with their school address)."""
+    rows = db.session.execute(sa.select(
+        sa.func.count(User.id), sa.func.count(User.personal_email)).join(
+        StudentProfile, StudentProfile.user_id == User.id).where(
+        User.role == Role.STUDENT, User.active.is_(True),
+        StudentProfile.graduation_year == year)).one()
+    return {"students": rows[0], "with_personal_email": rows[1]}
+
+
+def graduate_class(year: int, by: User | None) -> list[User]:
+    """The class of ``year`` graduates: each active student account becomes an alum
+    account, signing in with the personal e-mail where one was given, keeping its id (so
+    applications, placements, bookings and outcome evidence stay theirs) and its student
+    profile (the class reports count it). Flushes; audit-logged; tells each by e-mail.
+    Safe to rerun: graduates are no longer students."""
+    students = db.session.scalars(sa.select(User).join(
+        StudentProfile, StudentProfile.user_id == User.id).where(
+        User.role == Role.STUDENT, User.active.is_(True),
+        StudentProfile.graduation_year == year).order_by(User.id).with_for_update()).all()
+    for user in students:
+        profile = user.student_profile
+        user.role = Role.ALUMNI
+        if user.alumni_profile is None:
+            user.alumni_profile = AlumniProfile(
+                graduation_year=year, time_zone=profile.time_zone,
+                cluster=profile.clusters[0] if profile.clusters else None)
+        moved = bool(user.personal_email)
+        if moved:
+            user.email, user.personal_email = user.personal_email, None
+            user.email_verified_at = None  # confirmed by the link in the e-mail below
+        db.session.flush()
+        notify(user, "graduated", "Congratulations, graduate: your account is now an alum account",
+               ("You now sign in with this address. Your history and outcomes stay with you; "
+                "offer an hour of mentoring whenever it suits you." if moved else
+                "Your history and outcomes stay with you. Add a personal e-mail on your "
+                "profile before your school address closes."), link="home.home")
+        if moved:
+            enqueue_after_commit("send_verification_email", user.id)
+        audit(by, "user.graduated", subject_type="user", subject_id=user.id, year=year,
+              moved_email=moved)
+    return students
 
 
 def update_alumni_profile(user: User, *, name: str, **fields) -> None:

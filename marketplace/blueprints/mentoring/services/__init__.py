@@ -18,6 +18,7 @@ from marketplace.blueprints.mentoring.services.bookings import (
     book,
     cancel_booking,
     mark_booking,
+    release_bookings,
     send_due_reminders,
 )
 from marketplace.blueprints.mentoring.services.calendar import invitation, invitation_for
@@ -52,6 +53,7 @@ __all__ = [
     "mark_booking",
     "no_show_counts",
     "open_slots",
+    "release_bookings",
     "send_due_reminders",
     "series_starts",
     "validate_slot",

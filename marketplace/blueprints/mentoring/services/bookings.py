@@ -162,6 +162,36 @@ def cancel_booking(booking_id: int, by: User) -> Booking:
     return booking
 
 
+def release_bookings(student: User, by: User) -> int:
+    """Cancel every upcoming live booking of ``student`` on their behalf (their account is
+    being erased): the places are free again and each alum is told, with the calendar
+    cancellation. No 12-hour limit: the student will not come. Returns how many. Flushes.
+    """
+    if by.role is not Role.STAFF:
+        raise PermissionDenied("Only career staff release a student's bookings.")
+    ids = db.session.scalars(sa.select(Booking.id).where(
+        Booking.student_id == student.id, Booking.status == BookingStatus.BOOKED,
+        Booking.starts_at > utcnow()).order_by(Booking.id)).all()
+    for booking_id in ids:
+        booking = relock(Booking, booking_id)
+        relock(MentoringSlot, booking.slot_id)
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = utcnow()
+        booking.cancelled_by_id = by.id
+        booking.sequence += 1
+        db.session.execute(sa.update(MentoringSlot).where(
+            MentoringSlot.id == booking.slot_id, MentoringSlot.booked_count > 0)
+            .values(booked_count=MentoringSlot.booked_count - 1)
+            .execution_options(synchronize_session=False))
+        slot = booking.slot
+        notify_booking(slot.alumni, booking, "booking_cancelled",
+                       "A student's mentoring booking is cancelled",
+                       f"The session on {format_in_zone(slot.starts_at, slot.time_zone)} is "
+                       "free again: the student's account was closed.")
+    db.session.flush()
+    return len(ids)
+
+
 def mark_booking(booking_id: int, by: User, status: BookingStatus) -> Booking:
     """The alum confirms the session was held (``completed``) or not (``no_show``),
     once it has started. Completed sessions become Connections evidence. Flushes."""
