@@ -27,6 +27,7 @@ from wtforms.widgets import HiddenInput, PasswordInput
 
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
+from marketplace.core.inputs import REMOVED_MESSAGE
 from marketplace.core.reference import cluster_choices, is_valid_time_zone, time_zone_choices
 
 
@@ -57,6 +58,16 @@ class Form(FlaskForm):
             if formdata is _Auto and request.is_json:
                 return None
             return super().wrap_formdata(form, formdata)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Fields whose control characters core.inputs took out: shown again to check.
+        changed = g.get("control_fields", set()) if has_request_context() else set()
+        for field in self:
+            if field.name in changed:
+                field.errors = [*field.errors, REMOVED_MESSAGE]
+                valid = False
+        return valid
 
 
 TRI_STATE_CHOICES = [("", "Prefer not to say"), ("yes", "Yes"), ("no", "No")]

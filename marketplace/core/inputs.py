@@ -11,6 +11,7 @@ import json
 import re
 
 from flask import Flask, abort, g, request
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 from marketplace.core.extensions import begin_immediately, db
@@ -19,6 +20,8 @@ from marketplace.core.extensions import begin_immediately, db
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_MESSAGE = ("Text may not contain control characters (such as a NUL byte); "
                    "retype it or paste it as plain text.")
+REMOVED_MESSAGE = ("We took out control characters (such as a NUL byte) this text held: "
+                   "check it, then send the form again.")
 MAX_JSON_DEPTH = 32
 MAX_ID = 2**31 - 1
 RAW_BODY = {"billing.stripe_webhook"}
@@ -85,10 +88,21 @@ def _has_control(value) -> bool:
 def check_request_input() -> None:
     """400 with a plain message for control characters or unusable JSON; the parsed JSON
     body is kept in ``g.json_body`` for ``core.api.views.json_body``."""
-    for values in (request.args, request.form):
-        for key, value in values.items(multi=True):
-            if CONTROL.search(key) or CONTROL.search(value):
-                abort(400, description=CONTROL_MESSAGE)
+    for key, value in request.args.items(multi=True):
+        if CONTROL.search(key) or CONTROL.search(value):
+            abort(400, description=CONTROL_MESSAGE)
+    # A posted form keeps what the person typed: the control characters are taken out
+    # (no view ever sees them), and ``core.forms.Form`` shows the form again with a
+    # message on each field they were in, for the person to check and send again.
+    if request.form and any(CONTROL.search(key) or CONTROL.search(value)
+                            for key, value in request.form.items(multi=True)):
+        if any(CONTROL.search(key) for key in request.form):
+            abort(400, description=CONTROL_MESSAGE)
+        g.control_fields = {key for key, value in request.form.items(multi=True)
+                            if CONTROL.search(value)}
+        request.form = ImmutableMultiDict(
+            [(key, CONTROL.sub("", value)) for key, value in request.form.items(multi=True)])
+        request.__dict__.pop("values", None)
     # Stripe's events are checked by their signature over the raw body instead.
     if request.is_json and request.content_length != 0 and request.endpoint not in RAW_BODY:
         raw = request.get_data(cache=True)

@@ -6,7 +6,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from marketplace.blueprints.accounts.models import User
+from marketplace.core.extensions import db
+from marketplace.core.inputs import CONTROL
 from tests.factories import (
     DEFAULT_PASSWORD,
     AlumniFactory,
@@ -14,6 +18,7 @@ from tests.factories import (
     StaffFactory,
     StudentFactory,
 )
+from tests.support import form_fields
 
 FACTORIES = {"anonymous": None, "student": StudentFactory, "employer": EmployerFactory,
              "alumni": AlumniFactory, "staff": StaffFactory}
@@ -123,12 +128,30 @@ def test_ids_past_the_column_are_not_found_in_the_api(api_client):
     assert student.post("/api/v1/bookings/9223372036854775808/cancel").status_code == 404
 
 
-@pytest.mark.parametrize("path, data", [
-    ("/auth/login", {"email": "me\x00@school.edu", "password": "x"}),
-    ("/auth/register/student", {"name": "A\x00B"}),
+@pytest.mark.parametrize("path, data, field", [
+    ("/auth/login", {"email": "me\x00@school.edu", "password": "x"}, "email"),
+    ("/auth/register/student", {"name": "Ana\x00 Flores", "email": "ana@school.edu",
+                                "password": "a sensible passphrase",
+                                "confirm": "a sensible passphrase", "major": "Nurs\x1bing",
+                                "graduation_year": "2027", "time_zone": "UTC"}, "name"),
 ])
-def test_control_characters_in_a_form_are_a_clear_400(client, path, data):
+def test_control_characters_in_a_form_come_back_taken_out_with_the_rest_kept(client, path,
+                                                                            data, field):
     response = client.submit(path, data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "We took out control characters" in html
+    fields = form_fields(html, path)
+    for key, value in data.items():
+        if key != "password" or path != "/auth/login":
+            assert fields[key] == CONTROL.sub("", value), key
+    assert "\x00" not in html and "\x1b" not in html
+    assert db.session.scalar(sa.select(sa.func.count(User.id)).where(
+        User.email == "ana@school.edu")) == 0
+
+
+def test_a_control_character_in_a_field_name_is_a_clear_400(client):
+    response = client.submit("/auth/login", {"email\x00": "x", "password": "y"})
     assert response.status_code == 400
     assert "control characters" in response.get_data(as_text=True)
 
