@@ -29,6 +29,9 @@ ON_SERVICES = bool(TEST_DATABASE_URL)
 TMP_ROOT = Path(tempfile.mkdtemp(prefix="cc-tests-"))
 ROOT = Path(__file__).resolve().parents[1]
 RUN_ID = uuid.uuid4().hex[:8]
+# The web app and the workers the tests start share it, as hosts of one deployment do
+# (a worker signs the links it e-mails).
+TEST_SECRET_KEY = "test-secret-key-not-for-production"
 
 
 def fresh_database(name: str) -> str:
@@ -48,7 +51,7 @@ def fresh_database(name: str) -> str:
 def app_config(database_url: str, **extra) -> dict:
     config = {
         "TESTING": True,
-        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SECRET_KEY": TEST_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": TEST_REDIS_URL,
         "BASE_URL": "http://127.0.0.1",
@@ -146,7 +149,7 @@ class WorkerProcess:
                  log_level: str = "WARNING", extra_env: dict | None = None):
         self.log = TMP_ROOT / f"worker-{name}-{uuid.uuid4().hex[:6]}.log"
         env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-               "RQ_QUEUE_PREFIX": prefix, "SECRET_KEY": "worker-test-secret",
+               "RQ_QUEUE_PREFIX": prefix, "SECRET_KEY": TEST_SECRET_KEY,
                "CC_EXTRA_JOB_MODULES": "tests.jobs_for_tests", "OUTBOX_GRACE_SECONDS": "1",
                "RQ_MAINTENANCE_INTERVAL": "5", "RQ_JOB_MONITORING_INTERVAL": "5",
                "RQ_LOG_LEVEL": log_level, "PYTHONPATH": str(ROOT), **(extra_env or {})}

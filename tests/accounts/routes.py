@@ -50,6 +50,8 @@ ROUTES = {
     "api.list_sessions": SIGNED_IN,
     # DELETE /api/v1/me/sessions/<int:session_id>
     "api.end_session_api": SIGNED_IN,
+    # GET /me/personal-email/<token>
+    "accounts.confirm_personal_email": PUBLIC,
     # GET /auth/register/sent
     "accounts.check_email": PUBLIC,
     # GET /auth/verify/<token>

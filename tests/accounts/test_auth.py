@@ -113,15 +113,36 @@ def test_registration_explains_bad_input(client, data, field_message):
     assert user_by_email("dee@school.edu") is None
 
 
-def test_long_passphrase_is_accepted(client):
+def test_long_passphrase_is_accepted(client, smtp, run_jobs):
     passphrase = "the quick brown fox jumps over the lazy dog " * 4  # 176 characters
     response = client.submit("/auth/register/alumni", {
         "name": "Eve", "email": "eve@alumni.example", "password": passphrase,
         "confirm": passphrase, "time_zone": "UTC"})
     assert response.status_code == 302
+    confirm_by_email(client, smtp, run_jobs, "eve@alumni.example")
+    client.post("/auth/logout", data={"csrf_token": client.csrf_token()})
     response = client.submit("/auth/login", {"email": "eve@alumni.example",
                                              "password": passphrase})
     assert response.status_code == 302
+
+
+def test_an_unconfirmed_address_signs_in_by_its_link_only(app, smtp, run_jobs):
+    """A password log-in to an address nobody confirmed answers like a wrong password:
+    whoever registered it may not own it, and the answer tells nobody it was registered."""
+    browser = app.test_client()
+    browser.submit("/auth/register/student", {
+        "name": "Kim", "email": "kim@school.edu", "password": PASSWORD, "confirm": PASSWORD,
+        "graduation_year": "2027", "time_zone": "UTC"})
+    attempt = app.test_client().submit("/auth/login", {"email": "kim@school.edu",
+                                                       "password": PASSWORD})
+    unknown = app.test_client().submit("/auth/login", {"email": "nobody@school.edu",
+                                                       "password": PASSWORD})
+    assert attempt.status_code == unknown.status_code == 200
+    assert BAD_CREDENTIALS in attempt.get_data(as_text=True)
+    assert BAD_CREDENTIALS in unknown.get_data(as_text=True)
+    confirm_by_email(browser, smtp, run_jobs, "kim@school.edu")
+    assert app.test_client().submit("/auth/login", {"email": "kim@school.edu",
+                                                    "password": PASSWORD}).status_code == 302
 
 
 def test_a_known_address_gets_the_same_answer_and_its_owner_an_email(app, client, smtp,
@@ -318,9 +339,10 @@ def test_only_failed_log_ins_count_and_the_owner_is_slowed_not_locked_out():
     with app.app_context():
         from marketplace.blueprints.accounts.services import register_student
 
-        register_student("owner@school.edu", "Owner", PASSWORD, welcome=False,
-                         graduation_year=2027, major=None, clusters=[],
-                         first_generation=None, pell_eligible=None, time_zone="UTC")
+        owner = register_student("owner@school.edu", "Owner", PASSWORD, welcome=False,
+                                 graduation_year=2027, major=None, clusters=[],
+                                 first_generation=None, pell_eligible=None, time_zone="UTC")
+        owner.email_verified_at = utcnow()
         db.session.commit()
     owner = {"email": "owner@school.edu", "password": PASSWORD}
     for _ in range(5):  # succeeding never counts

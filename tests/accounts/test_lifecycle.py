@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from itsdangerous import URLSafeTimedSerializer
 
 from marketplace.blueprints.accounts.models import ApiToken, User, UserSession
-from marketplace.blueprints.accounts.services import issue_api_token
+from marketplace.blueprints.accounts.services import confirm_email, issue_api_token
 from marketplace.blueprints.accounts.services.links import RESET, VERIFY, make_link_token
 from marketplace.blueprints.notifications.models import EmailDelivery
 from marketplace.blueprints.opportunities.models import OpportunityStatus
@@ -69,31 +69,38 @@ def test_a_forged_or_expired_confirmation_link_is_refused(client, app):
     assert fresh(user).email_verified_at is None
 
 
-def test_an_employer_submits_a_posting_only_with_a_confirmed_address(login_as, smtp, run_jobs):
+def test_an_employer_submits_a_posting_only_with_a_confirmed_address(api_client, smtp,
+                                                                    run_jobs):
+    """An unconfirmed employer cannot log in with a password at all; a token issued before
+    (or any other way in) still cannot send a posting to review."""
     employer = EmployerFactory(email_verified_at=None)
     posting = OpportunityFactory(organization=employer.organization,
                                  status=OpportunityStatus.DRAFT, published_at=None,
                                  submitted_at=None)
-    client = login_as(employer)
-    home = client.get("/employers/").get_data(as_text=True)
-    assert "Please confirm your e-mail address" in home
-    response = client.submit(f"/employers/opportunities/{posting.id}/submit", {},
-                             page=f"/employers/opportunities/{posting.id}/edit",
-                             follow_redirects=True)
-    assert "Confirm your e-mail address first" in response.get_data(as_text=True)
+    api = api_client(employer)
+    response = api.post(f"/api/v1/opportunities/{posting.id}/submit")
+    assert response.status_code == 403
+    assert "Confirm your e-mail address first" in response.get_json()["error"]["message"]
     db.session.expire_all()
     assert posting.status is OpportunityStatus.DRAFT
 
-    client.submit("/auth/verify", {}, page="/employers/")  # "Send the link again"
-    run_jobs()
-    [message] = mail_to(smtp, employer.email)
-    assert client.get(link_in(message, "/auth/verify/")).status_code == 302
-    assert "Please confirm" not in client.get("/employers/").get_data(as_text=True)
-    response = client.submit(f"/employers/opportunities/{posting.id}/submit", {},
-                             page=f"/employers/opportunities/{posting.id}/edit")
-    assert response.status_code == 302
+    confirm_email(employer)
+    db.session.commit()
+    assert api.post(f"/api/v1/opportunities/{posting.id}/submit").status_code == 200
     db.session.expire_all()
     assert posting.status is OpportunityStatus.PENDING_REVIEW
+
+
+def test_a_signed_in_person_without_a_confirmed_address_sees_the_reminder(app, oidc_idp):
+    """(A campus sign-in that did not vouch for the address.) The reminder offers the
+    link again."""
+    from tests.idp.fixtures import add_oidc_provider, oidc_sign_in
+
+    add_oidc_provider(oidc_idp)
+    client = app.test_client()
+    assert oidc_sign_in(client, oidc_idp, "unverified1").status_code == 302
+    page = client.get("/students/").get_data(as_text=True)
+    assert "Please confirm your e-mail address" in page and "Send the link again" in page
 
 
 # --- a forgotten password ------------------------------------------------------------
@@ -235,3 +242,13 @@ def test_account_emails_never_reach_the_notification_list(app, smtp, run_jobs):
         Notification.user_id == user.id)) == 0
     assert db.session.scalar(sa.select(EmailDelivery.template).where(
         EmailDelivery.to_address == user.email)) == "account/password_reset"
+
+
+def test_a_reset_link_sent_to_an_address_no_longer_used_is_void(client):
+    user = StudentFactory(email="ana@school.edu")
+    db.session.commit()
+    link = f"/auth/reset/{make_link_token(user, RESET)}"
+    assert client.get(link).status_code == 200
+    user.email = "ana@home.example"  # graduation moved her sign-in address
+    db.session.commit()
+    assert client.get(link).status_code == 400

@@ -13,6 +13,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.accounts.services import issue_api_token
 from marketplace.blueprints.accounts.sso import oidc as rp
 from marketplace.blueprints.accounts.sso.models import ExternalIdentity, IdentityProvider
 from marketplace.blueprints.accounts.sso.services import add_oidc_provider as add_oidc_row
@@ -86,8 +87,50 @@ def test_alum_and_staff_affiliations_map_to_roles_staff_only_when_allowed(app, s
 
     provider.allow_staff = True
     db.session.commit()
+    # A new staff account waits for a colleague's approval before it opens.
+    waiting = saml_sign_in(app.test_client(), saml_idp, "faculty1")
+    assert waiting.status_code == 403
+    assert "another staff member must approve it" in waiting.get_data(as_text=True)
+    [fay] = users_with("fay.faculty@campus.example")
+    assert fay.role is Role.STAFF
+    link = db.session.scalar(sa.select(ExternalIdentity).where(ExternalIdentity.user_id == fay.id))
+    link.approved_at = link.created_at
+    db.session.commit()
     assert saml_sign_in(app.test_client(), saml_idp, "faculty1").status_code == 302
-    assert users_with("fay.faculty@campus.example")[0].role is Role.STAFF
+
+    # Staff sign-in switched off again: the staff account no longer opens with it.
+    provider.allow_staff = False
+    db.session.commit()
+    assert saml_sign_in(app.test_client(), saml_idp, "faculty1").status_code == 403
+
+
+def test_an_unconfirmed_squatter_account_is_taken_back_by_its_campus_owner(app, saml_idp):
+    """Someone registered the student's campus address first (never confirmed): the
+    campus sign-in opens it for its owner and shuts the registrant out."""
+    add_saml_provider(saml_idp)
+    squatter = StudentFactory(email="sam.student@campus.example", email_verified_at=None)
+    db.session.commit()
+    squatter_browser = app.test_client()
+    token = issue_api_token(squatter)
+    db.session.commit()
+    assert saml_sign_in(app.test_client(), saml_idp, "student1").status_code == 302
+    [owner] = users_with("sam.student@campus.example")
+    assert owner.id == squatter.id and owner.email_verified_at is not None
+    assert squatter_browser.submit("/auth/login", {"email": owner.email,
+                                                   "password": DEFAULT_PASSWORD}
+                                   ).status_code == 200
+    assert app.test_client().get("/api/v1/me", headers={
+        "Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_personal_address_never_links_a_campus_sign_in(app, saml_idp):
+    add_saml_provider(saml_idp)
+    mallory = StudentFactory(email="mallory@school.edu",
+                             personal_email="sam.student@campus.example")
+    db.session.commit()
+    assert saml_sign_in(app.test_client(), saml_idp, "student1").status_code == 302
+    [sam] = users_with("sam.student@campus.example")
+    assert sam.id != mallory.id
 
 
 def test_an_existing_account_is_linked_by_the_asserted_email(app, saml_idp):

@@ -506,3 +506,21 @@ def test_a_failure_in_the_middle_changes_nothing(app, monkeypatch, run_jobs):
     assert rows_mentioning(NAME, EMAIL) == before
     assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(
         AuditEntry.action == "privacy.erased")) == 0
+
+
+def test_the_export_finds_e_mails_by_account_never_by_an_address_held_before(api_client):
+    """An address can change hands (a graduate's old school address): the log rows of what
+    was sent to it stay with the account it was sent for."""
+    from marketplace.blueprints.notifications.models import DeliveryStatus, EmailDelivery
+
+    ana = StudentFactory(email="ana@home.example")
+    db.session.add(EmailDelivery(user_id=ana.id, to_address="old@school.edu",
+                                 subject="An offer for Ana", template="generic",
+                                 status=DeliveryStatus.SENT))
+    mallory = StudentFactory(email="old@school.edu")
+    db.session.commit()
+    theirs = api_client(mallory).get("/api/v1/me/export").get_json()
+    assert theirs["emails"] == []
+    assert "An offer for Ana" not in json.dumps(theirs)
+    hers = api_client(ana).get("/api/v1/me/export").get_json()
+    assert [e["subject"] for e in hers["emails"]] == ["An offer for Ana"]

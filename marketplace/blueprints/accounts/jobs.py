@@ -11,7 +11,12 @@ from __future__ import annotations
 from flask import current_app
 
 from marketplace.blueprints.accounts.models import User, UserSession
-from marketplace.blueprints.accounts.services.links import RESET, VERIFY, make_link_token
+from marketplace.blueprints.accounts.services.links import (
+    PERSONAL,
+    RESET,
+    VERIFY,
+    make_link_token,
+)
 from marketplace.blueprints.accounts.services.sessions import describe_device
 from marketplace.blueprints.notifications.jobs import deliver_and_record, render_email
 from marketplace.core.extensions import db
@@ -29,7 +34,7 @@ def _url(endpoint: str, **values) -> str:
 def _send(user: User, kind: str, subject: str, address: str | None = None, **context) -> None:
     text, html = render_email(f"account/{kind}", user=user, subject=subject, **context)
     deliver_and_record(build_message(address or user.email, subject, text, html),
-                       template=f"account/{kind}")
+                       template=f"account/{kind}", user_id=user.id)
 
 
 @job(queue="default", timeout=60, retry_intervals=RETRIES)
@@ -67,3 +72,13 @@ def send_new_device_email(session_id: int) -> None:
     _send(row.user, "new_device", "A new sign-in to your Career Connections account",
           device=describe_device(row.user_agent), session=row,
           sessions_link=_url("accounts.manage_sessions"), reset_link=_url("accounts.ask_reset"))
+
+
+@job(queue="default", timeout=60, retry_intervals=RETRIES)
+def send_personal_email_confirmation(user_id: int) -> None:
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or not user.personal_email_pending:
+        return
+    _send(user, "personal_email", "Confirm your personal e-mail for Career Connections",
+          address=user.personal_email_pending, pending=user.personal_email_pending,
+          link=_url("accounts.confirm_personal_email", token=make_link_token(user, PERSONAL)))

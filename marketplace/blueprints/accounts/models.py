@@ -82,8 +82,10 @@ class User(UserMixin, db.Model):
     # Set when the person opened the link we e-mailed (or staff / a campus sign-in
     # vouched for the address); an employer posts only once it is set.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # A student's own address, kept after graduation: the alum signs in with it.
+    # A student's own address, kept after graduation: the alum signs in with it. It
+    # counts only once a link sent to it was opened; until then it waits as pending.
     personal_email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    personal_email_pending: Mapped[str | None] = mapped_column(sa.String(254))
     # Set when staff carried out the person's deletion request (privacy domain): the row
     # stays, anonymised, so outcome counts of past classes keep the person's evidence.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -79,7 +79,8 @@ def edit_alumni_profile():
     return render_template("accounts/alumni_profile.html", form=form)
 
 
-BAD_CREDENTIALS = "That e-mail address and password do not match an account."
+BAD_CREDENTIALS = ("That e-mail address and password do not match an account. Just "
+                   "registered? Open the link we e-mailed you first.")
 
 
 def home_for(user: User) -> str:
@@ -361,7 +362,8 @@ def decide_organization(organization_id: int, action: str):
 def edit_student_profile():
     profile = current_user.student_profile or StudentProfile(user=current_user)
     form = StudentProfileForm(obj=profile, name=current_user.name, clusters=profile.clusters,
-                              personal_email=current_user.personal_email)
+                              personal_email=current_user.personal_email_pending
+                              or current_user.personal_email)
     if form.validate_on_submit():
         try:
             update_student_profile(
@@ -370,12 +372,14 @@ def edit_student_profile():
                 first_generation=form.first_generation.value,
                 pell_eligible=form.pell_eligible.value, time_zone=form.time_zone.data,
             )
-            accounts.set_personal_email(current_user, form.personal_email.data or None)
+            sent = accounts.set_personal_email(current_user, form.personal_email.data or None)
             db.session.commit()
         except DomainError as error:
             show_domain_error(form, error)
         else:
-            flash("Profile saved.", "success")
+            flash(f"Profile saved. We sent a link to {current_user.personal_email_pending}: "
+                  "your personal e-mail counts once you open it." if sent else "Profile saved.",
+                  "success")
             return redirect(url_for("accounts.edit_student_profile"))
     return render_template("accounts/student_profile.html", form=form)
 
@@ -546,3 +550,21 @@ def graduation():
         year = form.graduation_year.data
         counts = accounts.graduation_counts(year)
     return render_template("accounts/graduation.html", form=form, counts=counts, year=year)
+
+
+@bp.route("/me/personal-email/<token>")
+@public
+def confirm_personal_email(token: str):
+    """The link sent to a student's personal address: confirms it (signs nobody in)."""
+    user = accounts.user_for_link_token(token, accounts.PERSONAL)
+    if user is None or not user.personal_email_pending:
+        return render_template("accounts/link_invalid.html", purpose="personal"), 400
+    try:
+        accounts.confirm_personal_email(user)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("accounts/link_invalid.html", purpose="personal",
+                               message=error.message), 409
+    flash(f"Thank you: {user.personal_email} is confirmed as your personal e-mail.", "success")
+    return redirect(url_for("home.home"))

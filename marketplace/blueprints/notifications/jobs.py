@@ -52,16 +52,18 @@ def send_notification_email(notification_id: int) -> None:
     attachment = email_attachment.first(notification)
     message = build_message(user.email, notification.title, text, html,
                             [attachment] if attachment else None)
-    deliver_and_record(message, template=notification.kind, notification_id=notification_id)
+    deliver_and_record(message, template=notification.kind, user_id=notification.user_id,
+                       notification_id=notification_id)
 
 
-def deliver_and_record(message: EmailMessage, template: str,
+def deliver_and_record(message: EmailMessage, template: str, user_id: int,
                        notification_id: int | None = None) -> None:
     """Send ``message`` and log the attempt in ``email_delivery``.
 
     A failure is logged, then raised for RQ to retry.
     """
-    record = {"notification_id": notification_id, "to_address": message["To"],
+    record = {"notification_id": notification_id, "user_id": user_id,
+              "to_address": message["To"],
               "subject": message["Subject"], "template": template}
     try:
         sent = deliver(message)

@@ -47,6 +47,9 @@ class EmailDelivery(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     notification_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("notification.id"), index=True)
+    # Whose e-mail it was: a person's export and erasure find their rows by this, never
+    # by an address another account may hold later.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     to_address: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(200))
     template: Mapped[str] = mapped_column(sa.String(80))

@@ -175,8 +175,8 @@ def _marketplace(user: User) -> dict:
                      .order_by(Opportunity.id))
     notifications = _rows(sa.select(Notification).where(Notification.user_id == user.id)
                           .order_by(Notification.id))
-    addresses = [a for a in (user.email, user.personal_email) if a]
-    emails = _rows(sa.select(EmailDelivery).where(EmailDelivery.to_address.in_(addresses))
+    # By the account, never by address: an address may have been someone else's before.
+    emails = _rows(sa.select(EmailDelivery).where(EmailDelivery.user_id == user.id)
                    .order_by(EmailDelivery.id))
     payments = _rows(sa.select(Payment).where(Payment.created_by_id == user.id)
                      .order_by(Payment.id))

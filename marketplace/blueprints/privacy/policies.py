@@ -32,7 +32,7 @@ def can_decide_deletion(user: User, request: DeletionRequest) -> bool:
 
 
 def can_download_own_resume(user: User, application) -> bool:
-    """The My data page links a student's own resumes; anyone else uses the host's
-    logged route (applications), never this one."""
-    return (user.is_authenticated and user.role is Role.STUDENT
+    """The My data page links a student's own resumes (a graduate's too); anyone else uses
+    the host's logged route (applications), never this one."""
+    return (user.is_authenticated and user.role in (Role.STUDENT, Role.ALUMNI)
             and application.student_id == user.id)

@@ -1,6 +1,7 @@
 """Accounts: registration, authentication, passwords, sessions, API tokens."""
 
 from marketplace.blueprints.accounts.services.links import (
+    PERSONAL,
     RESET,
     VERIFY,
     make_link_token,
@@ -22,6 +23,7 @@ from marketplace.blueprints.accounts.services.people import (
     change_password,
     check_password_rules,
     confirm_email,
+    confirm_personal_email,
     create_user,
     end_sessions,
     find_user_by_email,
@@ -65,6 +67,7 @@ __all__ = [
     "MAX_PASSWORD_LENGTH",
     "MAX_TOKEN_DAYS",
     "MIN_PASSWORD_LENGTH",
+    "PERSONAL",
     "RESET",
     "TOKEN_DAYS",
     "VERIFY",
@@ -76,6 +79,7 @@ __all__ = [
     "change_password",
     "check_password_rules",
     "confirm_email",
+    "confirm_personal_email",
     "create_user",
     "current_session",
     "decide_organization_change",

@@ -2,7 +2,8 @@
 set a new password.
 
 A link carries the account id and a fingerprint of the state it changes (the
-password hash; for a confirmation, also the address and whether it is confirmed),
+password hash and the address; for a confirmation, whether it is confirmed; for a
+personal address, the address waiting),
 signed with the app's secret. Using the link changes that state, so the same link
 never works twice, and a password reset makes every older link worthless.
 """
@@ -21,10 +22,12 @@ from marketplace.core.extensions import db
 
 VERIFY = "verify"
 RESET = "reset"
+PERSONAL = "personal"  # confirms a student's personal e-mail (signs nobody in)
 
 LIFETIME = {
     VERIFY: timedelta(days=3),
     RESET: timedelta(hours=1),
+    PERSONAL: timedelta(days=3),
 }
 
 
@@ -33,9 +36,12 @@ def _serializer(purpose: str) -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: User, purpose: str) -> str:
-    state = [purpose, str(user.id), user.password_hash]
+    # The address too: a link sent to an address the account no longer uses is void.
+    state = [purpose, str(user.id), user.password_hash, user.email]
     if purpose == VERIFY:
-        state += [user.email, "confirmed" if user.email_verified else "waiting"]
+        state += ["confirmed" if user.email_verified else "waiting"]
+    if purpose == PERSONAL:
+        state += [user.personal_email_pending or ""]
     return hashlib.sha256("\x1f".join(state).encode()).hexdigest()[:32]
 
 

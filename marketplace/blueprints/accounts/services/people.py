@@ -228,7 +228,12 @@ _DUMMY_HASH: dict[str, str] = {}
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """Return the active user with these credentials, or None. Rehashes old parameters."""
+    """Return the active user with these credentials, or None. Rehashes old parameters.
+
+    An address never confirmed does not sign in with a password (whoever registered it may
+    not own it): the link sent to it signs its owner in. The answer is the same as for a
+    wrong password, so a log-in tells nobody which addresses were registered.
+    """
     user = find_user_by_email(email) if email else None
     hasher = _hasher()
     if user is None or not user.active:
@@ -243,6 +248,8 @@ def authenticate(email: str, password: str) -> User | None:
     try:
         hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
+        return None
+    if not user.email_verified:
         return None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
@@ -301,20 +308,50 @@ def update_student_profile(user: User, *, name: str, clusters: list[str], **fiel
     db.session.flush()
 
 
-def set_personal_email(user: User, address: str | None) -> None:
-    """The student's own address, kept after graduation. Flushes. Refuses one that another
-    account signs in with or keeps (without saying whose)."""
+def set_personal_email(user: User, address: str | None) -> bool:
+    """Ask to keep ``address`` as the student's personal e-mail. Flushes.
+
+    It counts only once the link sent to it is opened (``confirm_personal_email``); the
+    school address hears of the change. Any address is taken here, so the answer tells
+    nothing about other accounts; one already in use is refused when confirmed, to the
+    mailbox's owner only. Returns whether a link goes out. None removes both.
+    """
     address = normalize_email(address) if address else None
     if address == user.email:
         raise ValidationFailed("Give an address other than the one you sign in with now.",
                                {"personal_email": "Not your school address."})
-    if address and address != user.personal_email:
-        holder = account_for_address(address)
-        if holder is not None and holder.id != user.id:
-            raise Conflict("That address cannot be used. Give another personal address.",
-                           {"personal_email": "Cannot be used."})
-    user.personal_email = address
+    if address is None:
+        user.personal_email = user.personal_email_pending = None
+        db.session.flush()
+        return False
+    if address in (user.personal_email, user.personal_email_pending):
+        return False
+    user.personal_email_pending = address
     db.session.flush()
+    enqueue_after_commit("send_personal_email_confirmation", user.id)
+    notify(user, "personal_email", "A personal e-mail was added to your account",
+           f"We sent a link to {address}; it counts once the link is opened. If you did not "
+           "add it, change your password and tell the career center.",
+           link="accounts.edit_student_profile")
+    return True
+
+
+def confirm_personal_email(user: User) -> None:
+    """The link sent to the pending personal address was opened. Flushes. Refuses an
+    address that another account signs in with or keeps."""
+    address = user.personal_email_pending
+    holder = account_for_address(address) if address else None
+    if not address or (holder is not None and holder.id != user.id):
+        raise Conflict("This address cannot be used as your personal e-mail. Add another "
+                       "on your profile.", {"personal_email": "Cannot be used."})
+    try:
+        with db.session.begin_nested():
+            user.personal_email, user.personal_email_pending = address, None
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict("This address cannot be used as your personal e-mail.",
+                       {"personal_email": "Cannot be used."}) from None
+    audit(user, "user.personal_email_confirmed", subject_type="user", subject_id=user.id)
 
 
 def graduation_counts(year: int) -> dict:
@@ -345,18 +382,23 @@ def graduate_class(year: int, by: User | None) -> list[User]:
             user.alumni_profile = AlumniProfile(
                 graduation_year=year, time_zone=profile.time_zone,
                 cluster=profile.clusters[0] if profile.clusters else None)
-        moved = bool(user.personal_email)
-        if moved:
-            user.email, user.personal_email = user.personal_email, None
-            user.email_verified_at = None  # confirmed by the link in the e-mail below
+        moved = False
+        if user.personal_email:
+            # Only a confirmed address, and only while no account signs in with it (an
+            # import may have made one since): otherwise the school address stays.
+            try:
+                with db.session.begin_nested():
+                    user.email, user.personal_email = user.personal_email, None
+                    db.session.flush()
+                moved = True
+            except IntegrityError:
+                pass
         db.session.flush()
         notify(user, "graduated", "Congratulations, graduate: your account is now an alum account",
                ("You now sign in with this address. Your history and outcomes stay with you; "
                 "offer an hour of mentoring whenever it suits you." if moved else
                 "Your history and outcomes stay with you. Add a personal e-mail on your "
                 "profile before your school address closes."), link="home.home")
-        if moved:
-            enqueue_after_commit("send_verification_email", user.id)
         audit(by, "user.graduated", subject_type="user", subject_id=user.id, year=year,
               moved_email=moved)
     return students

@@ -31,7 +31,9 @@ def _save(add, **values) -> None:
 @click.argument("name")
 @click.option("--issuer", required=True, help="The provider's issuer URL.")
 @click.option("--client-id", required=True)
-@click.option("--client-secret", required=True)
+@click.option("--client-secret", required=True, envvar="SSO_CLIENT_SECRET",
+              help="Or set SSO_CLIENT_SECRET, which keeps it out of the shell history and "
+                   "the process list.")
 @click.option("--role-claim", default=None, help="Claim naming the affiliation "
               "(default eduperson_affiliation).")
 @click.option("--display-name", default=None, help='Shown as "Sign in with …".')

@@ -109,11 +109,19 @@ def finish(provider: IdentityProvider, redirect_uri: str, callback_url: str, arg
     affiliations = claims.get(provider.role_claim) or []
     if isinstance(affiliations, str):
         affiliations = [affiliations]
-    name = claims.get("name") or " ".join(
-        part for part in (claims.get("given_name"), claims.get("family_name")) if part)
-    return Assertion(subject=str(claims["sub"]), email=claims.get("email"),
+    if not isinstance(affiliations, list):
+        affiliations = []
+
+    def text(key: str) -> str | None:  # a claim of another type counts as absent
+        value = claims.get(key)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    name = text("name") or " ".join(
+        part for part in (text("given_name"), text("family_name")) if part)
+    return Assertion(subject=str(claims["sub"]), email=text("email"),
                      email_verified=claims.get("email_verified") is True, name=name or None,
-                     affiliations=[str(value) for value in affiliations]), id_token
+                     affiliations=[str(value) for value in affiliations
+                                   if isinstance(value, str | int)]), id_token
 
 
 def check_id_token(provider: IdentityProvider, id_token: str, keys: KeySet, nonce: str,

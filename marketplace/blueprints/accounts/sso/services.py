@@ -11,9 +11,15 @@ import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.blueprints.accounts.models import AlumniProfile, StudentProfile, User
-from marketplace.blueprints.accounts.services import account_for_address, hash_password
+from marketplace.blueprints.accounts.services import (
+    end_sessions,
+    find_user_by_email,
+    hash_password,
+    revoke_api_tokens,
+)
 from marketplace.blueprints.accounts.sso.models import (
     ExternalIdentity,
     IdentityProvider,
@@ -192,47 +198,91 @@ def sign_in_external(provider: IdentityProvider, assertion: Assertion) -> User:
         raise SignInRefused(f"{provider.display_name} sent no usable identifier.")
     email = (assertion.email or "").strip().lower()[:254] or None
     assertion.email = email
-    identity = db.session.scalar(sa.select(ExternalIdentity).where(
-        ExternalIdentity.provider_id == provider.id, ExternalIdentity.subject == subject))
+    identity = _identity(provider, subject)
     if identity is not None:
-        if identity.approved_at is None:
-            raise LinkAwaitsApproval(
-                "Linking your campus sign-in to your staff account waits for another staff "
-                "member's approval. Until then, log in with your e-mail and password.")
-        if not identity.user.active:
-            raise SignInRefused("This account is closed. Ask the career center.")
-        identity.last_used_at = utcnow()
-        db.session.flush()
-        return identity.user
-
+        return _known(provider, identity, assertion)
     role = role_for(provider, assertion.affiliations)
-    existing = account_for_address(email) if email else None
+    try:
+        with db.session.begin_nested():
+            user, waiting = _first_sign_in(provider, assertion, subject, role)
+    except IntegrityError:
+        # The same person's first sign-in in another tab won the race: use its link.
+        identity = _identity(provider, subject)
+        if identity is None:
+            raise SignInRefused("This address is in use by another account. Ask the career "
+                                "center.") from None
+        return _known(provider, identity, assertion)
+    if waiting:  # raised outside the savepoint: the waiting link is kept
+        raise LinkAwaitsApproval(waiting)
+    return user
+
+
+def _identity(provider: IdentityProvider, subject: str) -> ExternalIdentity | None:
+    return db.session.scalar(sa.select(ExternalIdentity).where(
+        ExternalIdentity.provider_id == provider.id, ExternalIdentity.subject == subject))
+
+
+def _known(provider: IdentityProvider, identity: ExternalIdentity, assertion: Assertion) -> User:
+    if identity.approved_at is None:
+        raise LinkAwaitsApproval(
+            "Your campus sign-in to a staff account waits for another staff member's "
+            "approval. Until then, log in with your e-mail and password if you have one.")
+    user = identity.user
+    if not user.active:
+        raise SignInRefused("This account is closed. Ask the career center.")
+    if user.role is Role.STAFF and role_for(provider, assertion.affiliations) is not Role.STAFF:
+        # Checked at every sign-in: someone who left the staff keeps no staff access.
+        raise SignInRefused(f"{provider.display_name} no longer says you are campus staff, "
+                            "so this staff account does not open with it. Ask the career "
+                            "center.")
+    identity.last_used_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def _first_sign_in(provider: IdentityProvider, assertion: Assertion, subject: str,
+                   role: Role) -> tuple[User, str | None]:
+    """Provision or link; returns the account and, when it must wait for a colleague's
+    approval, what to tell the person."""
+    email = assertion.email
+    # Only the address an account signs in with: a personal address links nothing.
+    existing = find_user_by_email(email) if email else None
     if existing is None:
         user = _provision(provider, assertion, role)
+        # A new staff account waits for a colleague, like a link to an existing one.
+        waiting = role is Role.STAFF
         db.session.add(ExternalIdentity(provider_id=provider.id, subject=subject, user=user,
-                                        approved_at=utcnow(), last_used_at=utcnow()))
+                                        approved_at=None if waiting else utcnow(),
+                                        last_used_at=None if waiting else utcnow()))
         db.session.flush()
-        return user
+        return user, ("Your staff account is ready; another staff member must approve it "
+                      "once before it opens." if waiting else None)
     if not assertion.email_verified:
         raise SignInRefused(
             f"An account already uses {email}, and {provider.display_name} did not confirm "
             "that address is yours. Log in with your e-mail and password instead.")
     if not existing.active:
         raise SignInRefused("This account is closed. Ask the career center.")
+    if existing.email_verified_at is None:
+        # Someone registered this address without ever proving it was theirs; the campus
+        # vouches that it is this person's. Whatever that someone set goes: the password
+        # becomes unusable and every session and token ends.
+        existing.password_hash = hash_password(secrets.token_urlsafe(32))
+        end_sessions(existing)
+        revoke_api_tokens(existing)
+        existing.email_verified_at = utcnow()
+        audit(existing, "sso.took_over_unconfirmed", subject_type="user",
+              subject_id=existing.id, provider=provider.name)
     waiting = existing.role is Role.STAFF
     db.session.add(ExternalIdentity(provider_id=provider.id, subject=subject, user=existing,
                                     approved_at=None if waiting else utcnow(),
                                     last_used_at=None if waiting else utcnow()))
-    if existing.email_verified_at is None:
-        existing.email_verified_at = utcnow()
     db.session.flush()
     audit(existing, "sso.linked_requested" if waiting else "sso.linked",
           subject_type="user", subject_id=existing.id, provider=provider.name)
-    if waiting:
-        raise LinkAwaitsApproval(
-            "Your campus sign-in matches a staff account. Another staff member must approve "
-            "the link once; until then, log in with your e-mail and password.")
-    return existing
+    return existing, ("Your campus sign-in matches a staff account. Another staff member "
+                      "must approve the link once; until then, log in with your e-mail and "
+                      "password." if waiting else None)
 
 
 def pending_links() -> list[ExternalIdentity]:

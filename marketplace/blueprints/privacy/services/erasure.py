@@ -183,11 +183,11 @@ def _erase_documents_and_messages(user: User, former: str) -> list[str]:
 
 
 def _erase_messages_to(user: User) -> None:
-    """The person's notifications and every logged e-mail to their addresses."""
-    addresses = [a for a in (user.email, user.personal_email) if a]
+    """The person's notifications and every logged e-mail to them (by account: an address
+    may belong to someone else now or later)."""
     mine = sa.select(Notification.id).where(Notification.user_id == user.id)
     db.session.execute(sa.delete(EmailDelivery).where(sa.or_(
-        EmailDelivery.notification_id.in_(mine), EmailDelivery.to_address.in_(addresses))))
+        EmailDelivery.notification_id.in_(mine), EmailDelivery.user_id == user.id)))
     db.session.execute(sa.delete(Notification).where(Notification.user_id == user.id))
 
 
@@ -203,7 +203,7 @@ def _erase_identity(user: User) -> None:
     db.session.execute(sa.delete(ExternalIdentity).where(ExternalIdentity.user_id == user.id))
     now = utcnow()
     user.email = placeholder_email(user.id)
-    user.personal_email = None
+    user.personal_email = user.personal_email_pending = None
     user.password_hash = UNUSABLE_PASSWORD
     user.active = False
     user.erased_at = now
