@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from marketplace.core import errorpages, inputs, jobs, outbox, relay, security, storage
+from marketplace.core import clock, errorpages, inputs, jobs, outbox, relay, security, storage
 from marketplace.core.extensions import csrf, db, limiter, login_manager, migrate
 
 __all__ = ["init_app", "relay"]
@@ -30,3 +30,8 @@ def init_app(app: Flask) -> None:
     outbox.register(app)
     jobs.init_app(app)
     storage.init_app(app)
+    # One way to write dates and times in every template: {{ value|day }} "Dec 27, 2026",
+    # {{ value|when }} "Dec 27, 2026, 3:30 PM EST", {{ value|clock }} "3:30 PM EST", in the
+    # viewer's zone; {{ zone|city }} "New York".
+    app.jinja_env.filters.update(day=clock.format_day, when=clock.format_when,
+                                 clock=clock.format_clock, city=clock.zone_city)

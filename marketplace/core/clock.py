@@ -66,3 +66,49 @@ def institution_today() -> date:
     """Today where the career center is: deadlines end at midnight there."""
     zone = ZoneInfo(current_app.config.get("INSTITUTION_TIME_ZONE", "America/New_York"))
     return datetime.now(zone).date()
+
+
+# One way to write time, everywhere (templates, e-mails, calendar summaries):
+# "Dec 27, 2026" and "Dec 27, 2026, 3:30 PM EST", in the viewer's time zone.
+
+def zone_city(zone: str) -> str:
+    """``America/New_York`` as people say it: "New York"."""
+    return zone.rsplit("/", 1)[-1].replace("_", " ") if zone else ""
+
+
+def viewer_zone() -> str:
+    """The signed-in person's time zone, else the career center's."""
+    from flask_login import current_user
+
+    if current_user and getattr(current_user, "is_authenticated", False):
+        zone = getattr(current_user, "time_zone", None)
+        if zone:
+            return zone
+    return current_app.config.get("INSTITUTION_TIME_ZONE", "America/New_York")
+
+
+def format_day(value: date | datetime | None, zone: str | None = None) -> str:
+    """``Dec 27, 2026``; an instant is first moved into ``zone`` (the viewer's)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = in_zone(_aware(value), zone or viewer_zone()).date()
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+def format_clock(value: datetime, zone: str | None = None) -> str:
+    """``3:30 PM EST`` in ``zone`` (the viewer's)."""
+    local = in_zone(_aware(value), zone or viewer_zone())
+    return f"{local.strftime('%I').lstrip('0')}:{local:%M %p} {local.tzname()}"
+
+
+def format_when(value: datetime | None, zone: str | None = None) -> str:
+    """``Dec 27, 2026, 3:30 PM EST`` in ``zone`` (the viewer's)."""
+    if value is None:
+        return ""
+    zone = zone or viewer_zone()
+    return f"{format_day(value, zone)}, {format_clock(value, zone)}"
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

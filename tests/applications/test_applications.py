@@ -227,7 +227,8 @@ def test_views_and_downloads_are_logged_and_shown_to_the_student(app, login_as, 
     db.session.expire_all()
     assert sorted(db.session.scalars(sa.select(RecordAccess.what))) == ["application", "resume"]
     page = client.get(f"/students/applications/{application.id}").get_data(as_text=True)
-    assert "Erin Employer" in page and "viewed your resume" in page
+    assert "Erin Employer" in page and "viewed your application and resume: 2 times, last" in page
+    assert "(application 1, resume 1)" in page
 
 
 @pytest.mark.no_db

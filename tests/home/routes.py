@@ -13,4 +13,6 @@ ROUTES = {
     "home.staff_dashboard": STAFF,
     # GET /students/
     "home.student_dashboard": STUDENT,
+    # GET /api/v1/me/recommendations (students; other roles get 403)
+    "api.my_recommendations": STUDENT,
 }

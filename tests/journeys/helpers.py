@@ -78,15 +78,66 @@ def check_accessibility(page, name: str) -> None:
         for violation in result["violations"] if violation["impact"] in ("serious", "critical")
     ]
     assert serious == [], f"axe on {page.url}:\n" + "\n".join(serious)
+    check_phone_width(page, name)
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def check_phone_width(page, name: str) -> None:
+    """The page fits a 390 px phone without sideways scrolling: measured in the page itself
+    on a phone, or, for a page a journey visits on a wide screen, by loading the same
+    address at 390 × 844 with the same cookies (a screenshot is kept beside the others)."""
+    viewport = page.viewport_size or {}
+    if viewport.get("width", 0) <= PHONE["width"]:
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+    else:
+        context = page.context.browser.new_context(
+            viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=1)
+        try:
+            context.add_cookies(page.context.cookies())
+            phone = context.new_page()
+            phone.goto(page.url)
+            width = phone.evaluate("() => document.documentElement.scrollWidth")
+            phone.screenshot(path=str(SCREENSHOTS / f"{name}@390.png"), full_page=True)
+        finally:
+            context.close()
+    assert width <= PHONE["width"], f"{name} ({page.url}) is {width} px wide at 390 px"
 
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}@school.edu"
 
 
+def follow_nav(page, name: str, group: str | None = None) -> None:
+    """Click a link of the main navigation as a person would: open the Menu on a phone,
+    then the group the link sits in."""
+    nav = page.get_by_role("navigation", name="Main")
+    toggle = nav.get_by_role("button", name="Menu")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    if group:
+        details = nav.locator("details", has=page.locator("summary", has_text=group))
+        if details.get_attribute("open") is None:
+            details.locator("summary").click()
+    nav.get_by_role("link", name=name, exact=True).click()
+
+
 def log_out(page) -> None:
-    page.get_by_role("button", name="Log out").click()
+    click_log_out(page)
     expect(page.get_by_role("status")).to_contain_text("You are logged out")
+
+
+def click_log_out(page) -> None:
+    """The Log out button sits in the Account group (behind Menu on a phone)."""
+    nav = page.get_by_role("navigation", name="Main")
+    toggle = nav.get_by_role("button", name="Menu")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    account = nav.locator("details", has=page.locator("summary", has_text="Account"))
+    if account.count() and account.get_attribute("open") is None:
+        account.locator("summary").click()
+    page.get_by_role("button", name="Log out").click()
 
 
 def open_emailed_link(page, mailbox, address: str, path: str, timeout: float = 20) -> None:

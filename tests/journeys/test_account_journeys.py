@@ -12,6 +12,7 @@ from tests.journeys.helpers import (
     check_accessibility,
     confirm_registration,
     fill_account,
+    follow_nav,
     log_in,
     log_out,
     reload_until_visible,
@@ -50,7 +51,7 @@ def test_student_registers_edits_profile_logs_out_and_in(page, mailbox):
     page.get_by_role("button", name=re.compile(r"Mark read\W+Welcome")).click()
     expect(page.get_by_role("link", name="Notifications", exact=True)).to_be_visible()
 
-    page.get_by_role("link", name="Profile", exact=True).click()
+    follow_nav(page, "Profile", group="Me")
     page.get_by_label("Major or program").fill("Nursing")
     page.get_by_label("Digital Technology").check()
     page.get_by_role("button", name="Save profile").click()
@@ -115,7 +116,7 @@ def test_staff_logs_in_and_creates_a_staff_account(page, make_user):
     log_in(page, email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Career center")
     check_accessibility(page, "staff-dashboard")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
+    follow_nav(page, "Users", group="People")
     page.get_by_label("Full name").fill("Second Staff")
     page.get_by_label("E-mail").fill(unique("staff2"))
     page.get_by_label("Role").select_option("staff")
@@ -124,8 +125,8 @@ def test_staff_logs_in_and_creates_a_staff_account(page, make_user):
     expect(page.get_by_role("status")).to_contain_text("Created staff account")
     check_accessibility(page, "staff-users")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Jobs").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Background jobs")
+    follow_nav(page, "Background tasks", group="Operations")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Background tasks")
     expect(page.get_by_text("No failed jobs.")).to_be_visible()
     check_accessibility(page, "staff-jobs")
     page.get_by_role("link", name="E-mail delivery log").click()

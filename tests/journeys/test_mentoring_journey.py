@@ -15,7 +15,13 @@ from marketplace.blueprints.mentoring.models import Booking, MentoringSlot
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role
-from tests.journeys.helpers import check_accessibility, log_in, log_out, reload_until_visible
+from tests.journeys.helpers import (
+    check_accessibility,
+    follow_nav,
+    log_in,
+    log_out,
+    reload_until_visible,
+)
 
 
 def test_offer_book_invite_complete_evidence(page, phone, make_user, live_app):
@@ -27,7 +33,7 @@ def test_offer_book_invite_complete_evidence(page, phone, make_user, live_app):
     day = date.today() + timedelta(days=9)
 
     log_in(page, alum_email)
-    page.get_by_role("link", name="My slots").click()
+    page.get_by_role("link", name="My slots", exact=True).click()
     page.get_by_role("link", name="Offer a slot").first.click()
     page.get_by_label("Topic").fill(topic)
     page.get_by_label("Date").fill(day.isoformat())
@@ -46,9 +52,10 @@ def test_offer_book_invite_complete_evidence(page, phone, make_user, live_app):
     log_in(page, student_email)
     page.get_by_role("link", name="Mentoring", exact=True).click()
     page.get_by_label("Career cluster").select_option("healthcare_human_services")
-    page.get_by_role("button", name="Show slots").click()
+    page.get_by_role("button", name="Show mentors").click()
     check_accessibility(page, "mentoring-browse")
-    page.get_by_role("link", name=topic).first.click()
+    page.get_by_role("link", name=f"Maya Mentor {tag}", exact=True).click()
+    page.locator(".time-list__time").first.click()
     # The student's zone (New York) is an hour ahead of the alum's (Chicago).
     expect(page.locator(".facts")).to_contain_text("7:00 PM")
     expect(page.locator(".facts")).to_contain_text("America/New York")
@@ -80,7 +87,7 @@ def test_offer_book_invite_complete_evidence(page, phone, make_user, live_app):
     log_out(page)
 
     log_in(page, alum_email)
-    page.get_by_role("link", name="My slots").click()
+    page.get_by_role("link", name="My slots", exact=True).click()
     expect(page.get_by_role("heading", name="Did these sessions happen?")).to_be_visible()
     check_accessibility(page, "mentoring-confirm")
     page.get_by_role("button", name="Mark completed").click()
@@ -88,7 +95,7 @@ def test_offer_book_invite_complete_evidence(page, phone, make_user, live_app):
     log_out(page)
 
     log_in(page, student_email)
-    page.get_by_role("link", name="My outcomes").click()
+    follow_nav(page, "My outcomes", group="Me")
     reload_until_visible(page, page.locator(".outcome--reached"))
     expect(page.locator(".outcome--reached").filter(has_text="Connections")).to_be_visible()
     check_accessibility(page, "mentoring-outcomes")
@@ -101,7 +108,7 @@ def test_offer_book_invite_complete_evidence(page, phone, make_user, live_app):
     staff_email = f"staff-{tag}@school.edu"
     make_user(Role.STAFF, staff_email, name="Sol Staff")
     log_in(page, staff_email)
-    page.get_by_role("link", name="Mentoring report").click()
+    follow_nav(page, "Mentoring report", group="Outcomes")
     expect(page.get_by_role("heading", name="Students with repeated no-shows")).to_be_visible()
     check_accessibility(page, "staff-mentoring")
     log_out(page)

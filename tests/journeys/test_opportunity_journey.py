@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 from marketplace.core.policies import Role
-from tests.journeys.helpers import check_accessibility, log_in, log_out
+from tests.journeys.helpers import check_accessibility, follow_nav, log_in, log_out
 
 
 def test_post_review_publish_and_find(page, phone, make_user):
@@ -54,7 +54,7 @@ def test_post_review_publish_and_find(page, phone, make_user):
     assert visitor.context.cookies() == []
 
     log_in(page, staff)
-    page.get_by_role("link", name="Review", exact=True).click()
+    follow_nav(page, "Postings to review", group="Review")
     card = page.locator(".result", has_text="Sound Engineering Intern")
     expect(card).to_be_visible()
     expect(card.get_by_text("No risk flags.")).to_be_visible()
@@ -90,7 +90,7 @@ def test_post_review_publish_and_find(page, phone, make_user):
     check_accessibility(page, "opportunity-detail")
     page.get_by_role("button", name="Save for later").click()
     expect(page.get_by_role("status").first).to_contain_text("Saved to your list")
-    page.get_by_role("link", name="Saved").click()
+    follow_nav(page, "Saved", group="Me")
     expect(page.get_by_role("link", name="Sound Engineering Intern")).to_be_visible()
     check_accessibility(page, "saved")
     log_out(page)

@@ -10,7 +10,13 @@ from marketplace.blueprints.accounts.models import User
 from marketplace.blueprints.opportunities.models import Opportunity, OpportunityStatus
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role
-from tests.journeys.helpers import check_accessibility, log_in, log_out, reload_until_visible
+from tests.journeys.helpers import (
+    check_accessibility,
+    follow_nav,
+    log_in,
+    log_out,
+    reload_until_visible,
+)
 from tests.support import TMP_ROOT
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -53,9 +59,8 @@ def test_apply_offer_accept_complete_evidence(page, make_user, live_app):
     page.goto(f"/employers/opportunities/{opportunity_id}/applicants")
     check_accessibility(page, "applicants")
     page.get_by_role("link", name=f"Iris Intern {tag}").click()
-    page.get_by_label("Move to").select_option("offered")
     page.get_by_label("Message to the student (optional)").fill("We would love to have you!")
-    page.get_by_role("button", name="Move").click()
+    page.get_by_role("button", name="Make an offer").click()
     expect(page.get_by_role("status").first).to_contain_text("Moved to offered")
     check_accessibility(page, "employer-application")
     log_out(page)
@@ -80,7 +85,7 @@ def test_apply_offer_accept_complete_evidence(page, make_user, live_app):
     log_out(page)
 
     log_in(page, student_email)
-    page.get_by_role("link", name="My outcomes").click()
+    follow_nav(page, "My outcomes", group="Me")
     reload_until_visible(page, page.locator(".outcome--reached"))
     reached = page.locator(".outcome--reached")
     expect(reached).to_have_count(2)

@@ -14,7 +14,7 @@ from marketplace.blueprints.accounts.sso.services import add_oidc_provider, add_
 from marketplace.core.extensions import db
 from tests.idp import oidc
 from tests.idp.fixtures import OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, oidc_client, unavailable
-from tests.journeys.helpers import check_accessibility, log_out
+from tests.journeys.helpers import check_accessibility, click_log_out, log_out
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_a_student_signs_in_with_openid_connect_and_out(page, campus_oidc, base_
     expect(page.get_by_role("status")).to_contain_text("Welcome, Sam Student")
     expect(page).to_have_url(re.compile(r"/students/$"))
     check_accessibility(page, "student-home-after-oidc")
-    page.get_by_role("button", name="Log out").click()
+    click_log_out(page)
     # The provider asks whether to end its session too, then sends the browser home.
     expect(page).to_have_url(re.compile(re.escape(campus_oidc.issuer)))
     page.locator("button[name=logout][value=yes], button[value=yes]").first.click()

@@ -32,6 +32,8 @@ ROUTES = {
     "mentoring.no_show_booking": ALUMNI,
     # POST /mentoring/bookings/<int:booking_id>/reflection
     "mentoring.save_reflection": STUDENT,
+    # GET /mentoring/mentors/<int:mentor_id>
+    "mentoring.show_mentor": PUBLIC,
     # GET /mentoring/mine
     "mentoring.my_slots": ALUMNI,
     # GET /mentoring/slots/<int:slot_id>

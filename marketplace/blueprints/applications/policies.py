@@ -19,3 +19,19 @@ def can_view_application(user: User, application) -> bool:
     if user.role is Role.STUDENT:
         return user.id == application.student_id
     return can_manage_opportunity(user, application.opportunity)
+
+
+# What a posting's employers see of an applicant's student profile: the class and the
+# major, which the application is weighed on. First-generation and Pell status are
+# self-reported for the career center's reports and are never shown to a host.
+APPLICANT_PROFILE_FIELDS = ("graduation_year", "major")
+
+
+def applicant_profile(user: User, application) -> dict[str, object]:
+    """The parts of the applicant's profile ``user`` may see: the fields above to whoever
+    may view the application, nothing to anyone else."""
+    profile = application.student.student_profile
+    if profile is None or not can_view_application(user, application):
+        return {}
+    return {name: getattr(profile, name) for name in APPLICANT_PROFILE_FIELDS
+            if getattr(profile, name) is not None}

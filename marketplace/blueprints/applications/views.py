@@ -31,8 +31,10 @@ from marketplace.blueprints.applications.models import (
     Placement,
     RecordAccess,
 )
-from marketplace.blueprints.applications.policies import can_view_application
+from marketplace.blueprints.applications.policies import applicant_profile, can_view_application
 from marketplace.blueprints.applications.services import (
+    NEXT_STEP,
+    access_log_page,
     add_reflection,
     allowed_moves,
     applicants_csv,
@@ -40,8 +42,11 @@ from marketplace.blueprints.applications.services import (
     complete_placement,
     decline_many,
     move_application,
+    neighbours,
     open_resume,
+    pipeline_board,
     record_access,
+    views_by_viewer,
 )
 from marketplace.blueprints.opportunities.models import (
     Opportunity,
@@ -61,16 +66,13 @@ bp = Blueprint("applications", __name__)
 def list_applicants(opportunity_id: int):
     opportunity = managed_opportunity(opportunity_id)
     status = request.args.get("status", "")
-    statement = sa.select(Application).where(Application.opportunity_id == opportunity.id) \
-        .options(sa.orm.joinedload(Application.student)).order_by(Application.created_at)
-    if status in {s.value for s in ApplicationStatus}:
-        statement = statement.where(Application.status == status)
-    else:
+    if status not in {s.value for s in ApplicationStatus}:
         status = ""
-    applications = db.session.scalars(statement).all()
+    board = pipeline_board(opportunity, current_user,
+                           ApplicationStatus(status) if status else None)
     return render_template("applications/applicants.html", opportunity=opportunity,
-                           applications=applications, status=status,
-                           statuses=list(ApplicationStatus), bulk_form=BulkDeclineForm())
+                           board=board, status=status, statuses=list(ApplicationStatus),
+                           bulk_form=BulkDeclineForm())
 
 
 @bp.route("/employers/opportunities/<int:opportunity_id>/applicants.csv")
@@ -120,6 +122,11 @@ def show_applicant(application_id: int):
     return render_applicant(application)
 
 
+# The buttons on the applicant page, in the order they are offered.
+MOVE_ORDER = (ApplicationStatus.REVIEWING, ApplicationStatus.INTERVIEWING,
+              ApplicationStatus.OFFERED, ApplicationStatus.DECLINED)
+
+
 def render_applicant(application: Application, form: MoveApplicationForm | None = None,
                      complete_form: CompletePlacementForm | None = None, status: int = 200):
     """The applicant page; a form sent back with its errors keeps what was typed."""
@@ -129,8 +136,13 @@ def render_applicant(application: Application, form: MoveApplicationForm | None 
                            if ApplicationStatus(value) in moves]
     placement = db.session.scalar(sa.select(Placement).where(
         Placement.application_id == application.id))
+    previous_id, next_id = neighbours(application)
     return render_template("applications/applicant.html", application=application, form=form,
-                           placement=placement,
+                           moves=[move for move in MOVE_ORDER if move in moves],
+                           next_step=NEXT_STEP.get(application.status) if NEXT_STEP.get(
+                               application.status) in moves else None,
+                           profile=applicant_profile(current_user, application),
+                           previous_id=previous_id, next_id=next_id, placement=placement,
                            complete_form=complete_form or CompletePlacementForm()), status
 
 
@@ -166,7 +178,7 @@ def move_applicant(application_id: int):
         flash(f"Moved to {ApplicationStatus(form.status.data).label.lower()}; the student "
               "has been told.", "success")
         return redirect(url_for("applications.show_applicant", application_id=application_id))
-    flash("Choose a step from the list.", "error")
+    flash("Choose a next step.", "error")
     return render_applicant(application, form=form, status=422)
 
 
@@ -233,17 +245,22 @@ def apply_to_opportunity(opportunity_id: int):
 @role_required(Role.STAFF)
 def access_log():
     page = max(1, min(request.args.get("page", 1, type=int), 10_000))
-    rows = db.session.scalars(
-        sa.select(RecordAccess).options(sa.orm.joinedload(RecordAccess.viewer))
-        .order_by(RecordAccess.id.desc()).offset((page - 1) * 100).limit(101)).all()
+    each = request.args.get("view") == "entries"
+    if each:  # every single view, as logged
+        rows = db.session.scalars(
+            sa.select(RecordAccess).options(sa.orm.joinedload(RecordAccess.viewer))
+            .order_by(RecordAccess.id.desc()).offset((page - 1) * 100).limit(101)).all()
+        has_next, rows = len(rows) > 100, rows[:100]
+    else:  # one line per person and application, with how often and when last
+        rows, has_next = access_log_page(page)
     students = {user.id: user for user in db.session.scalars(sa.select(User).where(
         User.id.in_({row.student_id for row in rows})))} if rows else {}
     lists = db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.action == "applications.listed")
         .options(sa.orm.joinedload(AuditEntry.actor))
         .order_by(AuditEntry.id.desc()).limit(50)).all() if page == 1 else []
-    return render_template("applications/access_log.html", rows=rows[:100], students=students,
-                           page=page, has_next=len(rows) > 100, lists=lists)
+    return render_template("applications/access_log.html", rows=rows, students=students,
+                           page=page, has_next=has_next, lists=lists, each=each)
 
 
 @bp.route("/staff/applications")
@@ -283,9 +300,7 @@ def _student_application(application_id: int) -> Application:
 @role_required(Role.STUDENT)
 def show_own_application(application_id: int):
     application = _student_application(application_id)
-    views = db.session.scalars(
-        sa.select(RecordAccess).where(RecordAccess.application_id == application.id)
-        .options(joinedload(RecordAccess.viewer)).order_by(RecordAccess.id.desc())).all()
+    views = views_by_viewer(application)
     placement = db.session.scalar(sa.select(Placement).where(
         Placement.application_id == application.id))
     return render_template("applications/student_application.html", application=application,

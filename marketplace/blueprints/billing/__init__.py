@@ -15,6 +15,8 @@ def init_app(app: Flask) -> None:
     # Stripe signs its events; there is no session and no CSRF token.
     csrf.exempt(views.stripe_webhook)
     app.register_blueprint(views.bp)
+    # The staff navigation lists payments only while fees are on.
+    app.jinja_env.globals["fees_active"] = services.fees_active
     hooks.kind_is_fixed.register(services.fees_active)
     hooks.submission_fee.register(services.submit_with_fee)
     hooks.checkout_url.register(services.checkout_url)

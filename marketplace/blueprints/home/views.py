@@ -2,30 +2,45 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
+    current_app,
     render_template,
 )
 from flask_login import current_user
 
-from marketplace.blueprints.accounts.models import Organization, OrganizationStatus, User
-from marketplace.core.extensions import db
+from marketplace.blueprints.accounts.services import current_session
+from marketplace.blueprints.applications.models import ApplicationStatus
+from marketplace.blueprints.home import services as homes
+from marketplace.core.clock import in_zone, institution_today
 from marketplace.core.policies import Role, public, role_required
 
 bp = Blueprint("home", __name__)
 
 
+@bp.app_template_filter("short_time")
+def short_time(instant, zone: str) -> str:
+    """``Tue, Mar 10, 6:00 PM EDT``: for pages that name the zone once, above the list."""
+    local = in_zone(instant, zone)
+    return f"{local:%a, %b} {local.day}, {local.strftime('%I').lstrip('0')}:{local:%M %p %Z}"
+
+
 @bp.route("/alumni/")
 @role_required(Role.ALUMNI)
 def alumni_dashboard():
-    return render_template("home/alumni.html")
+    return render_template("home/alumni.html", home=homes.alumni_home(current_user),
+                           city=homes.zone_city(current_user.time_zone))
 
 
 @bp.route("/employers/")
 @role_required(Role.EMPLOYER)
 def employer_dashboard():
-    return render_template("home/employer.html", organization=current_user.organization)
+    session = current_session(current_user)
+    since = homes.previous_visit(current_user, session.id if session else None)
+    return render_template("home/employer.html", organization=current_user.organization,
+                           home=homes.employer_home(current_user, since),
+                           pipeline=homes.PIPELINE, today=institution_today(),
+                           zone=current_app.config["INSTITUTION_TIME_ZONE"])
 
 
 @bp.route("/")
@@ -37,16 +52,14 @@ def home():
 @bp.route("/staff/")
 @role_required(Role.STAFF)
 def staff_dashboard():
-    counts = dict(db.session.execute(
-        sa.select(User.role, sa.func.count(User.id)).group_by(User.role)).all())
-    pending_organizations = db.session.scalar(
-        sa.select(sa.func.count(Organization.id)).where(
-            Organization.status == OrganizationStatus.PENDING))
-    return render_template("home/staff.html", counts=counts,
-                           pending_organizations=pending_organizations)
+    return render_template("home/staff.html", home=homes.staff_home())
 
 
 @bp.route("/students/")
 @role_required(Role.STUDENT)
 def student_dashboard():
-    return render_template("home/student.html")
+    return render_template("home/student.html", home=homes.student_home(current_user),
+                           stages=list(homes.Stage), steps=homes.StepKind,
+                           ApplicationStatus=ApplicationStatus, today=institution_today(),
+                           zone=current_user.time_zone,
+                           city=homes.zone_city(current_user.time_zone))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import base64
+import binascii
+import json
+from datetime import date, datetime, timedelta
 
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -13,6 +16,7 @@ from marketplace.blueprints.mentoring.models import (
 from marketplace.blueprints.mentoring.services import DURATIONS, MAX_SERIES_WEEKS, SlotFilters
 from marketplace.core.db import utcnow
 from marketplace.core.forms import Form, time_zone_field
+from marketplace.core.inputs import MAX_ID
 from marketplace.core.reference import CAREER_CLUSTERS, cluster_choices
 
 
@@ -91,3 +95,21 @@ def parse_slot_filters(args, zone: str) -> tuple[SlotFilters, dict[str, str]]:
             else:
                 setattr(filters, key, day)
     return filters, errors
+
+
+def parse_mentor_cursor(args) -> tuple[tuple[datetime, int] | None, str | None]:
+    """The (next open time, mentor id) a page of mentors continues after, from the
+    ``cursor`` argument (made by ``core.api.views.encode_cursor``); a cursor we did not
+    issue starts from the first page, with a message."""
+    text = (args.get("cursor") or "").strip()
+    if not text:
+        return None, None
+    try:
+        starts, mentor_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        after = (datetime.fromisoformat(starts), mentor_id)
+    except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
+        after = None
+    if (after is None or after[0].tzinfo is None or type(after[1]) is not int
+            or not 0 < after[1] <= MAX_ID):
+        return None, "This page link is no longer valid, so the list starts from the top."
+    return after, None

@@ -13,6 +13,7 @@ from marketplace.blueprints.mentoring.forms import (
     BookForm,
     ReflectionForm,
     SlotForm,
+    parse_mentor_cursor,
     parse_slot_filters,
 )
 from marketplace.blueprints.mentoring.models import (
@@ -22,9 +23,10 @@ from marketplace.blueprints.mentoring.models import (
     SlotMode,
     SlotStatus,
 )
-from marketplace.blueprints.mentoring.policies import can_view_booking
+from marketplace.blueprints.mentoring.policies import can_view_booking, can_view_mentor
 from marketplace.blueprints.mentoring.services import SlotDetails, no_show_counts
-from marketplace.core.clock import format_in_zone, local_to_utc
+from marketplace.core.api.views import encode_cursor
+from marketplace.core.clock import format_in_zone, in_zone, local_to_utc
 from marketplace.core.db import utcnow
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
@@ -46,20 +48,80 @@ def local_time(instant, zone: str) -> str:
     return format_in_zone(instant, zone)
 
 
+@bp.app_template_global()
+def local_day(instant, zone: str) -> str:
+    """``Tuesday, March 10, 2026``: the day ``instant`` falls on in ``zone``."""
+    local = in_zone(instant, zone)
+    return f"{local:%A, %B} {local.day}, {local.year}"
+
+
+@bp.app_template_global()
+def local_clock(instant, zone: str) -> str:
+    """``6:00 PM EDT``: the time of day in ``zone``, its abbreviation named."""
+    local = in_zone(instant, zone)
+    return f"{local.strftime('%I').lstrip('0')}:{local:%M %p} {local.tzname()}"
+
+
+@bp.app_template_global()
+def initials(name: str) -> str:
+    """Up to two letters for a person's picture: the first and the last name's."""
+    words = [word for word in (name or "").split() if word[:1].isalpha()]
+    if not words:
+        return "?"
+    return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
+
+
+@bp.app_template_global()
+def meeting_link(location: str):
+    """(address, the rest) when a meeting place is an http(s) link, else None."""
+    return mentoring.web_link(location)
+
+
+@bp.app_template_global()
+def calendar_links(booking: Booking):
+    return mentoring.calendar_links(booking)
+
+
 @bp.route("/mentoring")
 @public
 def browse():
     zone = viewer_zone()
     filters, errors = parse_slot_filters(request.args, zone)
-    slots = mentoring.open_slots(filters, zone)
+    after, cursor_error = parse_mentor_cursor(request.args)
+    if cursor_error:
+        errors["cursor"] = cursor_error
+    cards, next_key = mentoring.open_mentors(filters, zone, after=after)
     booked = set()
-    if current_user.is_authenticated and current_user.role is Role.STUDENT and slots:
-        booked = set(db.session.scalars(sa.select(Booking.slot_id).where(
+    if current_user.is_authenticated and current_user.role is Role.STUDENT and cards:
+        booked = set(db.session.scalars(sa.select(MentoringSlot.alumni_id).join(Booking).where(
             Booking.student_id == current_user.id, Booking.status == BookingStatus.BOOKED,
-            Booking.slot_id.in_([slot.id for slot in slots]))))
-    return render_template("mentoring/browse.html", slots=slots, filters=filters,
+            Booking.ends_at > utcnow(),
+            MentoringSlot.alumni_id.in_([card.mentor.id for card in cards]))))
+    next_cursor = encode_cursor(next_key[0].isoformat(), next_key[1]) if next_key else None
+    arguments = {key: value for key, value in request.args.items()
+                 if key in ("cluster", "employer", "mode", "date_from", "date_to") and value}
+    return render_template("mentoring/browse.html", cards=cards, filters=filters,
                            errors=errors, zone=zone, booked=booked, modes=list(SlotMode),
-                           clusters=CAREER_CLUSTERS)
+                           clusters=CAREER_CLUSTERS, next_cursor=next_cursor,
+                           arguments=arguments, first_page=after is None)
+
+
+@bp.route("/mentoring/mentors/<int:mentor_id>")
+@public
+def show_mentor(mentor_id: int):
+    mentor = mentoring.find_mentor(mentor_id)
+    if mentor is None or not can_view_mentor(current_user, mentor):
+        abort(404)
+    zone = viewer_zone()
+    days = mentoring.mentor_times(mentor, zone)
+    sessions = []
+    if current_user.is_authenticated and current_user.role is Role.STUDENT:
+        sessions = mentoring.sessions_with(current_user, mentor)
+    topics = list(dict.fromkeys(slot.topic for _, slots in days for slot in slots))
+    return render_template("mentoring/mentor.html", mentor=mentor,
+                           profile=mentor.alumni_profile, days=days, zone=zone,
+                           sessions=sessions, topics=topics, clusters=CAREER_CLUSTERS,
+                           open_count=sum(len(slots) for _, slots in days))
 
 
 def load_slot(slot_id: int) -> MentoringSlot:
@@ -85,7 +147,8 @@ def show_slot(slot_id: int):
         abort(404)
     return render_template("mentoring/slot.html", slot=slot, owner=owner, staff=staff,
                            my_booking=my_booking, zone=viewer_zone(), form=BookForm(),
-                           action_form=ActionForm(), now=utcnow())
+                           action_form=ActionForm(), now=utcnow(),
+                           mentor_listed=can_view_mentor(current_user, slot.alumni))
 
 
 @bp.route("/mentoring/slots/<int:slot_id>/book", methods=["POST"])
@@ -101,16 +164,19 @@ def book_slot(slot_id: int):
             db.session.commit()
         except DomainError as error:
             show_domain_error(form, error)
-            return render_template("mentoring/slot.html", slot=load_slot(slot_id), owner=False,
+            slot = load_slot(slot_id)
+            return render_template("mentoring/slot.html", slot=slot, owner=False,
                                    staff=False, my_booking=None, zone=viewer_zone(),
-                                   form=form, action_form=ActionForm(), now=utcnow()), \
+                                   form=form, action_form=ActionForm(), now=utcnow(),
+                                   mentor_listed=can_view_mentor(current_user, slot.alumni)), \
                 error.status
         flash("Booked. The calendar invitation is on its way by e-mail, and you can "
               "download it below.", "success")
         return redirect(url_for("mentoring.my_bookings"))
     return render_template("mentoring/slot.html", slot=slot, owner=False, staff=False,
                            my_booking=None, zone=viewer_zone(), form=form,
-                           action_form=ActionForm(), now=utcnow()), 422
+                           action_form=ActionForm(), now=utcnow(),
+                           mentor_listed=can_view_mentor(current_user, slot.alumni)), 422
 
 
 @bp.route("/mentoring/bookings")

@@ -9,6 +9,7 @@ from flask_login import current_user
 from marketplace.blueprints.opportunities import hooks
 from marketplace.blueprints.opportunities import services as postings
 from marketplace.blueprints.opportunities.browse import (
+    COUNT_BOUND,
     FALSE_VALUES,
     MAX_PAGE_SIZE,
     MAX_QUERY_LENGTH,
@@ -80,9 +81,15 @@ OPPORTUNITY = schema("Opportunity", {
 
 
 OPPORTUNITY_LIST = schema("OpportunityList", {
-    "type": "object", "required": ["items", "next_cursor"],
+    "type": "object", "required": ["items", "next_cursor", "total", "total_is_estimate"],
     "properties": {"items": {"type": "array", "items": OPPORTUNITY},
-                   "next_cursor": {"type": ["string", "null"]}},
+                   "next_cursor": {"type": ["string", "null"]},
+                   "total": {"type": "integer", "minimum": 0,
+                             "description": "How many postings match, across all pages: "
+                             f"exact, or a lower bound ({COUNT_BOUND}) when "
+                             "total_is_estimate is true."},
+                   "total_is_estimate": {"type": "boolean",
+                                         "description": "More postings match than total."}},
 })
 
 
@@ -93,7 +100,11 @@ def _query(name: str, description: str, **schema) -> dict:
 
 # An empty value means "any", as in the search form.
 FILTER_PARAMETERS = [
-    _query("q", "Full-text search", type="string", maxLength=MAX_QUERY_LENGTH),
+    _query("q", "Search words: a posting matching any of them is listed, those matching "
+           "all of them first. Work-mode words (remote, hybrid, onsite, in person) match "
+           "the work mode; a place matches the location; a one- or two-word search "
+           "forgives a typo in titles and skills.", type="string",
+           maxLength=MAX_QUERY_LENGTH),
     _query("kind", "Opportunity kind", type="string",
            enum=["", *(k.value for k in OpportunityKind)]),
     _query("cluster", "Career cluster", type="string", enum=["", *CAREER_CLUSTERS]),
@@ -102,7 +113,10 @@ FILTER_PARAMETERS = [
     _query("paid", "Paid or unpaid", type="string",
            enum=["", *sorted(TRUE_VALUES), *sorted(FALSE_VALUES)]),
     _query("location", "Part of the location", type="string", maxLength=100),
-    _query("sort", "Order", type="string", enum=["", *SORTS]),
+    _query("sort", "Order. relevance (best match, the default with words or for a "
+           "student): with words, by how many words match; without, a student's career "
+           "clusters first, then newest. newest (the default otherwise), deadline.",
+           type="string", enum=["", *SORTS]),
     _query("cursor", "next_cursor of the previous page (opaque; another value is a 400)",
            type="string"),
     _query("limit", "Postings per page", type="integer", minimum=1, maximum=MAX_PAGE_SIZE),
@@ -217,8 +231,9 @@ def list_opportunities():
     arguments = request.args.copy()
     if by_status:
         arguments.pop("cursor", None)
+    student = current_user.is_authenticated and current_user.role is Role.STUDENT
     try:
-        filters = parse_filters(arguments)
+        filters = parse_filters(arguments, student_id=current_user.id if student else None)
     except ValidationFailed as error:
         error.status, error.code = 400, "bad_request"
         raise
@@ -226,7 +241,8 @@ def list_opportunities():
         return _list_by_status(status)
     page = browse(filters)
     return jsonify({"items": [opportunity_json(o) for o in page.items],
-                    "next_cursor": page.next_cursor})
+                    "next_cursor": page.next_cursor, "total": page.total,
+                    "total_is_estimate": page.total_is_estimate})
 
 
 def _list_by_status(status: str):
@@ -238,11 +254,19 @@ def _list_by_status(status: str):
         if cursor is None:
             abort(400, description="Invalid cursor.")
         statement = statement.where(Opportunity.id < cursor[1])
-    rows = db.session.scalars(statement.options(sa.orm.joinedload(Opportunity.organization))
+    # The count in the same query, as for browsing.
+    count = (sa.select(sa.func.count()).select_from(
+        sa.select(Opportunity.id).where(Opportunity.status == status)
+        .limit(COUNT_BOUND + 1).subquery()).scalar_subquery())
+    rows = db.session.execute(statement.add_columns(count.label("total"))
+                              .options(sa.orm.joinedload(Opportunity.organization))
                               .order_by(Opportunity.id.desc()).limit(51)).all()
-    next_cursor = encode_cursor("id", 0, rows[49].id) if len(rows) > 50 else None
-    return jsonify({"items": [opportunity_json(o) for o in rows[:50]],
-                    "next_cursor": next_cursor})
+    total = (rows[0].total if rows else db.session.scalar(sa.select(count))
+             if request.args.get("cursor") else 0)
+    next_cursor = encode_cursor("id", 0, rows[49][0].id) if len(rows) > 50 else None
+    return jsonify({"items": [opportunity_json(row[0]) for row in rows[:50]],
+                    "next_cursor": next_cursor, "total": min(total, COUNT_BOUND),
+                    "total_is_estimate": total > COUNT_BOUND})
 
 
 @bp.route("/opportunities/<int:opportunity_id>")

@@ -1,9 +1,10 @@
 """Browse and full-text search of published postings, with keyset pagination.
 
-PostgreSQL searches a generated ``tsvector`` (GIN index) with
-``websearch_to_tsquery``; SQLite an FTS5 index with ``bm25``. Pages are cut by
-a cursor holding the last row's sort key and id, so page 500 costs what page 1
-does and the number of queries per page is fixed.
+PostgreSQL searches a generated ``tsvector`` (GIN index), SQLite an FTS5 index;
+what the words mean (any of them matches, all of them rank first) is in
+``search``. Pages are cut by a cursor holding the last row's sort key and id, so
+page 500 costs what page 1 does and the number of queries per page is fixed: the
+count of matches rides in the page's own query.
 """
 
 from __future__ import annotations
@@ -18,11 +19,16 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
-from marketplace.blueprints.accounts.models import Organization, OrganizationStatus
+from marketplace.blueprints.accounts.models import (
+    Organization,
+    OrganizationStatus,
+    StudentCluster,
+)
 from marketplace.blueprints.opportunities.models import (
     Opportunity,
     OpportunityStatus,
 )
+from marketplace.blueprints.opportunities.search import Search
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
 
@@ -41,7 +47,8 @@ MAX_QUERY_LENGTH = 200
 RANK_WINDOW = 300
 
 
-WORD = re.compile(r"\w+", re.UNICODE)
+# Matches are counted up to this many; past it the page says "1,000+".
+COUNT_BOUND = 1000
 
 
 # Control characters (NUL above all, which PostgreSQL refuses in text) mean nothing in a
@@ -66,13 +73,19 @@ class BrowseFilters:
     sort: str = "newest"
     cursor: tuple | None = None
     limit: int = PAGE_SIZE
+    # A signed-in student: best match without words puts their clusters first.
+    student_id: int | None = None
+
+    @property
+    def default_sort(self) -> str:
+        return "relevance" if self.q or self.student_id else "newest"
 
     def as_args(self) -> dict:
         """The filters as URL arguments (without the cursor), for links and bookmarks."""
         args = {"q": self.q, "kind": self.kind, "cluster": self.cluster, "remote": self.remote,
                 "location": self.location,
                 "paid": "" if self.paid is None else ("true" if self.paid else "false")}
-        if self.sort != ("relevance" if self.q else "newest"):
+        if self.sort != self.default_sort:
             args["sort"] = self.sort
         return {key: value for key, value in args.items() if value}
 
@@ -82,6 +95,8 @@ class BrowseFilters:
 def encode_cursor(sort: str, key, row_id: int) -> str:
     if isinstance(key, (date, datetime)):
         key = key.isoformat()
+    elif isinstance(key, tuple):  # best match without words: (in the clusters, published)
+        key = [key[0], key[1].isoformat()]
     raw = json.dumps([sort, key, row_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -103,16 +118,16 @@ def decode_cursor(text: str, sort: str) -> tuple | None:
                 return None
         elif sort == "deadline":
             key = date.fromisoformat(key)
+        elif isinstance(key, list):
+            flag, published = key
+            key = (flag, datetime.fromisoformat(published))
+            if flag not in (0, 1) or isinstance(flag, bool) or key[1].tzinfo is None:
+                return None
         elif not isinstance(key, (int, float)) or isinstance(key, bool):
             return None
     except (TypeError, ValueError):
         return None
     return key, row_id
-
-
-def fts5_query(q: str) -> str:
-    """Every word quoted: FTS5 syntax in the input is taken as plain words."""
-    return " ".join(f'"{word}"' for word in WORD.findall(q))
 
 
 def _public(*columns) -> sa.Select:
@@ -148,13 +163,16 @@ class Page:
     ranked_window: int | None = None
     # First page of cards: whether any posting is featured now (None: not asked).
     any_featured: bool | None = None
+    # How many postings match, exactly or (``total_is_estimate``) at least this many.
+    total: int = 0
+    total_is_estimate: bool = False
 
 
-def _matching(filters: BrowseFilters, *columns, organization: bool = True
-              ) -> tuple[sa.Select, sa.ColumnElement | None]:
-    """``columns`` of the public postings that pass ``filters``, and the text rank
-    (None without a search). With ``organization``, the organization is joined (for
-    its columns); without, its status is checked by a subquery."""
+def _matching(filters: BrowseFilters, *columns, organization: bool = True,
+              search: Search | None = None) -> sa.Select:
+    """``columns`` of the public postings that pass ``filters`` and ``search``. With
+    ``organization``, the organization is joined (for its columns); without, its
+    status is checked by a subquery."""
     if organization:
         statement = _public(*columns)
     else:
@@ -176,25 +194,42 @@ def _matching(filters: BrowseFilters, *columns, organization: bool = True
         pattern = "%" + filters.location.replace("\\", "\\\\").replace("%", "\\%") \
             .replace("_", "\\_") + "%"
         statement = statement.where(Opportunity.location.ilike(pattern, escape="\\"))
-    if not filters.q:
-        return statement, None
-    if db.session.get_bind().dialect.name == "postgresql":
-        vector = sa.literal_column("opportunity.search_vector")
-        # The words go into the SQL text (quoted by SQLAlchemy), not as a parameter: a
-        # prepared statement's generic plan cannot tell a rare word from a common one,
-        # and for a common word it ranked every match (20 ms at 100,000 postings).
-        words = sa.bindparam("search_words", filters.q, type_=sa.String, literal_execute=True)
-        query = sa.func.websearch_to_tsquery("english", words)
-        rank = sa.cast(sa.func.ts_rank_cd(vector, query), sa.Float(precision=53))
-        return statement.where(vector.op("@@")(query)), rank
-    matches = (sa.select(sa.literal_column("rowid").label("id"),
-                         (-sa.func.bm25(sa.literal_column("opportunity_fts"))).label("rank"))
-               .select_from(sa.text("opportunity_fts"))
-               .where(sa.text("opportunity_fts MATCH :fts_query"))
-               .subquery())
-    statement = statement.join(matches, matches.c.id == Opportunity.id).params(
-        fts_query=fts5_query(filters.q))
-    return statement, matches.c.rank
+    return statement if search is None else search.apply(statement)
+
+
+def _count(filters: BrowseFilters, search: Search | None) -> sa.ScalarSelect:
+    """How many postings match, up to ``COUNT_BOUND`` + 1 (then there are more)."""
+    matching = _matching(filters, Opportunity.id, organization=False, search=search)
+    return (sa.select(sa.func.count()).select_from(matching.limit(COUNT_BOUND + 1).subquery())
+            .scalar_subquery())
+
+
+def _clusters_first(filters: BrowseFilters) -> sa.Subquery:
+    """Ids of the next page in best-match order without words: the postings in the
+    student's clusters newest first, then the others newest first.
+
+    Two walks down the newest-first index (one page each), not a sort of every posting
+    by a computed flag; the cursor says which walk it is in and where.
+    """
+    clusters = sa.select(StudentCluster.cluster).where(
+        StudentCluster.user_id == filters.student_id).scalar_subquery()
+    parts = []
+    for flag, in_part in ((1, Opportunity.career_cluster.in_(clusters)),
+                          (0, Opportunity.career_cluster.not_in(clusters))):
+        part = _matching(filters, Opportunity.id.label("id"),
+                         sa.literal(flag).label("cluster_first"), organization=False)
+        part = part.where(in_part)
+        if filters.cursor is not None:
+            (cursor_flag, published), last_id = filters.cursor
+            if cursor_flag < flag:
+                continue  # this walk is behind the cursor already
+            if cursor_flag == flag:
+                part = part.where(sa.tuple_(Opportunity.published_at, Opportunity.id)
+                                  < (published, last_id))
+        part = (part.order_by(Opportunity.published_at.desc(), Opportunity.id.desc())
+                .limit(filters.limit + 1).subquery())
+        parts.append(sa.select(part.c.id, part.c.cluster_first))
+    return sa.union_all(*parts).subquery("clusters_first")
 
 
 # What a result card shows: a page of these costs a fraction of loading whole postings
@@ -219,50 +254,73 @@ def browse(filters: BrowseFilters, cards: bool = False) -> Page:
 
     Items are whole postings, or with ``cards`` rows of ``CARD_COLUMNS``.
 
-    Best match ranks the ``RANK_WINDOW`` newest matching postings, not every match:
-    ranking reads each candidate's whole text vector, so a common word among a
+    Best match with words ranks the ``RANK_WINDOW`` newest matching postings, not every
+    match: ranking reads each candidate's whole text vector, so a common word among a
     hundred thousand postings would cost tens of milliseconds, while the newest few
-    hundred are found along the newest-first index. The page says when the window
-    is full; newest and deadline order still reach every match.
+    hundred are found along the newest-first index. The page says when the window is
+    full; newest and deadline order still reach every match. Best match without words
+    puts a student's career clusters first, then the newest.
+
+    The page's query also counts the matches (up to ``COUNT_BOUND``): still one query.
     """
     columns = CARD_COLUMNS if cards else (Opportunity,)
-    relevance = bool(filters.q) and filters.sort == "relevance"
-    if relevance:
+    search = Search(filters.q, db.session.get_bind().dialect.name) if filters.q else None
+    relevance = filters.sort == "relevance"
+    clusters_first = relevance and search is None
+    keys: tuple
+    if relevance and search is not None:
+        search.prepare(db.session)
         # Without joining the organization: joined here, it hides from the planner how
         # many postings match, and it would rank every match instead of walking the index.
-        candidates, rank = _matching(filters, Opportunity.id.label("id"), organization=False)
-        window = (candidates.add_columns(rank.label("rank"))
+        candidates = _matching(filters, Opportunity.id.label("id"), organization=False,
+                               search=search)
+        window = (candidates.add_columns(search.score.label("rank"))
                   .order_by(Opportunity.published_at.desc(), Opportunity.id.desc())
                   .limit(RANK_WINDOW).cte("ranked_window"))
         statement = (_public(*columns).join(window, window.c.id == Opportunity.id)
                      .add_columns(window.c.rank.label("search_rank"),
                                   sa.select(sa.func.count()).select_from(window)
                                   .scalar_subquery().label("window_size")))
-        key, descending = window.c.rank, True
+        keys, descending = (window.c.rank,), True
+    elif clusters_first:
+        page_ids = _clusters_first(filters)
+        statement = (_public(*columns).join(page_ids, page_ids.c.id == Opportunity.id)
+                     .add_columns(page_ids.c.cluster_first.label("cluster_first")))
+        keys, descending = (page_ids.c.cluster_first, Opportunity.published_at), True
     else:
-        statement, _ = _matching(filters, *columns)
+        if search is not None:
+            search.prepare(db.session)
+        statement = _matching(filters, *columns, search=search)
         if filters.sort == "deadline":
-            key, descending = Opportunity.application_deadline, False
+            keys, descending = (Opportunity.application_deadline,), False
         else:
-            key, descending = Opportunity.published_at, True
+            keys, descending = (Opportunity.published_at,), True
+    statement = statement.add_columns(_count(filters, search).label("total"))
     if not cards:
         statement = statement.options(contains_eager(Opportunity.organization))
     elif filters.cursor is None:
         # Whether the featured strip has anything to show, in the same round trip.
         statement = statement.add_columns(
             sa.exists().where(FEATURED.c.featured_until > utcnow()).label("any_featured"))
-    if filters.cursor is not None:
+    if filters.cursor is not None and not clusters_first:  # those walks start at it
         # A row comparison, (key, id) < (last key, last id), not the same test spelt with
         # OR: the database walks the index from the cursor instead of from the first page
         # (page 500 of 20 read 10,000 postings to throw them away).
-        after = sa.tuple_(key, Opportunity.id)
+        after = sa.tuple_(*keys, Opportunity.id)
         last = tuple(filters.cursor)  # bound with the columns' own types
         statement = statement.where(after < last if descending else after > last)
-    order = (key.desc(), Opportunity.id.desc()) if descending else (key.asc(), Opportunity.id.asc())
+    order = [key.desc() if descending else key.asc() for key in (*keys, Opportunity.id)]
     rows = db.session.execute(statement.order_by(*order).limit(filters.limit + 1)).all()
     items = rows if cards else [row[0] for row in rows]
     page = Page(items, None)
-    if relevance and rows and rows[0].window_size >= RANK_WINDOW:
+    if rows:
+        total = rows[0].total
+    elif filters.cursor is not None:  # past the last match: counted on its own
+        total = db.session.scalar(sa.select(_count(filters, search)))
+    else:
+        total = 0
+    page.total, page.total_is_estimate = min(total, COUNT_BOUND), total > COUNT_BOUND
+    if relevance and search is not None and rows and rows[0].window_size >= RANK_WINDOW:
         page.ranked_window = RANK_WINDOW
     if cards and filters.cursor is None and rows:
         page.any_featured = rows[0].any_featured
@@ -270,7 +328,8 @@ def browse(filters: BrowseFilters, cards: bool = False) -> Page:
         page.items = items[: filters.limit]
         last_row = rows[filters.limit - 1]
         last = last_row if cards else last_row[0]
-        sort_value = (last_row.search_rank if relevance
+        sort_value = (last_row.search_rank if relevance and search is not None
+                      else (last_row.cluster_first, last.published_at) if clusters_first
                       else last.application_deadline if filters.sort == "deadline"
                       else last.published_at)
         page.next_cursor = encode_cursor(filters.sort, sort_value, last.id)

@@ -32,7 +32,6 @@ from marketplace.blueprints.opportunities.browse import (
     PAGE_SIZE,
     SORTS,
     TRUE_VALUES,
-    WORD,
     BrowseFilters,
     decode_cursor,
 )
@@ -40,6 +39,7 @@ from marketplace.blueprints.opportunities.models import (
     OpportunityKind,
     WorkMode,
 )
+from marketplace.blueprints.opportunities.search import WORD
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.forms import FiniteDecimalField, Form
 from marketplace.core.reference import CAREER_CLUSTERS, cluster_choices
@@ -132,8 +132,11 @@ class BulkApproveForm(Form):
     opportunity_ids = SelectMultipleField("Postings", coerce=int, validate_choice=False)
 
 
-def parse_filters(args: MultiDict) -> BrowseFilters:
-    """Read and check browse arguments; every problem is reported by field."""
+def parse_filters(args: MultiDict, student_id: int | None = None) -> BrowseFilters:
+    """Read and check browse arguments; every problem is reported by field.
+
+    ``student_id``: the signed-in student, whose best match without words puts their
+    career clusters first (for anyone else it is the newest)."""
     errors: dict[str, str] = {}
     q = " ".join(CONTROL.sub(" ", args.get("q") or "").split())
     if len(q) > MAX_QUERY_LENGTH:
@@ -156,10 +159,10 @@ def parse_filters(args: MultiDict) -> BrowseFilters:
     location = " ".join(CONTROL.sub(" ", args.get("location") or "").split())
     if len(location) > 100:
         errors["location"] = "Search a place in at most 100 characters."
-    sort = args.get("sort") or ("relevance" if q else "newest")
+    sort = args.get("sort") or ("relevance" if q or student_id else "newest")
     if sort not in SORTS:
         errors["sort"] = "Sort by relevance, newest or deadline."
-    elif sort == "relevance" and not q:
+    elif sort == "relevance" and not q and not student_id:
         sort = "newest"
     limit_text = args.get("limit", str(PAGE_SIZE))
     if not re.fullmatch(r"[0-9]{1,4}", limit_text) or not 1 <= int(limit_text) <= MAX_PAGE_SIZE:
@@ -168,9 +171,12 @@ def parse_filters(args: MultiDict) -> BrowseFilters:
     cursor = None
     if args.get("cursor") and "sort" not in errors:
         cursor = decode_cursor(args["cursor"], sort)
+        # Best match's cursor holds a rank with words, (clusters first, date) without.
+        if cursor is not None and sort == "relevance" and isinstance(cursor[0], tuple) == bool(q):
+            cursor = None
         if cursor is None:
             errors["cursor"] = "This page link is no longer valid; start from the first page."
     if errors:
         raise ValidationFailed("Some search options are not valid.", errors)
     return BrowseFilters(q, kind, cluster, remote, paid, location, sort, cursor,
-                         int(limit_text))
+                         int(limit_text), student_id)

@@ -174,11 +174,13 @@ def saved_ids(opportunity_ids: list[int]) -> set[int]:
 @public
 def list_opportunities():
     errors = {}
+    student_id = current_user.id if _is_student() else None
     try:
-        filters = parse_filters(request.args)
+        filters = parse_filters(request.args, student_id=student_id)
     except DomainError as error:
         errors = error.fields
-        filters = BrowseFilters()
+        filters = BrowseFilters(sort="relevance" if student_id else "newest",
+                                student_id=student_id)
     page = browse(filters, cards=True)
     items = page.items
     featured = ([] if filters.cursor is not None or page.any_featured is False
@@ -187,7 +189,8 @@ def list_opportunities():
         keep_page_until(min(o.featured_until for o in featured))
     return render_template(
         "opportunities/list.html", items=items, next_cursor=page.next_cursor, filters=filters,
-        featured=featured, ranked_window=page.ranked_window,
+        featured=featured, ranked_window=page.ranked_window, total=page.total,
+        total_is_estimate=page.total_is_estimate,
         errors=errors, saved=saved_ids([o.id for o in items]), excerpt=plain_excerpt,
         kinds=list(OpportunityKind), first_page=filters.cursor is None)
 

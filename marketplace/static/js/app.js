@@ -1,5 +1,27 @@
 // Progressive enhancement only: every page works without this file.
+document.documentElement.classList.add("js");
+
 document.addEventListener("DOMContentLoaded", () => {
+  // Phones: the navigation folds behind a Menu button (CSS shows the button below 700 px).
+  const toggle = document.querySelector(".nav-toggle");
+  if (toggle) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => {
+      toggle.setAttribute("aria-expanded", String(toggle.getAttribute("aria-expanded") !== "true"));
+    });
+  }
+  // One navigation group open at a time; a click elsewhere or Escape closes it.
+  const groups = document.querySelectorAll(".nav-group details");
+  groups.forEach((group) => group.addEventListener("toggle", () => {
+    if (group.open) groups.forEach((other) => { if (other !== group) other.open = false; });
+  }));
+  document.addEventListener("click", (event) => {
+    groups.forEach((group) => { if (!group.contains(event.target)) group.open = false; });
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") groups.forEach((group) => { group.open = false; });
+  });
+
   // Move focus to the error summary so screen-reader users hear what to fix.
   const summary = document.getElementById("form-errors");
   if (summary) summary.focus();
@@ -45,5 +67,17 @@ document.addEventListener("DOMContentLoaded", () => {
         .catch(() => window.setTimeout(poll, 5000));
     };
     if (download.hidden) poll();
+  });
+});
+
+// --- search: on a phone the browse filters fold behind a "Filters" button (the CSS
+// folds them only below 700 px; without this script they stay open).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll(".filters-toggle[aria-controls]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      const open = button.getAttribute("aria-expanded") === "true";
+      button.setAttribute("aria-expanded", String(!open));
+    });
   });
 });

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from marketplace.blueprints.accounts.models import AlumniProfile, User
 from marketplace.blueprints.mentoring.models import (
@@ -147,40 +148,45 @@ class SlotFilters:
     date_to: date | None = None
 
 
+def open_slot_conditions(filters: SlotFilters, zone: str) -> list:
+    """What makes a slot open to book (upcoming, places left) and match ``filters``;
+    dates are whole days in ``zone``."""
+    conditions = [MentoringSlot.status == SlotStatus.OPEN,
+                  MentoringSlot.starts_at > utcnow(),
+                  MentoringSlot.booked_count < MentoringSlot.capacity]
+    if filters.cluster:
+        conditions.append(MentoringSlot.career_cluster == filters.cluster)
+    if filters.mode:
+        conditions.append(MentoringSlot.mode == filters.mode)
+    if filters.employer:
+        pattern = "%" + filters.employer.replace("\\", "\\\\").replace("%", "\\%") \
+            .replace("_", "\\_") + "%"
+        conditions.append(MentoringSlot.alumni_id.in_(
+            sa.select(AlumniProfile.user_id).where(
+                AlumniProfile.employer.ilike(pattern, escape="\\"))))
+    if filters.date_from:
+        conditions.append(MentoringSlot.starts_at >= start_of_day(filters.date_from, zone))
+    if filters.date_to:
+        conditions.append(MentoringSlot.starts_at < start_of_day(
+            filters.date_to + timedelta(days=1), zone))
+    return conditions
 
 
 def open_slots(filters: SlotFilters, zone: str, limit: int = 200,
-               after: tuple[datetime, int] | None = None) -> list[MentoringSlot]:
+               after: tuple[datetime, int] | None = None,
+               mentor_id: int | None = None) -> list[MentoringSlot]:
     """Upcoming open slots with places left, soonest first; ``after`` (start, id) continues
-    a list where its last page ended."""
-    from sqlalchemy.orm import joinedload
-
+    a list where its last page ended; ``mentor_id`` keeps one alum's."""
     statement = (sa.select(MentoringSlot)
-                 .where(MentoringSlot.status == SlotStatus.OPEN,
-                        MentoringSlot.starts_at > utcnow(),
-                        MentoringSlot.booked_count < MentoringSlot.capacity)
+                 .where(*open_slot_conditions(filters, zone))
                  .options(joinedload(MentoringSlot.alumni).joinedload(User.alumni_profile))
                  .order_by(MentoringSlot.starts_at, MentoringSlot.id).limit(limit))
     if after is not None:
         statement = statement.where(sa.tuple_(MentoringSlot.starts_at, MentoringSlot.id)
                                     > sa.tuple_(sa.literal(after[0], UTCDateTime),
                                                 sa.literal(after[1])))
-    if filters.cluster:
-        statement = statement.where(MentoringSlot.career_cluster == filters.cluster)
-    if filters.mode:
-        statement = statement.where(MentoringSlot.mode == filters.mode)
-    if filters.employer:
-        pattern = "%" + filters.employer.replace("\\", "\\\\").replace("%", "\\%") \
-            .replace("_", "\\_") + "%"
-        statement = statement.where(MentoringSlot.alumni_id.in_(
-            sa.select(AlumniProfile.user_id).where(
-                AlumniProfile.employer.ilike(pattern, escape="\\"))))
-    if filters.date_from:
-        statement = statement.where(MentoringSlot.starts_at >= start_of_day(
-            filters.date_from, zone))
-    if filters.date_to:
-        statement = statement.where(MentoringSlot.starts_at < start_of_day(
-            filters.date_to + timedelta(days=1), zone))
+    if mentor_id is not None:
+        statement = statement.where(MentoringSlot.alumni_id == mentor_id)
     return list(db.session.scalars(statement).unique())
 
 

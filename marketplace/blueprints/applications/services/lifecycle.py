@@ -1,4 +1,4 @@
-"""Applications: apply with a resume, move through the pipeline, record who looked."""
+"""Applying, moving through the pipeline, placements, and logging who looked."""
 
 from __future__ import annotations
 

@@ -1,0 +1,71 @@
+"""Applications: apply with a resume, move through the pipeline, record who looked.
+
+``lifecycle`` changes applications and placements; ``pipeline`` reads them for the
+employer's board and for the grouped log of who looked at a student's record.
+"""
+
+from marketplace.blueprints.applications.services.lifecycle import (
+    MAX_COVER_LETTER,
+    MAX_RESUME_BYTES,
+    add_reflection,
+    allowed_moves,
+    applicants_csv,
+    apply,
+    complete_placement,
+    decline_many,
+    display_name,
+    move_application,
+    offers_and_hires,
+    open_resume,
+    record_access,
+    record_list_access,
+    resume_key,
+    store_resume,
+    sweep_unreferenced_resumes,
+)
+from marketplace.blueprints.applications.services.pipeline import (
+    NEXT_STEP,
+    STAGES,
+    Board,
+    Card,
+    Stage,
+    ViewerSummary,
+    access_log_page,
+    board_order,
+    neighbours,
+    new_application_ids,
+    pipeline_board,
+    views_by_viewer,
+)
+
+__all__ = [
+    "MAX_COVER_LETTER",
+    "MAX_RESUME_BYTES",
+    "NEXT_STEP",
+    "STAGES",
+    "Board",
+    "Card",
+    "Stage",
+    "ViewerSummary",
+    "access_log_page",
+    "add_reflection",
+    "allowed_moves",
+    "applicants_csv",
+    "apply",
+    "board_order",
+    "complete_placement",
+    "decline_many",
+    "display_name",
+    "move_application",
+    "neighbours",
+    "new_application_ids",
+    "offers_and_hires",
+    "open_resume",
+    "pipeline_board",
+    "record_access",
+    "record_list_access",
+    "resume_key",
+    "store_resume",
+    "sweep_unreferenced_resumes",
+    "views_by_viewer",
+]
