@@ -48,11 +48,9 @@ def in_zone(instant: datetime, zone: str) -> datetime:
 
 
 def format_in_zone(instant: datetime, zone: str) -> str:
-    """``Tue, Mar 10, 2026, 6:00 PM EDT (America/New_York)``: the zone always named."""
-    local = in_zone(instant, zone)
-    hour = local.strftime("%I").lstrip("0")
-    return (f"{local:%a, %b} {local.day}, {local.year}, {hour}:{local:%M %p} "
-            f"{local.tzname()} ({zone.replace('_', ' ')})")
+    """``Mar 10, 2026, 6:00 PM EDT (New York)``: the house format, the zone always named
+    (for e-mails and calendar texts, read far from the person's own settings)."""
+    return f"{format_when(instant, zone)} ({zone_city(zone)})"
 
 
 def week_bounds(instant: datetime, zone: str) -> tuple[datetime, datetime]:
@@ -87,13 +85,15 @@ def viewer_zone() -> str:
     return current_app.config.get("INSTITUTION_TIME_ZONE", "America/New_York")
 
 
-def format_day(value: date | datetime | None, zone: str | None = None) -> str:
-    """``Dec 27, 2026``; an instant is first moved into ``zone`` (the viewer's)."""
+def format_day(value: date | datetime | None, zone: str | None = None,
+               weekday: bool = False) -> str:
+    """``Dec 27, 2026`` (``Sun, Dec 27, 2026`` with ``weekday``); an instant is first moved
+    into ``zone`` (the viewer's)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = in_zone(_aware(value), zone or viewer_zone()).date()
-    return f"{value:%b} {value.day}, {value.year}"
+    return f"{value:%a}, " * weekday + f"{value:%b} {value.day}, {value.year}"
 
 
 def format_clock(value: datetime, zone: str | None = None) -> str:

@@ -406,13 +406,6 @@ def test_alum_without_a_cap_or_bookings_is_told_how(client, login_as):
     assert "Chicago" in page
 
 
-@pytest.mark.parametrize(("zone", "city"), [
-    ("America/New_York", "New York"), ("America/Argentina/Buenos_Aires", "Buenos Aires"),
-    ("UTC", "UTC"), ("Pacific/Honolulu", "Honolulu")])
-def test_zone_city(zone, city):
-    assert homes.zone_city(zone) == city
-
-
 # -- staff ----------------------------------------------------------------------------------
 
 

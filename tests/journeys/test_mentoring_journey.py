@@ -58,7 +58,7 @@ def test_offer_book_invite_complete_evidence(page, phone, make_user, live_app):
     page.locator(".time-list__time").first.click()
     # The student's zone (New York) is an hour ahead of the alum's (Chicago).
     expect(page.locator(".facts")).to_contain_text("7:00 PM")
-    expect(page.locator(".facts")).to_contain_text("America/New York")
+    expect(page.locator(".facts")).to_contain_text("EST")
     expect(page.get_by_text("meet.example")).to_have_count(0)  # shown once booked
     page.get_by_label("What would you like to talk about? (optional)").fill(
         "How to get a first job in a health department.")

@@ -166,7 +166,7 @@ def test_mentor_page_groups_open_times_by_day_in_the_viewers_zone(client, login_
 
     page = client.get(f"/mentoring/mentors/{maya.id}").get_data(as_text=True)
     headings = re.findall(r'<h3 id="day-[^"]+">(.*?)</h3>', page)
-    assert len(headings) == 2 and "6:00 PM" in page and "America/New York" in page
+    assert len(headings) == 2 and "6:00 PM" in page and "New York" in page
     assert "Log in to book" in page and "3 open times" in page
 
     student = StudentFactory()
@@ -179,11 +179,11 @@ def test_mentor_page_groups_open_times_by_day_in_the_viewers_zone(client, login_
     tokyo_day = starts[0].astimezone(ZoneInfo(TOKYO)).date()
     assert [(key, heading) for key, heading, _ in sections] == [
         (tokyo_day.isoformat(),
-         f"{tokyo_day:%A, %B} {tokyo_day.day}, {tokyo_day.year}")]
+             f"{tokyo_day:%a, %b} {tokyo_day.day}, {tokyo_day.year}")]
     times = re.findall(r'class="time-list__time" href="/mentoring/slots/\d+"><time[^>]*>(.*?)<',
                        sections[0][2])
     assert times == ["8:00 AM JST", "10:00 AM JST", "11:00 PM JST"]
-    assert "Asia/Tokyo" in page and "choose one to book it" in page
+    assert "Tokyo time" in page and "choose one to book it" in page
     assert "Log in to book" not in page
 
 

@@ -77,10 +77,9 @@ def test_a_viewer_elsewhere_sees_the_right_instant():
     # Berlin before both changes, 23:00 between them.
     before = local_to_utc(date(2027, 3, 4), time(18, 0), NEW_YORK)
     between = local_to_utc(date(2027, 3, 18), time(18, 0), NEW_YORK)
-    assert format_in_zone(before, "Europe/Berlin").startswith("Fri, Mar 5, 2027, 12:00 AM CET")
-    assert format_in_zone(between, "Europe/Berlin").startswith("Thu, Mar 18, 2027, 11:00 PM CET")
-    assert format_in_zone(between, NEW_YORK) == \
-        "Thu, Mar 18, 2027, 6:00 PM EDT (America/New York)"
+    assert format_in_zone(before, "Europe/Berlin").startswith("Mar 5, 2027, 12:00 AM CET")
+    assert format_in_zone(between, "Europe/Berlin").startswith("Mar 18, 2027, 11:00 PM CET")
+    assert format_in_zone(between, NEW_YORK) == "Mar 18, 2027, 6:00 PM EDT (New York)"
 
 
 def test_a_local_time_the_clocks_skip_is_refused_and_a_doubled_one_is_the_first():
@@ -390,7 +389,7 @@ def test_browse_filters_and_shows_the_viewers_zone(client, login_as):
     student.student_profile.time_zone = "Asia/Tokyo"
     db.session.commit()
     login_as(student)
-    assert "(Asia/Tokyo)" in client.get("/mentoring").get_data(as_text=True)
+    assert "Times are shown in <strong>Tokyo time</strong>" in client.get("/mentoring").get_data(as_text=True)
 
 
 # -- API ----------------------------------------------------------------------

@@ -12,24 +12,17 @@ from flask_login import current_user
 from marketplace.blueprints.accounts.services import current_session
 from marketplace.blueprints.applications.models import ApplicationStatus
 from marketplace.blueprints.home import services as homes
-from marketplace.core.clock import in_zone, institution_today
+from marketplace.core.clock import institution_today, zone_city
 from marketplace.core.policies import Role, public, role_required
 
 bp = Blueprint("home", __name__)
-
-
-@bp.app_template_filter("short_time")
-def short_time(instant, zone: str) -> str:
-    """``Tue, Mar 10, 6:00 PM EDT``: for pages that name the zone once, above the list."""
-    local = in_zone(instant, zone)
-    return f"{local:%a, %b} {local.day}, {local.strftime('%I').lstrip('0')}:{local:%M %p %Z}"
 
 
 @bp.route("/alumni/")
 @role_required(Role.ALUMNI)
 def alumni_dashboard():
     return render_template("home/alumni.html", home=homes.alumni_home(current_user),
-                           city=homes.zone_city(current_user.time_zone))
+                           city=zone_city(current_user.time_zone))
 
 
 @bp.route("/employers/")
@@ -62,4 +55,4 @@ def student_dashboard():
                            stages=list(homes.Stage), steps=homes.StepKind,
                            ApplicationStatus=ApplicationStatus, today=institution_today(),
                            zone=current_user.time_zone,
-                           city=homes.zone_city(current_user.time_zone))
+                           city=zone_city(current_user.time_zone))

@@ -26,7 +26,7 @@ from marketplace.blueprints.mentoring.models import (
 from marketplace.blueprints.mentoring.policies import can_view_booking, can_view_mentor
 from marketplace.blueprints.mentoring.services import SlotDetails, no_show_counts
 from marketplace.core.api.views import encode_cursor
-from marketplace.core.clock import format_in_zone, in_zone, local_to_utc
+from marketplace.core.clock import local_to_utc
 from marketplace.core.db import utcnow
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
@@ -41,25 +41,6 @@ def viewer_zone() -> str:
     if current_user.is_authenticated and current_user.role is not Role.EMPLOYER:
         return current_user.time_zone
     return current_app.config["INSTITUTION_TIME_ZONE"]
-
-
-@bp.app_template_global()
-def local_time(instant, zone: str) -> str:
-    return format_in_zone(instant, zone)
-
-
-@bp.app_template_global()
-def local_day(instant, zone: str) -> str:
-    """``Tuesday, March 10, 2026``: the day ``instant`` falls on in ``zone``."""
-    local = in_zone(instant, zone)
-    return f"{local:%A, %B} {local.day}, {local.year}"
-
-
-@bp.app_template_global()
-def local_clock(instant, zone: str) -> str:
-    """``6:00 PM EDT``: the time of day in ``zone``, its abbreviation named."""
-    local = in_zone(instant, zone)
-    return f"{local.strftime('%I').lstrip('0')}:{local:%M %p} {local.tzname()}"
 
 
 @bp.app_template_global()

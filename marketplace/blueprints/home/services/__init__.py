@@ -2,7 +2,7 @@
 queries whatever the data's size. Everything here reads; nothing writes."""
 
 from marketplace.blueprints.home.services.alumni import AlumniHome, alumni_home
-from marketplace.blueprints.home.services.common import LIST_LIMIT, SOON, waited, zone_city
+from marketplace.blueprints.home.services.common import LIST_LIMIT, SOON, waited
 from marketplace.blueprints.home.services.employer import (
     PIPELINE,
     EmployerHome,
@@ -54,5 +54,4 @@ __all__ = [
     "staff_home",
     "student_home",
     "waited",
-    "zone_city",
 ]

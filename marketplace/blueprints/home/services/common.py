@@ -11,12 +11,6 @@ SOON = timedelta(days=7)
 LIST_LIMIT = 10
 
 
-def zone_city(zone: str) -> str:
-    """``America/New_York`` -> ``New York``; ``America/Argentina/Buenos_Aires`` ->
-    ``Buenos Aires``; ``UTC`` stays ``UTC``."""
-    return zone.rsplit("/", 1)[-1].replace("_", " ")
-
-
 def waited(since: datetime | None, now: datetime | None = None) -> str | None:
     """How long something has waited, in words: "2 hours", "3 days"."""
     if since is None:
