@@ -389,7 +389,8 @@ def test_browse_filters_and_shows_the_viewers_zone(client, login_as):
     student.student_profile.time_zone = "Asia/Tokyo"
     db.session.commit()
     login_as(student)
-    assert "Times are shown in <strong>Tokyo time</strong>" in client.get("/mentoring").get_data(as_text=True)
+    page = client.get("/mentoring").get_data(as_text=True)
+    assert "Times are shown in <strong>Tokyo time</strong>" in page
 
 
 # -- API ----------------------------------------------------------------------
