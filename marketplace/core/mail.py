@@ -50,10 +50,13 @@ def deliver(message: EmailMessage) -> bool:
     """
     server = current_app.config.get("MAIL_SERVER")
     if not server:
-        current_app.logger.info("E-mail (no MAIL_SERVER set, not sent):\n%s",
-                                message.get_body(("plain",)).get_content()
-                                if message.is_multipart() else message.get_content())
-        current_app.logger.info("  To: %s  Subject: %s", message["To"], message["Subject"])
+        # A warning, so it shows in the terminal of `make run` (Flask logs warnings and
+        # up by default): the links people need are in these messages.
+        current_app.logger.warning(
+            "E-mail not sent (no MAIL_SERVER set). To: %s  Subject: %s\n%s",
+            message["To"], message["Subject"],
+            message.get_body(("plain",)).get_content() if message.is_multipart()
+            else message.get_content())
         return False
     with smtplib.SMTP(server, current_app.config["MAIL_PORT"], timeout=15) as smtp:
         smtp.send_message(message)
