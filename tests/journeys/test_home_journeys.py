@@ -227,7 +227,7 @@ def test_staff_home(request, people, device):
     organizations = page.locator(".stat", has_text="organizations waiting for verification")
     expect(organizations).to_contain_text("oldest waiting")
     expect(page.get_by_role("heading", name="This month so far")).to_be_visible()
-    expect(page.locator(".stat", has_text="failed background jobs")).to_be_visible()
+    expect(page.locator(".stat", has_text="failed background tasks")).to_be_visible()
     if device == "phone":
         _fits_the_phone(page)
     check_accessibility(page, f"home-staff-{device}")
