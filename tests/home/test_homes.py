@@ -429,7 +429,7 @@ def test_staff_home_shows_queues_with_their_oldest_wait(client, login_as, monkey
     assert '<span class="stat__value">2</span>' in postings[:200]
     assert "oldest waiting 3 days" in postings[:400]
     assert "oldest waiting 7 hours" in page
-    failed = page[page.index("failed background tasks") - 120:page.index("failed background jobs")]
+    failed = page[page.index("failed background tasks") - 120:page.index("failed background tasks")]
     assert '<span class="stat__value">1</span>' in failed
 
 
