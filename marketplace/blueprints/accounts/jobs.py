@@ -31,6 +31,12 @@ def _url(endpoint: str, **values) -> str:
     return current_app.config["BASE_URL"] + path_for(endpoint, **values)
 
 
+def _active(user_id: int) -> User | None:
+    """The account, unless it is gone or closed (nothing is sent to those)."""
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
 def _send(user: User, kind: str, subject: str, address: str | None = None, **context) -> None:
     text, html = render_email(f"account/{kind}", user=user, subject=subject, **context)
     deliver_and_record(build_message(address or user.email, subject, text, html),
@@ -39,8 +45,8 @@ def _send(user: User, kind: str, subject: str, address: str | None = None, **con
 
 @job(queue="default", timeout=60, retry_intervals=RETRIES)
 def send_verification_email(user_id: int) -> None:
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.email_verified:
+    user = _active(user_id)
+    if user is None or user.email_verified:
         return
     _send(user, "verify_email", "Confirm your e-mail address for Career Connections",
           link=_url("accounts.verify_email", token=make_link_token(user, VERIFY)))
@@ -48,8 +54,8 @@ def send_verification_email(user_id: int) -> None:
 
 @job(queue="default", timeout=60, retry_intervals=RETRIES)
 def send_password_reset_email(user_id: int) -> None:
-    user = db.session.get(User, user_id)
-    if user is None or not user.active:
+    user = _active(user_id)
+    if user is None:
         return
     _send(user, "password_reset", "Set a new Career Connections password",
           link=_url("accounts.reset_password", token=make_link_token(user, RESET)))
@@ -57,8 +63,8 @@ def send_password_reset_email(user_id: int) -> None:
 
 @job(queue="default", timeout=60, retry_intervals=RETRIES)
 def send_registration_attempt_email(user_id: int) -> None:
-    user = db.session.get(User, user_id)
-    if user is None or not user.active:
+    user = _active(user_id)
+    if user is None:
         return
     _send(user, "registration_attempt", "Someone tried to register with your e-mail address",
           login_link=_url("accounts.login"), reset_link=_url("accounts.ask_reset"))
@@ -76,8 +82,8 @@ def send_new_device_email(session_id: int) -> None:
 
 @job(queue="default", timeout=60, retry_intervals=RETRIES)
 def send_personal_email_confirmation(user_id: int) -> None:
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or not user.personal_email_pending:
+    user = _active(user_id)
+    if user is None or not user.personal_email_pending:
         return
     _send(user, "personal_email", "Confirm your personal e-mail for Career Connections",
           address=user.personal_email_pending, pending=user.personal_email_pending,

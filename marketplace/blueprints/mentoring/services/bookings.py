@@ -140,14 +140,7 @@ def cancel_booking(booking_id: int, by: User) -> Booking:
     if booking.starts_at - utcnow() < CANCEL_DEADLINE:
         raise Conflict("Bookings can be cancelled until 12 hours before the session. "
                        "Please contact your mentor directly.")
-    booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = utcnow()
-    booking.cancelled_by_id = by.id
-    booking.sequence += 1
-    db.session.execute(sa.update(MentoringSlot).where(
-        MentoringSlot.id == booking.slot_id, MentoringSlot.booked_count > 0)
-        .values(booked_count=MentoringSlot.booked_count - 1)
-        .execution_options(synchronize_session=False))
+    _cancel(booking, by)
     slot = booking.slot
     notify_booking(slot.alumni, booking, "booking_cancelled",
                     f"{by.name} cancelled their mentoring booking",
@@ -160,6 +153,18 @@ def cancel_booking(booking_id: int, by: User) -> Booking:
                     "cancelled. The attached cancellation removes it from your calendar.")
     db.session.flush()
     return booking
+
+
+def _cancel(booking: Booking, by: User) -> None:
+    """Mark a live booking cancelled (a new calendar sequence) and give its place back."""
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = utcnow()
+    booking.cancelled_by_id = by.id
+    booking.sequence += 1
+    db.session.execute(sa.update(MentoringSlot).where(
+        MentoringSlot.id == booking.slot_id, MentoringSlot.booked_count > 0)
+        .values(booked_count=MentoringSlot.booked_count - 1)
+        .execution_options(synchronize_session=False))
 
 
 def release_bookings(student: User, by: User) -> int:
@@ -175,14 +180,7 @@ def release_bookings(student: User, by: User) -> int:
     for booking_id in ids:
         booking = relock(Booking, booking_id)
         relock(MentoringSlot, booking.slot_id)
-        booking.status = BookingStatus.CANCELLED
-        booking.cancelled_at = utcnow()
-        booking.cancelled_by_id = by.id
-        booking.sequence += 1
-        db.session.execute(sa.update(MentoringSlot).where(
-            MentoringSlot.id == booking.slot_id, MentoringSlot.booked_count > 0)
-            .values(booked_count=MentoringSlot.booked_count - 1)
-            .execution_options(synchronize_session=False))
+        _cancel(booking, by)
         slot = booking.slot
         notify_booking(slot.alumni, booking, "booking_cancelled",
                        "A student's mentoring booking is cancelled",
