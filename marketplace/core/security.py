@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, g, request, session
 from flask_login import current_user
 
 from marketplace.core.policies import Role
@@ -48,11 +48,21 @@ def set_security_headers(response: Response) -> Response:
     return response
 
 
+def _signed_in() -> bool:
+    """Whether the request comes from a signed-in person, without loading them just to
+    answer: a view that showed anything of theirs has loaded them already (Flask-Login
+    keeps the user on ``g``); otherwise a cookie naming a person is enough. Loading them
+    here cost every signed-in answer that shows nothing personal (``/ping``) two queries."""
+    if "_login_user" in g:
+        return current_user.is_authenticated
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return "_user_id" in session or remember in request.cookies
+
+
 def keep_personal_answers_out_of_caches(response: Response) -> Response:
     """Whatever a signed-in person (or an API token) is shown — pages, CSVs, resumes, API
     answers — is theirs alone: no shared or browser cache may keep it."""
-    if request.endpoint != "static" and (
-            "Authorization" in request.headers or current_user.is_authenticated):
+    if request.endpoint != "static" and ("Authorization" in request.headers or _signed_in()):
         response.headers["Cache-Control"] = "no-store, private"
         response.headers.pop("Expires", None)
         response.headers.pop("Last-Modified", None)

@@ -13,4 +13,8 @@ ROUTES = {
     "ops.job_console": STAFF,
     # POST /staff/jobs/retry
     "ops.retry_job": STAFF,
+    # GET /staff/people
+    "ops.search_people": STAFF,
+    # GET /staff/people/<int:user_id>
+    "ops.show_person": STAFF,
 }

@@ -6,8 +6,7 @@ from flask import g, request
 from flask_login import LoginManager
 
 from marketplace.blueprints.accounts.models import User
-from marketplace.blueprints.accounts.services import current_session, user_for_token
-from marketplace.core.extensions import db
+from marketplace.blueprints.accounts.services import signed_in_user, user_for_token
 
 
 def load_user_from_session(alternative_id: str) -> User | None:
@@ -16,11 +15,10 @@ def load_user_from_session(alternative_id: str) -> User | None:
     user_id, _, version = alternative_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    # And the browser's own session must still be open (/me/sessions ends one): the
+    # person and that session row come in one query, on every signed-in request.
+    user = signed_in_user(int(user_id))
     if user is None or user.session_version != int(version) or not user.active:
-        return None
-    # And the browser's own session must still be open (/me/sessions ends one).
-    if current_session(user) is None:
         return None
     return user
 

@@ -103,15 +103,18 @@ class ApplicationEvent(db.Model):
 
 
 class RecordAccess(db.Model):
-    """Someone other than the student viewed or downloaded their application or resume."""
+    """Someone other than the student viewed or downloaded their application or resume,
+    or (no application) a staff member opened the student's page of records."""
 
     __tablename__ = "record_access"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     viewer_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
     student_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
-    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
-    what: Mapped[str] = mapped_column(sa.String(20))  # "application" or "resume"
+    application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("application.id"),
+                                                       index=True)
+    # "application", "resume", "export" (an applicants CSV) or "profile" (no application)
+    what: Mapped[str] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     viewer: Mapped[User] = relationship(foreign_keys=[viewer_id])

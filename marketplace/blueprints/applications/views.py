@@ -45,8 +45,10 @@ from marketplace.blueprints.applications.services import (
     neighbours,
     open_resume,
     pipeline_board,
+    profile_views,
     record_access,
     views_by_viewer,
+    views_of_student,
 )
 from marketplace.blueprints.opportunities.models import (
     Opportunity,
@@ -286,7 +288,9 @@ def list_own_applications():
         sa.select(Application).where(Application.student_id == current_user.id)
         .options(joinedload(Application.opportunity).joinedload(Opportunity.organization))
         .order_by(Application.created_at.desc())).all()
-    return render_template("applications/student_list.html", applications=applications)
+    return render_template("applications/student_list.html", applications=applications,
+                           views=views_of_student(current_user.id),
+                           titles={a.id: a.opportunity.title for a in applications})
 
 
 def _student_application(application_id: int) -> Application:
@@ -300,7 +304,9 @@ def _student_application(application_id: int) -> Application:
 @role_required(Role.STUDENT)
 def show_own_application(application_id: int):
     application = _student_application(application_id)
-    views = views_by_viewer(application)
+    # Staff who opened the student's page of records saw this application there too.
+    views = sorted(views_by_viewer(application) + profile_views(application.student_id),
+                   key=lambda line: line.last, reverse=True)
     placement = db.session.scalar(sa.select(Placement).where(
         Placement.application_id == application.id))
     return render_template("applications/student_application.html", application=application,

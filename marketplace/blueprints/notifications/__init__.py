@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 from flask_login import current_user
 
 from marketplace.blueprints.notifications import api, jobs, views
@@ -18,4 +18,9 @@ def init_app(app: Flask) -> None:
 
 
 def _unread_notifications() -> int:
-    return unread_count(current_user) if current_user.is_authenticated else 0
+    """Asked once per request, however many places of the page show it."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = unread_count(current_user)
+    return g.unread_notifications

@@ -1,4 +1,5 @@
-"""Operations: health checks, the background task console and the e-mail log."""
+"""Operations: health checks, the background task console, the e-mail log, and the
+people search with each person's records (it sits above every domain but home)."""
 
 from __future__ import annotations
 

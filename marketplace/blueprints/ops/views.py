@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -13,9 +14,13 @@ from flask import (
     request,
     url_for,
 )
+from flask_login import current_user
 
+from marketplace.blueprints.applications.services import record_profile_access
 from marketplace.blueprints.notifications.models import EmailDelivery
+from marketplace.blueprints.ops import people
 from marketplace.blueprints.ops.forms import RetryJobForm
+from marketplace.blueprints.ops.policies import can_view_person
 from marketplace.blueprints.ops.services import console_state, retry_failed_job
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
@@ -89,3 +94,30 @@ def email_log():
         .offset((page - 1) * EMAILS_PER_PAGE).limit(EMAILS_PER_PAGE + 1)).all()
     return render_template("ops/emails.html", deliveries=deliveries[:EMAILS_PER_PAGE],
                            page=page, has_next=len(deliveries) > EMAILS_PER_PAGE)
+
+
+@bp.route("/staff/people")
+@role_required(Role.STAFF)
+def search_people():
+    q = request.args.get("q", "")[:200].strip()
+    role = request.args.get("role", "")
+    if role not in {r.value for r in people.SEARCHED_ROLES}:
+        role = ""
+    page = max(1, min(request.args.get("page", 1, type=int), 1_000))
+    results = people.search_people(q, Role(role) if role else None, page)
+    return render_template("ops/people.html", q=q, role=role, results=results,
+                           roles=people.SEARCHED_ROLES)
+
+
+@bp.route("/staff/people/<int:user_id>")
+@role_required(Role.STAFF)
+def show_person(user_id: int):
+    person = people.find_person(user_id)
+    if not can_view_person(current_user, person):
+        abort(404)
+    if person.role is Role.STUDENT:
+        # Staff reading a student's whole record is logged like opening their application.
+        record_profile_access(current_user, person)
+        db.session.commit()
+    return render_template("ops/person.html", person=person,
+                           records=people.person_records(person))

@@ -81,3 +81,21 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// --- tables: a `table--cards` table is one card per row on a phone (app.css changes its
+// display, and some screen readers then stop treating it as a table). Explicit roles keep
+// its rows, headers and cells announced. They are set here, not in the HTML, because the
+// HTML standard forbids a role on the rows and cells of a table.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("table.table--cards").forEach((table) => {
+    table.setAttribute("role", "table");
+    table.querySelectorAll(":scope > thead, :scope > tbody, :scope > tfoot").forEach((group) => {
+      group.setAttribute("role", "rowgroup");
+    });
+    table.querySelectorAll(":scope > * > tr").forEach((row) => row.setAttribute("role", "row"));
+    table.querySelectorAll(":scope > * > tr > td").forEach((cell) => cell.setAttribute("role", "cell"));
+    table.querySelectorAll(":scope > * > tr > th").forEach((cell) => {
+      cell.setAttribute("role", cell.scope === "row" ? "rowheader" : "columnheader");
+    });
+  });
+});

@@ -47,6 +47,7 @@ from marketplace.blueprints.accounts.services.sessions import (
     end_session,
     note_session_seen,
     open_session,
+    signed_in_user,
 )
 from marketplace.blueprints.accounts.services.tokens import (
     LAST_USED_EVERY,
@@ -106,6 +107,7 @@ __all__ = [
     "set_organization_status",
     "set_organization_trusted",
     "set_personal_email",
+    "signed_in_user",
     "token_status",
     "update_alumni_profile",
     "update_organization",

@@ -44,16 +44,60 @@ def open_session(user: User, method: str = "password") -> tuple[UserSession, boo
         describe_device(seen) for seen in earlier}
 
 
-def current_session(user: User) -> UserSession | None:
-    """The live session row behind this request's cookie, or None (ended, or not ``user``'s)."""
+def _cookie_key() -> str | None:
     key = session.get(SESSION_KEY)
     if not isinstance(key, str) or not key or len(key) > 100:
         return None
-    row = db.session.scalar(sa.select(UserSession).where(
-        UserSession.key_hash == _digest(key), UserSession.user_id == user.id,
-        UserSession.ended_at.is_(None)))
-    if row is not None and row.last_seen_at < utcnow() - LAST_SEEN_EVERY:
-        g.session_seen = row.id  # noted once the request is answered
+    return key
+
+
+def _found(row: UserSession | None, digest: str) -> UserSession | None:
+    """Keep the id of the row found for this request's cookie on ``g`` (for
+    ``current_session``), and note when a "last seen" is due."""
+    if row is not None:
+        g.user_session = (digest, row.id)
+        if row.last_seen_at < utcnow() - LAST_SEEN_EVERY:
+            g.session_seen = row.id  # noted once the request is answered
+    return row
+
+
+def signed_in_user(user_id: int) -> User | None:
+    """The person behind this request's cookie if their session on this browser is still
+    open: one query joining the person to the session row (None when the cookie holds
+    no key, or the session was ended or is someone else's)."""
+    key = _cookie_key()
+    if key is None:
+        return None
+    digest = _digest(key)
+    found = db.session.execute(
+        sa.select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == user_id, UserSession.key_hash == digest,
+               UserSession.ended_at.is_(None))).first()
+    if found is None:
+        return None
+    _found(found[1], digest)
+    return found[0]
+
+
+def current_session(user: User) -> UserSession | None:
+    """The live session row behind this request's cookie, or None (ended, or not ``user``'s).
+
+    The row the user loader found is taken again from the session's identity map rather
+    than asked for twice; ending it in this request shows at once, since that changes
+    the same object."""
+    key = _cookie_key()
+    if key is None:
+        return None
+    digest = _digest(key)
+    kept = g.get("user_session")
+    if kept is not None and kept[0] == digest:
+        row = db.session.get(UserSession, kept[1])
+    else:
+        row = _found(db.session.scalar(sa.select(UserSession).where(
+            UserSession.key_hash == digest, UserSession.user_id == user.id,
+            UserSession.ended_at.is_(None))), digest)
+    if row is None or row.user_id != user.id or row.ended_at is not None:
+        return None
     return row
 
 

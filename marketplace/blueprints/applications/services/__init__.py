@@ -19,6 +19,7 @@ from marketplace.blueprints.applications.services.lifecycle import (
     open_resume,
     record_access,
     record_list_access,
+    record_profile_access,
     resume_key,
     store_resume,
     sweep_unreferenced_resumes,
@@ -35,7 +36,9 @@ from marketplace.blueprints.applications.services.pipeline import (
     neighbours,
     new_application_ids,
     pipeline_board,
+    profile_views,
     views_by_viewer,
+    views_of_student,
 )
 
 __all__ = [
@@ -62,10 +65,13 @@ __all__ = [
     "offers_and_hires",
     "open_resume",
     "pipeline_board",
+    "profile_views",
     "record_access",
     "record_list_access",
+    "record_profile_access",
     "resume_key",
     "store_resume",
     "sweep_unreferenced_resumes",
     "views_by_viewer",
+    "views_of_student",
 ]

@@ -255,6 +255,16 @@ def record_access(viewer: User, application: Application, what: str) -> None:
     db.session.flush()
 
 
+def record_profile_access(viewer: User, student: User) -> None:
+    """Log a look at a student's whole page of records (applications, placements,
+    bookings, evidence) as a view with no application: ``what`` is "profile". Flushes."""
+    if viewer.id == student.id:
+        return
+    db.session.add(RecordAccess(viewer_id=viewer.id, student_id=student.id,
+                                application_id=None, what="profile"))
+    db.session.flush()
+
+
 def record_list_access(viewer: User, applications: list[Application]) -> None:
     """Log one reading of a list of students' applications: one entry for the request,
     with the ids (the staff access log shows it), not one row per application."""

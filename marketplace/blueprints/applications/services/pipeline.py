@@ -130,7 +130,7 @@ class ViewerSummary:
     """One person's looks at a student's record: how often, which parts, first and last."""
 
     viewer: User
-    application_id: int
+    application_id: int | None  # None: the student's page of records (what: "profile")
     student_id: int
     times: int
     first: datetime
@@ -154,12 +154,16 @@ def _summaries(where, limit: int | None = None, offset: int = 0) -> list[ViewerS
     if not rows:
         return []
     pairs = {(row.viewer_id, row.application_id) for row in rows}
-    kinds: dict[tuple[int, int], dict[str, int]] = {}
+    application_ids = {p[1] for p in pairs if p[1] is not None}
+    # A look at a student's page of records has no application (NULL never matches IN).
+    which = sa.or_(RecordAccess.application_id.in_(application_ids),
+                   *([RecordAccess.application_id.is_(None)]
+                     if any(p[1] is None for p in pairs) else []))
+    kinds: dict[tuple[int, int | None], dict[str, int]] = {}
     for viewer_id, application_id, what, times in db.session.execute(
             sa.select(RecordAccess.viewer_id, RecordAccess.application_id, RecordAccess.what,
                       sa.func.count(RecordAccess.id))
-            .where(*where, RecordAccess.application_id.in_({p[1] for p in pairs}),
-                   RecordAccess.viewer_id.in_({p[0] for p in pairs}))
+            .where(*where, which, RecordAccess.viewer_id.in_({p[0] for p in pairs}))
             .group_by(RecordAccess.viewer_id, RecordAccess.application_id, RecordAccess.what)):
         kinds.setdefault((viewer_id, application_id), {})[what] = times
     viewers = {user.id: user for user in db.session.scalars(
@@ -174,6 +178,18 @@ def _summaries(where, limit: int | None = None, offset: int = 0) -> list[ViewerS
 def views_by_viewer(application: Application) -> list[ViewerSummary]:
     """Who looked at one application, one line per person, the most recent first."""
     return _summaries([RecordAccess.application_id == application.id])
+
+
+def profile_views(student_id: int) -> list[ViewerSummary]:
+    """Who opened a student's page of records (staff), one line per person, latest first."""
+    return _summaries([RecordAccess.student_id == student_id,
+                       RecordAccess.application_id.is_(None)])
+
+
+def views_of_student(student_id: int) -> list[ViewerSummary]:
+    """Every look at a student's records, one line per person and record (an application,
+    or the page of records), the most recent first."""
+    return _summaries([RecordAccess.student_id == student_id])
 
 
 def access_log_page(page: int, per_page: int = 100) -> tuple[list[ViewerSummary], bool]:

@@ -1,0 +1,14 @@
+"""Who may see what in ops. Deny by default."""
+
+from __future__ import annotations
+
+from marketplace.blueprints.accounts.models import User
+from marketplace.core.policies import Role
+
+
+def can_view_person(user: User, person: User | None) -> bool:
+    """A person's page of records: career staff, for any account still in use (not one
+    deactivated or erased)."""
+    if person is None or not user.is_authenticated or user.role is not Role.STAFF:
+        return False
+    return person.active and person.erased_at is None
