@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import aliased, contains_eager
 
 from marketplace.blueprints.accounts.models import (
     AlumniProfile,
@@ -149,17 +149,33 @@ def recommend(student: User, postings: int = POSTINGS, mentors: int = MENTORS) -
                            recommend_mentors(student, interests, mentors), interests)
 
 
+CANDIDATE_WINDOW = 2000
+
+
 def recommend_postings(student: User, interests: Interests, limit: int) -> list[PostingPick]:
     """Open public postings the student has neither saved nor applied to, scored
-    cluster (4) > major (2) > a shared skill (1), newest first within a score."""
-    skill_text = sa.cast(Opportunity.skills, sa.Text)
+    cluster (4) > major (2) > a shared skill (1), newest first within a score.
+
+    They come from the newest open postings (``CANDIDATE_WINDOW``): scoring a bounded
+    window, read through the newest-first index, keeps a home fast whatever the size of
+    the catalogue.
+    """
+    today = institution_today()
+    window = (sa.select(Opportunity)
+              .where(Opportunity.status == OpportunityStatus.PUBLISHED,
+                     sa.or_(Opportunity.application_deadline.is_(None),
+                            Opportunity.application_deadline >= today))
+              .order_by(Opportunity.published_at.desc(), Opportunity.id.desc())
+              .limit(CANDIDATE_WINDOW).subquery())
+    o = aliased(Opportunity, window)
+    skill_text = sa.cast(o.skills, sa.Text)
     tests: list[tuple[sa.ColumnElement, int]] = []
     if interests.clusters:
-        tests.append((Opportunity.career_cluster.in_(interests.clusters), 4))
+        tests.append((o.career_cluster.in_(interests.clusters), 4))
     if interests.major:
         pattern = _like(interests.major)
-        tests.append((sa.or_(Opportunity.title.ilike(pattern, escape="\\"),
-                             Opportunity.description.ilike(pattern, escape="\\"),
+        tests.append((sa.or_(o.title.ilike(pattern, escape="\\"),
+                             o.description.ilike(pattern, escape="\\"),
                              skill_text.ilike(pattern, escape="\\")), 2))
     if interests.skills:
         tests.append((sa.or_(*[skill_text.ilike(_like(f'"{skill}"'), escape="\\")
@@ -170,17 +186,13 @@ def recommend_postings(student: User, interests: Interests, limit: int) -> list[
     seen = sa.union_all(
         sa.select(SavedOpportunity.opportunity_id).where(SavedOpportunity.user_id == student.id),
         sa.select(Application.opportunity_id).where(Application.student_id == student.id))
-    today = institution_today()
     rows = db.session.scalars(
-        sa.select(Opportunity).join(Opportunity.organization)
-        .options(contains_eager(Opportunity.organization))
-        .where(Opportunity.status == OpportunityStatus.PUBLISHED,
-               Organization.status == OrganizationStatus.VERIFIED,
-               sa.or_(Opportunity.application_deadline.is_(None),
-                      Opportunity.application_deadline >= today),
+        sa.select(o).join(o.organization)
+        .options(contains_eager(o.organization))
+        .where(Organization.status == OrganizationStatus.VERIFIED,
                sa.or_(*[test for test, _ in tests]),
-               Opportunity.id.not_in(seen))
-        .order_by(score.desc(), Opportunity.published_at.desc(), Opportunity.id.desc())
+               o.id.not_in(seen))
+        .order_by(score.desc(), o.published_at.desc(), o.id.desc())
         # A few more than needed: a major found inside another word is dropped below.
         .limit(limit * 4)).unique().all()
     picks = []
