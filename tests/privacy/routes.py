@@ -1,6 +1,6 @@
 """Every privacy route and who may use it (see tests/contracts/route_table.py)."""
 
-from tests.contracts.route_table import SIGNED_IN, STAFF, STUDENT
+from tests.contracts.route_table import ALUMNI, SIGNED_IN, STAFF, STUDENT
 
 ROUTES = {
     # GET /api/v1/me/export
@@ -10,7 +10,7 @@ ROUTES = {
     # GET /me/data/export
     "privacy.download_my_data": SIGNED_IN,
     # GET /me/data/resumes/<int:application_id> (their own only; anyone else's is a 404)
-    "privacy.download_my_resume": STUDENT,
+    "privacy.download_my_resume": STUDENT + ALUMNI,
     # POST /me/data/deletion-request
     "privacy.request_my_deletion": SIGNED_IN,
     # POST /me/data/deletion-request/<int:request_id>/withdraw

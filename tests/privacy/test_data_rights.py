@@ -524,3 +524,19 @@ def test_the_export_finds_e_mails_by_account_never_by_an_address_held_before(api
     assert "An offer for Ana" not in json.dumps(theirs)
     hers = api_client(ana).get("/api/v1/me/export").get_json()
     assert [e["subject"] for e in hers["emails"]] == ["An offer for Ana"]
+
+
+def test_a_graduate_still_downloads_their_own_resume(app, run_jobs):
+    """After graduation the account is an alum's; its applications and resumes are still
+    the person's own."""
+    from marketplace.blueprints.accounts.services import graduate_class
+
+    campus = make_campus(app, run_jobs)
+    student = campus["student"]
+    graduate_class(student.student_profile.graduation_year, by=None)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(User, student.id).role.value == "alumni"
+    resume = f"/me/data/resumes/{campus['application'].id}"
+    response = signed_in(app, db.session.get(User, student.id)).get(resume)
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")

@@ -74,7 +74,7 @@ def download_my_data():
 
 
 @bp.route("/me/data/resumes/<int:application_id>")
-@role_required(Role.STUDENT)
+@role_required(Role.STUDENT, Role.ALUMNI)  # a graduate's applications are still theirs
 def download_my_resume(application_id: int):
     application = db.session.get(Application, application_id)
     if application is None or not can_download_own_resume(current_user, application):
