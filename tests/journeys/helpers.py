@@ -109,10 +109,19 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}@school.edu"
 
 
+def _ready_nav(page):
+    """The main navigation once app.js has set it up (on a phone it then folds behind
+    the Menu button): deciding before that would race the script."""
+    page.wait_for_function("() => { const toggle = document.querySelector('.nav-toggle');"
+                           " return document.readyState !== 'loading'"
+                           " && (!toggle || !toggle.hidden); }")
+    return page.get_by_role("navigation", name="Main")
+
+
 def follow_nav(page, name: str, group: str | None = None) -> None:
     """Click a link of the main navigation as a person would: open the Menu on a phone,
     then the group the link sits in."""
-    nav = page.get_by_role("navigation", name="Main")
+    nav = _ready_nav(page)
     toggle = nav.get_by_role("button", name="Menu")
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
@@ -130,7 +139,7 @@ def log_out(page) -> None:
 
 def click_log_out(page) -> None:
     """The Log out button sits in the Account group (behind Menu on a phone)."""
-    nav = page.get_by_role("navigation", name="Main")
+    nav = _ready_nav(page)
     toggle = nav.get_by_role("button", name="Menu")
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
