@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import g, request, session
 
 from marketplace.blueprints.accounts.models import User, UserSession
+from marketplace.blueprints.accounts.policies import can_manage_session
 from marketplace.core.db import utcnow
 from marketplace.core.errors import NotFound
 from marketplace.core.extensions import db
@@ -124,7 +125,7 @@ def active_sessions(user: User) -> list[UserSession]:
 def end_session(user: User, session_id: int) -> UserSession:
     """End one of the user's own sessions (that browser is signed out at its next request)."""
     row = db.session.get(UserSession, session_id)
-    if row is None or row.user_id != user.id:
+    if row is None or not can_manage_session(user, row):
         raise NotFound("No such session.")
     if row.ended_at is None:
         row.ended_at = utcnow()

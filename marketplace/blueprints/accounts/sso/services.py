@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.blueprints.accounts.models import AlumniProfile, StudentProfile, User
+from marketplace.blueprints.accounts.policies import can_decide_link
 from marketplace.blueprints.accounts.services import (
     end_sessions,
     find_user_by_email,
@@ -110,16 +111,9 @@ def add_oidc_provider(name: str, issuer: str, client_id: str, client_secret: str
     if not client_id or not client_secret:
         raise ValidationFailed("Give the client id and secret the provider issued.",
                                {"client_id": "Required.", "client_secret": "Required."})
-    provider = IdentityProvider(
-        name=name, kind=ProviderKind.OIDC, display_name=(display_name or name).strip()[:120],
-        issuer=issuer, client_id=client_id.strip(), client_secret=client_secret,
-        role_claim=(role_claim or DEFAULT_ROLE_CLAIM[ProviderKind.OIDC]).strip()[:120],
-        allow_staff=allow_staff)
-    db.session.add(provider)
-    db.session.flush()
-    audit(by, "sso.provider_added", subject_type="identity_provider", subject_id=provider.id,
-          kind="oidc", issuer=issuer)
-    return provider
+    return _add_provider(ProviderKind.OIDC, name, display_name, role_claim, allow_staff, by,
+                         issuer=issuer, client_id=client_id.strip(),
+                         client_secret=client_secret)
 
 
 def add_saml_provider(name: str, metadata_xml: str, metadata_url: str | None = None,
@@ -130,15 +124,23 @@ def add_saml_provider(name: str, metadata_xml: str, metadata_url: str | None = N
 
     name = _check_name(name)
     entity_id = idp_entity_id(metadata_xml)  # refuses what is not IdP metadata
+    return _add_provider(ProviderKind.SAML, name, display_name, role_claim, allow_staff, by,
+                         issuer=entity_id, metadata_xml=metadata_xml,
+                         metadata_url=metadata_url)
+
+
+def _add_provider(kind: ProviderKind, name: str, display_name: str | None,
+                  role_claim: str | None, allow_staff: bool, by: User | None,
+                  **fields) -> IdentityProvider:
+    """Store a checked provider. Flushes; audit-logged (never with a secret)."""
     provider = IdentityProvider(
-        name=name, kind=ProviderKind.SAML, display_name=(display_name or name).strip()[:120],
-        issuer=entity_id, metadata_xml=metadata_xml, metadata_url=metadata_url,
-        role_claim=(role_claim or DEFAULT_ROLE_CLAIM[ProviderKind.SAML]).strip()[:120],
-        allow_staff=allow_staff)
+        name=name, kind=kind, display_name=(display_name or name).strip()[:120],
+        role_claim=(role_claim or DEFAULT_ROLE_CLAIM[kind]).strip()[:120],
+        allow_staff=allow_staff, **fields)
     db.session.add(provider)
     db.session.flush()
     audit(by, "sso.provider_added", subject_type="identity_provider", subject_id=provider.id,
-          kind="saml", entity_id=entity_id)
+          kind=kind.value, issuer=fields["issuer"])
     return provider
 
 
@@ -295,7 +297,7 @@ def decide_link(identity_id: int, approve: bool, by: User) -> ExternalIdentity:
     identity = db.session.get(ExternalIdentity, identity_id)
     if identity is None or identity.approved_at is not None:
         raise NotFound("No such link waiting.")
-    if identity.user_id == by.id:
+    if not can_decide_link(by, identity):
         raise SignInRefused("Another staff member must approve a link to your own account.")
     audit(by, "sso.link_approved" if approve else "sso.link_refused", subject_type="user",
           subject_id=identity.user_id, provider=identity.provider.name)
