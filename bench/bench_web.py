@@ -8,7 +8,9 @@ session are served pages kept until postings change (``marketplace.pagecache``),
 once with that cache off, where every request renders its page as it does for a
 logged-in student. In that second run a student then signs in through the log-in form
 and the signed-in pages (browse, a two-word search, a posting, their home and their
-outcomes) are driven with the session cookie, next to ``/ping`` with and without it.
+outcomes) are driven with the session cookie, next to ``/ping`` with and without it,
+and next to the floor under any signed-in page (``bench.floor``: finding the person
+alone, and that plus the site's layout around an empty page).
 """
 
 from __future__ import annotations
@@ -175,7 +177,10 @@ TARGETS = [("trivial /ping", "/ping"), ("browse", "/opportunities"),
            ("search", f"/opportunities?q={SEARCH_WORD}"),
            ("filtered browse", "/opportunities?kind=internship&cluster=digital_technology")]
 GOALS = {"browse": 0.40, "filtered browse": 0.40, "search": 0.25, "detail": 0.40}
-SIGNED_IN_TARGETS = [("signed-in /ping", "/ping"), ("browse", "/opportunities"),
+SIGNED_IN_TARGETS = [("signed-in /ping", "/ping"),
+                     # The floor under every signed-in page (``bench.floor``).
+                     ("session only", "/bench/session"), ("empty layout", "/bench/layout"),
+                     ("browse", "/opportunities"),
                      ("search", "/opportunities?q=" + urllib.parse.quote_plus(SEARCH_WORDS)),
                      ("home", "/students/"), ("/me/outcomes", "/me/outcomes")]
 SIGNED_IN_GOALS = {"browse": 0.40, "search": 0.25, "detail": 0.40, "home": 0.25,
@@ -199,8 +204,9 @@ def sign_in(base: str) -> str:
 def get(url: str, cookie: str | None = None) -> None:
     request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     with urllib.request.urlopen(request, timeout=10) as response:
-        response.read()
-        if cookie and urllib.parse.urlsplit(response.url).path.startswith("/auth/"):
+        body = response.read()
+        if cookie and (urllib.parse.urlsplit(response.url).path.startswith("/auth/")
+                       or body == b"no"):
             raise SystemExit(f"{url}: the student's cookie was not accepted")
 
 
@@ -217,7 +223,7 @@ def serve_and_measure(database_url: str, detail_id: int, page_cache_size: int,
     env.pop("REDIS_URL", None)
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
-         f"127.0.0.1:{port}", "--log-level", "warning", "marketplace:create_app()"],
+         f"127.0.0.1:{port}", "--log-level", "warning", "bench.floor:create_app()"],
         cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     targets = TARGETS + [("detail", f"/opportunities/{detail_id}")]

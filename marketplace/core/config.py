@@ -59,7 +59,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "BASE_URL": base_url,
         "PRODUCTION": production,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping at every checkout: ``extensions._ping_if_idle`` checks idle ones.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": redis_url,
         # Uploads (resumes) are at most 5 MB; the margin covers the multipart
         # envelope and the cover letter.

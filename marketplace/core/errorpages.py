@@ -83,11 +83,20 @@ def register(app: Flask) -> None:
     def handle_busy_database(error: OperationalError):
         # SQLite (the embedded default) answers "database is locked" when writers wait
         # past the busy timeout: the request can simply be sent again.
-        if not is_busy(error):
+        # A connection the server dropped (it restarted): the pool has let go of every
+        # connection as old; the same request sent again gets a fresh one.
+        if error.connection_invalidated:
+            db.session.rollback()
+            app.logger.warning("database connection lost on %s %s: %s", request.method,
+                               request.path, error)
+            text = "The connection to our database was reset. Please try again."
+        elif not is_busy(error):
             return handle_unexpected(error)
-        db.session.rollback()
-        app.logger.warning("database busy on %s %s: %s", request.method, request.path, error)
-        text = "Many people are saving at this moment. Please try again in a second."
+        else:
+            db.session.rollback()
+            app.logger.warning("database busy on %s %s: %s", request.method, request.path,
+                               error)
+            text = "Many people are saving at this moment. Please try again in a second."
         if wants_json():
             response, status = json_error(503, text, "busy")
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,7 +15,9 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -61,6 +64,39 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+# A pooled server connection unused this long is checked before it is handed out.
+IDLE_PING_SECONDS = 10.0
+
+
+@event.listens_for(Pool, "checkin")
+def _note_checkin(dbapi_connection, connection_record):
+    connection_record.info["checked_in"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_if_idle(dbapi_connection, connection_record, connection_proxy):
+    """Hand out a PostgreSQL connection only once it is known to work, if it sat idle.
+
+    Pinging at every checkout (``pool_pre_ping``) costs every request a round trip or
+    two (psycopg opens a transaction for the ping). A connection used moments ago is
+    almost surely alive; one idle for ``IDLE_PING_SECONDS`` (the server may have
+    restarted since) is pinged, and a dead one replaced (``DisconnectionError`` makes
+    the pool connect again). A connection that dies between pings fails one statement:
+    SQLAlchemy then drops every pooled connection older than it, and the request gets a
+    503 that says to try again (``errorpages``).
+    """
+    if not type(dbapi_connection).__module__.startswith("psycopg"):
+        return  # SQLite: a file, nothing to lose
+    last = connection_record.info.get("checked_in")
+    if last is None or time.monotonic() - last < IDLE_PING_SECONDS:
+        return  # just connected, or used moments ago
+    try:
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as error:  # the driver's own errors: the connection is gone
+        raise DisconnectionError(str(error)) from error
 
 
 begin_immediately = contextvars.ContextVar("sqlite_begin_immediate", default=False)

@@ -4,12 +4,16 @@ while an ended session still stops working at its very next request."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from flask import render_template_string
 
 from marketplace.blueprints.accounts.models import UserSession
+from marketplace.blueprints.notifications.services import notify
+from marketplace.blueprints.opportunities.models import SavedOpportunity
 from marketplace.core.extensions import db
-from tests.factories import DEFAULT_PASSWORD, StudentFactory
+from tests.factories import DEFAULT_PASSWORD, OpportunityFactory, StudentFactory
 
 NO_STORE = "no-store, private"
 
@@ -106,3 +110,27 @@ def test_the_unread_count_is_asked_once_per_request(app, login_as, client, count
                 "{{ unread_notifications() }}/{{ unread_notifications() }}")
     assert html == "0/0"
     assert sum("notification" in statement for statement in counter.statements) == 1
+
+
+def test_a_students_results_page_is_two_queries_with_their_saved_postings_marked(
+        login_as, client, count_queries):
+    student = StudentFactory()
+    kept = OpportunityFactory(title="Kept role")
+    OpportunityFactory(title="Other role")
+    db.session.flush()
+    db.session.add(SavedOpportunity(user_id=student.id, opportunity_id=kept.id))
+    notify(student, "test", "Two things happened", email=False)
+    notify(student, "test", "And another", email=False)
+    db.session.commit()
+    login_as(student)
+    client.get("/opportunities")
+    with count_queries() as counter:
+        page = client.get("/opportunities").text
+    # The person, their session and their unread count; then the page, its count and
+    # which of its postings they saved.
+    assert counter.count == 2, counter.statements
+    assert '<span class="badge">2<span class="visually-hidden"> unread' in page
+    cards = {re.search(r"<h2><a [^>]*>([^<]+)</a>", card).group(1): card
+             for card in re.findall(r'<li class="result">.*?</ul>\s*</li>', page, re.S)}
+    assert set(cards) == {"Kept role", "Other role"}
+    assert "Saved" in cards["Kept role"] and "Saved" not in cards["Other role"]

@@ -147,3 +147,28 @@ def test_links_follow_port_when_base_url_is_unset(monkeypatch):
         from marketplace.core.api.openapi import build_document
 
         assert build_document()["servers"][0]["url"] == "http://127.0.0.1:8123/api/v1"
+
+
+def test_formats_are_checked_the_same_whatever_packages_are_installed():
+    from marketplace.core.api.openapi import FORMATS
+
+    assert FORMATS.conforms("2027-01-31T15:30:00-05:00", "date-time")
+    assert FORMATS.conforms("2027-01-31t20:30:00.25z", "date-time")
+    for value in ("2027-01-31T15:30:00", "2027-01-31", "2027-02-30T10:00:00Z", "tomorrow"):
+        assert not FORMATS.conforms(value, "date-time"), value
+    assert FORMATS.conforms("2027-01-31", "date")
+    for value in ("2027-1-31", "2027-02-30", "20270131", "2027-01-31T00:00:00Z"):
+        assert not FORMATS.conforms(value, "date"), value
+    # Only the formats the API means to check: an e-mail format is not guessed at here.
+    assert FORMATS.conforms("not an address", "email")
+
+
+def test_a_slot_time_may_leave_out_its_offset_but_must_be_a_time(api_client):
+    alum = api_client(AlumniFactory())
+    body = {"duration_minutes": 30, "time_zone": "America/New_York", "topic": "Teaching"}
+    for starts_at in ("2027-03-11T18:00:00", "2027-03-11T18:00-05:00", "2027-03-11T18:30"):
+        response = alum.post("/api/v1/mentoring/slots", json={**body, "starts_at": starts_at})
+        assert response.status_code == 201, (starts_at, response.get_json())
+    response = alum.post("/api/v1/mentoring/slots", json={**body, "starts_at": "next Tuesday"})
+    assert response.status_code == 422
+    assert "2027-01-31T15:30" in response.get_json()["error"]["fields"]["starts_at"]

@@ -161,7 +161,12 @@ def recommend_postings(student: User, interests: Interests, limit: int) -> list[
     the catalogue.
     """
     today = institution_today()
-    window = (sa.select(Opportunity)
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    # PostgreSQL looks for the major in the posting's text index: reading every
+    # candidate's description with ILIKE cost most of the home page.
+    vector = ([sa.literal_column("opportunity.search_vector").label("search_vector")]
+              if postgresql and interests.major else [])
+    window = (sa.select(Opportunity, *vector)
               .where(Opportunity.status == OpportunityStatus.PUBLISHED,
                      sa.or_(Opportunity.application_deadline.is_(None),
                             Opportunity.application_deadline >= today))
@@ -174,9 +179,11 @@ def recommend_postings(student: User, interests: Interests, limit: int) -> list[
         tests.append((o.career_cluster.in_(interests.clusters), 4))
     if interests.major:
         pattern = _like(interests.major)
-        tests.append((sa.or_(o.title.ilike(pattern, escape="\\"),
-                             o.description.ilike(pattern, escape="\\"),
-                             skill_text.ilike(pattern, escape="\\")), 2))
+        in_text = (window.c.search_vector.op("@@")(
+            sa.func.plainto_tsquery("english", interests.major)) if vector else
+            sa.or_(o.title.ilike(pattern, escape="\\"),
+                   o.description.ilike(pattern, escape="\\")))
+        tests.append((sa.or_(in_text, skill_text.ilike(pattern, escape="\\")), 2))
     if interests.skills:
         tests.append((sa.or_(*[skill_text.ilike(_like(f'"{skill}"'), escape="\\")
                               for skill in interests.skills]), 1))

@@ -13,7 +13,7 @@ from marketplace.blueprints.mentoring.forms import parse_slot_filters
 from marketplace.blueprints.mentoring.models import Booking, BookingStatus, MentoringSlot, SlotMode
 from marketplace.blueprints.mentoring.services import SlotDetails
 from marketplace.core.api import bp
-from marketplace.core.api.openapi import documented, schema
+from marketplace.core.api.openapi import LOCAL_OR_OFFSET_TIME, documented, schema
 from marketplace.core.api.views import (
     PAGE_PARAMETERS,
     STALE_CURSOR,
@@ -68,8 +68,10 @@ SLOT_INPUT = schema("MentoringSlotInput", {
     "type": "object",
     "required": ["starts_at", "duration_minutes", "time_zone", "topic"],
     "properties": {
-        "starts_at": {"type": "string", "format": "date-time", "description":
-                      "ISO 8601. Without an offset it is read in time_zone."},
+        # Not "date-time": RFC 3339 requires the offset this field may leave out.
+        "starts_at": {"type": "string", "pattern": LOCAL_OR_OFFSET_TIME, "description":
+                      "ISO 8601, e.g. 2027-03-11T18:00:00-05:00. Without an offset it is "
+                      "read in time_zone."},
         "duration_minutes": {"type": "integer", "minimum": 15, "maximum": 240},
         "time_zone": {"type": "string", "description": "IANA name, e.g. America/Chicago"},
         "capacity": {"type": "integer", "minimum": 1, "maximum": 50, "default": 1},

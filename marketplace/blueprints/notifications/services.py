@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 from flask_login import UserMixin
 
 from marketplace.blueprints.notifications.models import Notification
@@ -29,14 +30,28 @@ def notify(user: UserMixin, kind: str, title: str, body: str = "", link: str | N
     notification = Notification(user_id=user.id, kind=kind, title=title, body=body, link=path)
     db.session.add(notification)
     db.session.flush()
+    _forget_count()
     if email:
         enqueue_after_commit("send_notification_email", notification.id)
     return notification
 
 
 def unread_count(user: UserMixin) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(sa.select(unread_count_of(user.id))) or 0
+
+
+def unread_count_of(user_id) -> sa.ScalarSelect:
+    """How many notifications of ``user_id`` (a value or a column) are unread, as a
+    subquery: the user loader asks it in its own query (``accounts.services.sessions``)."""
+    return (sa.select(sa.func.count(Notification.id))
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .scalar_subquery())
+
+
+def _forget_count() -> None:
+    """The count this request read at its start is out of date."""
+    if has_app_context():
+        g.pop("unread_notifications", None)
 
 
 def mark_read(user: UserMixin, notification_id: int | None = None) -> int:
@@ -45,4 +60,5 @@ def mark_read(user: UserMixin, notification_id: int | None = None) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None))
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
+    _forget_count()
     return db.session.execute(statement.values(read_at=utcnow())).rowcount

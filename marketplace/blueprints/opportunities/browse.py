@@ -27,8 +27,9 @@ from marketplace.blueprints.accounts.models import (
 from marketplace.blueprints.opportunities.models import (
     Opportunity,
     OpportunityStatus,
+    SavedOpportunity,
 )
-from marketplace.blueprints.opportunities.search import Search
+from marketplace.blueprints.opportunities.search import TYPO_FALLBACK, Search
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
 
@@ -92,12 +93,20 @@ class BrowseFilters:
 
 
 
-def encode_cursor(sort: str, key, row_id: int) -> str:
+class Cursor(tuple):
+    """(last sort key, last id); ``typos``: the pages before forgave typos, so this one
+    does too (whether a search forgives them is decided on its first page)."""
+
+    typos: bool = False
+
+
+def encode_cursor(sort: str, key, row_id: int, typos: bool = False) -> str:
     if isinstance(key, (date, datetime)):
         key = key.isoformat()
     elif isinstance(key, tuple):  # best match without words: (in the clusters, published)
         key = [key[0], key[1].isoformat()]
-    raw = json.dumps([sort, key, row_id], separators=(",", ":")).encode()
+    fields = [sort, key, row_id, 1] if typos else [sort, key, row_id]
+    raw = json.dumps(fields, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -106,10 +115,12 @@ def decode_cursor(text: str, sort: str) -> tuple | None:
         return None
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        cursor_sort, key, row_id = json.loads(raw)
+        cursor_sort, key, row_id, *flags = json.loads(raw)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         return None
     if cursor_sort != sort or not isinstance(row_id, int) or isinstance(row_id, bool):
+        return None
+    if flags not in ([], [1]):
         return None
     try:
         if sort == "newest":
@@ -127,7 +138,9 @@ def decode_cursor(text: str, sort: str) -> tuple | None:
             return None
     except (TypeError, ValueError):
         return None
-    return key, row_id
+    cursor = Cursor((key, row_id))
+    cursor.typos = bool(flags)
+    return cursor
 
 
 def _public(*columns) -> sa.Select:
@@ -252,7 +265,27 @@ FEATURED = Opportunity.__table__.alias("featured")
 def browse(filters: BrowseFilters, cards: bool = False) -> Page:
     """One page of public postings and the cursor of the next page (None at the end).
 
-    Items are whole postings, or with ``cards`` rows of ``CARD_COLUMNS``.
+    A search is first run with its words as typed; when they find fewer than
+    ``TYPO_FALLBACK`` postings and the search is short, it is run again forgiving typos
+    (see ``search``), and its later pages too (their cursor says so).
+    """
+    if not filters.q:
+        return _browse(filters, cards, None)
+    dialect = db.session.get_bind().dialect.name
+    typos = getattr(filters.cursor, "typos", False)
+    page = _browse(filters, cards, Search(filters.q, dialect, typos=typos))
+    if filters.cursor is None and page.total < TYPO_FALLBACK:
+        forgiving = Search(filters.q, dialect)
+        if forgiving.forgives_typos:
+            page = _browse(filters, cards, forgiving)
+    return page
+
+
+def _browse(filters: BrowseFilters, cards: bool, search: Search | None) -> Page:
+    """One page of ``browse``, with ``search`` for the words (None without words).
+
+    Items are whole postings, or with ``cards`` rows of ``CARD_COLUMNS`` (and, for a
+    student, ``saved``: whether they saved it).
 
     Best match with words ranks the ``RANK_WINDOW`` newest matching postings, not every
     match: ranking reads each candidate's whole text vector, so a common word among a
@@ -264,7 +297,6 @@ def browse(filters: BrowseFilters, cards: bool = False) -> Page:
     The page's query also counts the matches (up to ``COUNT_BOUND``): still one query.
     """
     columns = CARD_COLUMNS if cards else (Opportunity,)
-    search = Search(filters.q, db.session.get_bind().dialect.name) if filters.q else None
     relevance = filters.sort == "relevance"
     clusters_first = relevance and search is None
     keys: tuple
@@ -296,6 +328,11 @@ def browse(filters: BrowseFilters, cards: bool = False) -> Page:
         else:
             keys, descending = (Opportunity.published_at,), True
     statement = statement.add_columns(_count(filters, search).label("total"))
+    if cards and filters.student_id is not None:
+        # Whether the student saved each posting, in the same round trip.
+        statement = statement.add_columns(sa.exists().where(
+            SavedOpportunity.user_id == filters.student_id,
+            SavedOpportunity.opportunity_id == Opportunity.id).label("saved"))
     if not cards:
         statement = statement.options(contains_eager(Opportunity.organization))
     elif filters.cursor is None:
@@ -332,5 +369,6 @@ def browse(filters: BrowseFilters, cards: bool = False) -> Page:
                       else (last_row.cluster_first, last.published_at) if clusters_first
                       else last.application_deadline if filters.sort == "deadline"
                       else last.published_at)
-        page.next_cursor = encode_cursor(filters.sort, sort_value, last.id)
+        page.next_cursor = encode_cursor(filters.sort, sort_value, last.id,
+                                         typos=search is not None and search.forgives_typos)
     return page

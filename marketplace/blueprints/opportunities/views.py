@@ -187,11 +187,14 @@ def list_opportunities():
                 else featured_postings())
     if featured:
         keep_page_until(min(o.featured_until for o in featured))
+    saved = ({o.id for o in items if o.saved} if student_id is not None else set())
+    if featured:
+        saved |= saved_ids([o.id for o in featured])
     return render_template(
         "opportunities/list.html", items=items, next_cursor=page.next_cursor, filters=filters,
         featured=featured, ranked_window=page.ranked_window, total=page.total,
         total_is_estimate=page.total_is_estimate,
-        errors=errors, saved=saved_ids([o.id for o in items]), excerpt=plain_excerpt,
+        errors=errors, saved=saved, excerpt=plain_excerpt,
         kinds=list(OpportunityKind), first_page=filters.cursor is None)
 
 

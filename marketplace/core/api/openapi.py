@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 from flask import current_app
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 
 from marketplace.core.inputs import CONTROL
 
@@ -164,11 +165,40 @@ def build_document() -> dict:
     }
 
 
+# A date and time, to the minute at least, with or without an offset (a field that
+# reads one without an offset in a time zone it is also given).
+LOCAL_OR_OFFSET_TIME = (r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
+                        r"([Zz]|[+-]\d{2}:\d{2})?$")
+
+
+# The formats the API checks, and how: ours, not whichever optional packages jsonschema
+# finds installed (with rfc3339-validator present it would check "date-time" itself,
+# without it not at all).
+FORMATS = FormatChecker(formats=())
+
+
+@FORMATS.checks("date", raises=ValueError)
+def _is_date(value) -> bool:
+    if not isinstance(value, str):
+        return True  # the type rule speaks for other values
+    return len(value) == 10 and bool(date.fromisoformat(value))
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _is_date_time(value) -> bool:
+    """RFC 3339: a date, a time and an offset (``Z`` or ``±hh:mm``)."""
+    if not isinstance(value, str):
+        return True
+    if len(value) < 20 or value[10] not in "Tt":
+        raise ValueError("not an RFC 3339 date-time")
+    return datetime.fromisoformat(value.upper().replace("Z", "+00:00")).tzinfo is not None
+
+
 @cache
 def _validator_for(key: str) -> Draft202012Validator:
     request = _REQUESTS[key]
     root = {"components": {"schemas": components()}, **with_text_rules(request)}
-    return Draft202012Validator(root, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(root, format_checker=FORMATS)
 
 
 _REQUESTS: dict[str, dict] = {}
@@ -218,6 +248,9 @@ def _plain(error) -> str:
         return "Required." if value == 1 else f"At least {value} characters."
     if rule == "pattern" and value == NO_CONTROL:
         return "Text may not contain control characters."
+    if rule == "pattern" and value == LOCAL_OR_OFFSET_TIME:
+        return ("Use a date and time like 2027-01-31T15:30 (read in time_zone) or "
+                "2027-01-31T15:30-05:00.")
     if rule == "format":
         return {"date": "Use a date like 2027-01-31.",
                 "date-time": "Use a date and time like 2027-01-31T15:30:00-05:00."}.get(

@@ -12,6 +12,7 @@ from flask import g, request, session
 
 from marketplace.blueprints.accounts.models import User, UserSession
 from marketplace.blueprints.accounts.policies import can_manage_session
+from marketplace.blueprints.notifications.services import unread_count_of
 from marketplace.core.db import utcnow
 from marketplace.core.errors import NotFound
 from marketplace.core.extensions import db
@@ -62,21 +63,28 @@ def _found(row: UserSession | None, digest: str) -> UserSession | None:
     return row
 
 
+# Every signed-in request asks this: built once, not per request.
+SIGNED_IN = (
+    sa.select(User, UserSession, unread_count_of(User.id).label("unread"))
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(User.id == sa.bindparam("user_id"), UserSession.key_hash == sa.bindparam("digest"),
+           UserSession.ended_at.is_(None)))
+
+
 def signed_in_user(user_id: int) -> User | None:
     """The person behind this request's cookie if their session on this browser is still
     open: one query joining the person to the session row (None when the cookie holds
-    no key, or the session was ended or is someone else's)."""
+    no key, or the session was ended or is someone else's). The same query counts their
+    unread notifications, which every page's header shows."""
     key = _cookie_key()
     if key is None:
         return None
     digest = _digest(key)
-    found = db.session.execute(
-        sa.select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == user_id, UserSession.key_hash == digest,
-               UserSession.ended_at.is_(None))).first()
+    found = db.session.execute(SIGNED_IN, {"user_id": user_id, "digest": digest}).first()
     if found is None:
         return None
     _found(found[1], digest)
+    g.unread_notifications = found.unread
     return found[0]
 
 
