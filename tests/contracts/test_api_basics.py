@@ -159,8 +159,11 @@ def test_formats_are_checked_the_same_whatever_packages_are_installed():
     assert FORMATS.conforms("2027-01-31", "date")
     for value in ("2027-1-31", "2027-02-30", "20270131", "2027-01-31T00:00:00Z"):
         assert not FORMATS.conforms(value, "date"), value
-    # Only the formats the API means to check: an e-mail format is not guessed at here.
-    assert FORMATS.conforms("not an address", "email")
+    assert FORMATS.conforms("ana@school.edu", "email")
+    for value in ("not an address", "@school.edu", "ana@"):
+        assert not FORMATS.conforms(value, "email"), value
+    # Only the formats the API uses: others are not guessed at.
+    assert FORMATS.conforms("not a link", "uri")
 
 
 def test_a_slot_time_may_leave_out_its_offset_but_must_be_a_time(api_client):

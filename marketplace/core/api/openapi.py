@@ -171,10 +171,19 @@ LOCAL_OR_OFFSET_TIME = (r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)
                         r"([Zz]|[+-]\d{2}:\d{2})?$")
 
 
-# The formats the API checks, and how: ours, not whichever optional packages jsonschema
-# finds installed (with rfc3339-validator present it would check "date-time" itself,
-# without it not at all).
+# The formats the API checks ("date", "date-time", "email"), and how: ours, not whichever
+# optional packages jsonschema finds installed (with rfc3339-validator present it would
+# check "date-time" itself, without it not at all).
 FORMATS = FormatChecker(formats=())
+
+
+@FORMATS.checks("email")
+def _is_email(value) -> bool:
+    """An address has a local part and a domain; the services check the rest."""
+    if not isinstance(value, str):
+        return True
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and domain)
 
 
 @FORMATS.checks("date", raises=ValueError)
