@@ -53,6 +53,12 @@ from marketplace.blueprints.opportunities.models import (
     SavedOpportunity,
     WorkMode,
 )
+from marketplace.blueprints.outcomes.campaigns.models import (
+    Campaign,
+    CampaignContact,
+    CampaignMember,
+    CampaignOptOut,
+)
 from marketplace.blueprints.outcomes.models import (
     DestinationCategory,
     ExportJob,
@@ -70,6 +76,10 @@ from marketplace.core.models import (
 )
 
 __all__ = [
+    "Campaign",
+    "CampaignContact",
+    "CampaignMember",
+    "CampaignOptOut",
     "UsedAssertion",
     "ProviderKind",
     "IdentityProvider",

@@ -1,6 +1,6 @@
 """Every outcomes route and who may use it (see tests/contracts/route_table.py)."""
 
-from tests.contracts.route_table import SIGNED_IN, STAFF, STUDENT
+from tests.contracts.route_table import PUBLIC, SIGNED_IN, STAFF, STUDENT
 
 ROUTES = {
     # POST /api/v1/students/<id>/evidence
@@ -33,4 +33,17 @@ ROUTES = {
     "outcomes.record_outcome_evidence": STAFF,
     # GET /staff/outcomes/students
     "outcomes.outcome_students": STAFF,
+    # Outreach campaigns (outcomes.campaigns)
+    # GET /staff/outcomes/campaigns
+    "campaigns.list_campaigns": STAFF,
+    # GET POST /staff/outcomes/campaigns/new
+    "campaigns.new_campaign": STAFF,
+    # GET /staff/outcomes/campaigns/<int:campaign_id>
+    "campaigns.show_campaign": STAFF,
+    # GET POST /campaigns/unsubscribe/<token>: the signed token is the credential
+    "campaigns.unsubscribe": PUBLIC,
+    # POST /api/v1/campaigns
+    "api.create_campaign_api": STAFF,
+    # GET /api/v1/campaigns/<int:campaign_id>
+    "api.campaign_api": STAFF,
 }

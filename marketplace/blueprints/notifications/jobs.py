@@ -9,7 +9,7 @@ from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 
 from marketplace.blueprints.notifications.models import DeliveryStatus, EmailDelivery, Notification
-from marketplace.blueprints.notifications.services import email_attachment
+from marketplace.blueprints.notifications.services import email_attachment, email_headers
 from marketplace.core.extensions import db
 from marketplace.core.jobs import job
 from marketplace.core.mail import build_message, deliver
@@ -52,6 +52,8 @@ def send_notification_email(notification_id: int) -> None:
     attachment = email_attachment.first(notification)
     message = build_message(user.email, notification.title, text, html,
                             [attachment] if attachment else None)
+    for name, value in (email_headers.first(notification) or {}).items():
+        message[name] = value
     deliver_and_record(message, template=notification.kind, user_id=notification.user_id,
                        notification_id=notification_id)
 

@@ -18,6 +18,11 @@ from marketplace.core.urls import path_for
 email_attachment = Hook("an attachment for a notification's e-mail, or None")
 
 
+# What a domain above adds to a notification's e-mail headers (outcomes' campaigns:
+# List-Unsubscribe), as a dict, or None.
+email_headers = Hook("extra headers for a notification's e-mail, or None")
+
+
 def notify(user: UserMixin, kind: str, title: str, body: str = "", link: str | None = None,
            email: bool = True, **link_values) -> Notification:
     """Add a notification for ``user`` and, if ``email``, queue its e-mail. Flushes.

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from marketplace.blueprints.outcomes import api, jobs, views
+from marketplace.blueprints.outcomes import api, campaigns, jobs, views
 
 __all__ = ["api", "init_app", "jobs"]
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
+    campaigns.init_app(app)
