@@ -17,6 +17,7 @@ from marketplace.blueprints import (
     accounts,
     applications,
     billing,
+    credentials,
     home,
     mentoring,
     notifications,
@@ -29,7 +30,7 @@ from marketplace.core import api
 from marketplace.core.config import load_config
 
 DOMAINS = (notifications, accounts, opportunities, applications, mentoring, billing, outcomes,
-           privacy, ops, home)
+           credentials, privacy, ops, home)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

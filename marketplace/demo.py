@@ -12,6 +12,7 @@ from marketplace.blueprints.accounts.demo import DEMO_PASSWORD, demo_logins
 from marketplace.blueprints.accounts.models import User
 from marketplace.blueprints.accounts.services import hash_password
 from marketplace.blueprints.applications.demo import seed_applications
+from marketplace.blueprints.credentials.demo import seed_issuer_key
 from marketplace.blueprints.mentoring.demo import seed_mentoring
 from marketplace.blueprints.opportunities.demo import seed_postings
 from marketplace.blueprints.outcomes.demo import seed_outcomes, seed_work_evidence
@@ -35,4 +36,5 @@ def seed_demo(only_if_empty: bool = False) -> bool:
     added = seed_mentoring(rng) or added
     added = seed_work_evidence() or added
     added = seed_outcomes(rng, password_hash) or added
+    added = seed_issuer_key() or added
     return added

@@ -33,6 +33,7 @@ from marketplace.blueprints.billing.models import (
     PaymentStatus,
     StripeEvent,
 )
+from marketplace.blueprints.credentials.models import Credential, IssuerKey, RecordShare
 from marketplace.blueprints.mentoring.models import (
     Booking,
     BookingStatus,
@@ -76,6 +77,9 @@ from marketplace.core.models import (
 )
 
 __all__ = [
+    "Credential",
+    "IssuerKey",
+    "RecordShare",
     "Campaign",
     "CampaignContact",
     "CampaignMember",

@@ -83,6 +83,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # Behind a TLS proxy, the number of proxies that set X-Forwarded-For.
         "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS") or 0),
         "INSTITUTION_TIME_ZONE": env.get("INSTITUTION_TIME_ZONE") or "America/New_York",
+        # The issuer named in students' credentials (Open Badges), and the key material
+        # their signing key is sealed with at rest (unset: derived from SECRET_KEY).
+        "INSTITUTION_NAME": env.get("INSTITUTION_NAME") or "Career Center",
+        "CREDENTIALS_KEY": env.get("CREDENTIALS_KEY") or None,
         # argon2id; OWASP's recommended minimum is m=19 MiB, t=2. Tests lower it.
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 64 * 1024,

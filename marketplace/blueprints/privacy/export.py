@@ -19,6 +19,7 @@ from marketplace.blueprints.accounts.models import ApiToken, User, UserSession
 from marketplace.blueprints.accounts.sso.models import ExternalIdentity
 from marketplace.blueprints.applications.models import Application, Placement, RecordAccess
 from marketplace.blueprints.billing.models import Payment
+from marketplace.blueprints.credentials.models import Credential, RecordShare
 from marketplace.blueprints.mentoring.models import Booking, MentoringSlot
 from marketplace.blueprints.notifications.models import EmailDelivery, Notification
 from marketplace.blueprints.opportunities.models import Opportunity, SavedOpportunity
@@ -43,7 +44,7 @@ SECTIONS = (
     "bookings", "mentoring_slots", "saved_opportunities", "postings", "notifications",
     "emails", "outcome_evidence", "attainment", "staff_records", "first_destination",
     "api_tokens", "sessions", "campus_sign_in", "record_access", "payments",
-    "audit_entries", "exports", "deletion_requests",
+    "audit_entries", "exports", "deletion_requests", "credentials", "record_shares",
 )
 
 
@@ -79,8 +80,25 @@ def personal_data(user: User) -> dict:
     document.update(_mentoring(user))
     document.update(_marketplace(user))
     document.update(_outcomes(user))
+    document.update(_credentials(user))
     document.update(_access(user))
     return document
+
+
+def _credentials(user: User) -> dict:
+    """The credentials issued to the person (each as signed) and their record's links
+    (when made, whether stopped; the links themselves are not kept)."""
+    credentials = _rows(sa.select(Credential).where(Credential.student_id == user.id)
+                        .order_by(Credential.id))
+    shares = _rows(sa.select(RecordShare).where(RecordShare.student_id == user.id)
+                   .order_by(RecordShare.id))
+    return {
+        "credentials": [{"outcome": c.outcome, "issued_at": _when(c.issued_at),
+                         "status": c.status, "revoked_reason": c.revoked_reason,
+                         "shared": c.shared, "jwt": c.jwt} for c in credentials],
+        "record_shares": [{"created_at": _when(s.created_at),
+                           "stopped_at": _when(s.revoked_at)} for s in shares],
+    }
 
 
 def _account(user: User) -> dict:

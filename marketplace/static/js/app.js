@@ -99,3 +99,22 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// --- credentials: a "Copy link" button copies the read-only field it names, and says so.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("button[data-copy]").forEach((button) => {
+    const field = document.getElementById(button.dataset.copy);
+    if (!field) return;
+    const label = button.textContent;
+    button.addEventListener("click", async () => {
+      field.select();
+      try {
+        await navigator.clipboard.writeText(field.value);
+        button.textContent = "Copied";
+      } catch {
+        button.textContent = "Selected: press Ctrl+C";
+      }
+      setTimeout(() => { button.textContent = label; }, 2500);
+    });
+  });
+});

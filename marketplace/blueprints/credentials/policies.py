@@ -1,0 +1,22 @@
+"""Who may do what with credentials. Deny by default."""
+
+from __future__ import annotations
+
+from marketplace.blueprints.credentials.models import Credential
+from marketplace.core.policies import Role
+
+
+def can_see_credential(user, credential: Credential) -> bool:
+    """Its JWT and status through the API: the student it was issued to, and staff."""
+    if not user.is_authenticated:
+        return False
+    return user.role is Role.STAFF or credential.student_id == user.id
+
+
+def can_revoke_credential(user, credential: Credential) -> bool:
+    """Staff revoke (evidence recorded in error, say); a student hides, never revokes."""
+    return user.is_authenticated and user.role is Role.STAFF
+
+
+def can_claim_credentials(user) -> bool:
+    return user.is_authenticated and user.role in (Role.STUDENT, Role.ALUMNI)
