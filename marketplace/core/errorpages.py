@@ -87,8 +87,10 @@ def register(app: Flask) -> None:
         # connection as old; the same request sent again gets a fresh one.
         if error.connection_invalidated:
             db.session.rollback()
+            # The endpoint and the error's kind only: the path may hold a token and the
+            # error the statement's parameters.
             app.logger.warning("database connection lost on %s %s: %s", request.method,
-                               request.path, error)
+                               request.endpoint, type(error.orig).__name__)
             text = "The connection to our database was reset. Please try again."
         elif not is_busy(error):
             return handle_unexpected(error)

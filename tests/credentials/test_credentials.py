@@ -404,3 +404,68 @@ def test_graduates_keep_their_credentials(api_client, issuer_key):
     response = api_client(alum).post("/api/v1/credentials", json={
         "outcome": "connections", "source_kind": "staff", "source_id": 3})
     assert response.status_code == 201
+
+
+def test_erasing_the_person_withdraws_their_credentials_and_record_links(
+        app, client, api_client, evidence, issuer_key):
+    from marketplace.blueprints.privacy import services as privacy
+
+    ana, _ = evidence
+    body = claim(api_client, ana)
+    credential = db.session.get(Credential, body["id"])
+    with app.test_request_context():
+        token = services.share_record(ana)
+    db.session.commit()
+    visitor = client.application.test_client()
+    assert visitor.get(f"/records/{token}").status_code == 200
+    staff = StaffFactory()
+    request = privacy.request_deletion(ana)
+    db.session.commit()
+    privacy.carry_out_deletion(request.id, staff)
+    db.session.commit()
+    verdict = verify(client, body["jwt"])
+    assert verdict["valid"] is False and "closed their account" in verdict["reason"]
+    assert visitor.get(f"/credentials/{credential.public_id}").status_code == 404
+    assert visitor.get(f"/credentials/{credential.public_id}/jwt").status_code == 404
+    assert visitor.get(f"/records/{token}").status_code == 404
+    assert visitor.get(f"/records/{token}/clr.json").status_code == 404
+    db.session.refresh(credential)
+    assert credential.jwt == "" and credential.revoked_at is not None
+    status = client.get("/credentials/status/revocation").get_json()
+    assert services.status_bit(status, credential.id)
+
+
+def test_crafted_headers_and_payloads_are_invalid_never_an_error(client, api_client,
+                                                                 evidence, issuer_key):
+    ana, _ = evidence
+    token = claim(api_client, ana)["jwt"]
+    deep = base64.urlsafe_b64encode(b"[" * 3000).rstrip(b"=").decode()
+    for crafted in (f"{deep}.{token.split('.')[1]}.x", f"{token.split('.')[0]}.{deep}.x",
+                    f"{b64({'alg': 'ES256', 'kid': 'a' + chr(0) + 'b'})}.e30.x",
+                    f"{b64({'alg': 'ES256', 'kid': ['a']})}.e30.x",
+                    f"{b64({'alg': 'ES256', 'kid': 'x' * 65})}.e30.x"):
+        for response in (client.post("/api/v1/credentials/verify", json={"jwt": crafted}),):
+            assert response.status_code == 200, crafted[:40]
+            assert response.get_json()["valid"] is False
+    form = client.submit("/verify", {"jwt": f"{deep}.{deep}.x"})
+    assert form.status_code == 200 and "Not valid." in form.text
+
+
+def test_a_hidden_credential_stays_out_of_a_shared_record(app, client, login_as, api_client,
+                                                          evidence, issuer_key):
+    ana, _ = evidence
+    body = claim(api_client, ana)
+    login_as(ana)
+    client.submit(f"/me/credentials/{body['id']}/sharing", {"shared": "0"},
+                  page="/me/credentials")
+    with app.test_request_context():
+        token = services.share_record(ana)
+    db.session.commit()
+    visitor = app.test_client()
+    assert "Data Analyst Intern" not in visitor.get(f"/records/{token}").text
+    assert visitor.get(f"/records/{token}/clr.json").get_json()["credentialSubject"][
+        "achievement"] == []
+    # The student's own download still holds it: it is theirs.
+    mine = client.get("/me/record/clr.json").get_json()
+    assert [a["name"] for a in mine["credentialSubject"]["achievement"]] == [
+        "Experiential Learning"]

@@ -24,7 +24,7 @@ from marketplace.blueprints.outcomes.models import SourceKind
 from marketplace.blueprints.outcomes.services import record_evidence
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
-from tests.factories import StaffFactory, StudentFactory
+from tests.factories import DEFAULT_PASSWORD, StaffFactory, StudentFactory
 from tests.support import ON_SERVICES, at_once, in_transaction
 
 
@@ -130,7 +130,7 @@ def test_nobody_gets_a_second_campaign_message_within_seven_days(run_jobs):
     assert third.sent == 10 and third.skipped_recent == 0
 
 
-def test_one_click_unsubscribe_stops_campaigns_only(app, client, run_jobs):
+def test_one_click_unsubscribe_stops_campaigns_only(app, client, login_as, run_jobs):
     staff = StaffFactory()
     ana, bo = student(), student()
     db.session.commit()
@@ -151,8 +151,20 @@ def test_one_click_unsubscribe_stops_campaigns_only(app, client, run_jobs):
     assert messaged("Plans") == {bo.id}
     assert campaign.skipped_unsubscribed == 1 and arms(campaign)[Arm.SKIPPED_UNSUBSCRIBED] \
         == {ana.id}
-    # Changing one's mind works from the same page.
-    client.post(f"/campaigns/unsubscribe/{token}", data={"action": "resubscribe"})
+    # The link only unsubscribes (it may have been forwarded): subscribing again takes
+    # the person, signed in, on the same page.
+    refused = client.post(f"/campaigns/unsubscribe/{token}", data={"action": "resubscribe"})
+    assert refused.status_code == 403
+    assert db.session.get(CampaignOptOut, ana.id) is not None
+    someone = app.test_client()
+    someone.submit("/auth/login", {"email": bo.email, "password": DEFAULT_PASSWORD})
+    assert someone.post(f"/campaigns/unsubscribe/{token}",
+                        data={"action": "resubscribe"}).status_code == 403
+    login_as(ana)
+    page = client.get(f"/campaigns/unsubscribe/{token}").text
+    assert "Get campaign messages again" in page
+    again = client.post(f"/campaigns/unsubscribe/{token}", data={"action": "resubscribe"})
+    assert again.status_code == 200 and "campaign messages again" in again.text
     assert db.session.get(CampaignOptOut, ana.id) is None
 
 
@@ -244,6 +256,10 @@ def test_the_campaign_api(api_client, run_jobs):
                                                    "missing_outcome": "luck", "message": "x"})
     assert refused.status_code == 422 and "missing_outcome" in refused.get_json()["error"][
         "fields"]
+    too_big = staff.post("/api/v1/campaigns", json={
+        "graduation_year": 2027, "missing_outcome": "connections", "message": "x",
+        "next_step": "posting", "posting_id": 1099511627776})
+    assert too_big.status_code == 422 and "posting_id" in too_big.get_json()["error"]["fields"]
     empty = staff.post("/api/v1/campaigns", json={"graduation_year": 2031,
                                                  "missing_outcome": "connections",
                                                  "message": "Hello"})

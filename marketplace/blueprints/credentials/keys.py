@@ -9,6 +9,7 @@ alone signs nothing. A key is never logged or shown.
 from __future__ import annotations
 
 import base64
+import re
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
@@ -89,6 +90,12 @@ def jwks() -> dict:
     return {"keys": [row.public_jwk for row in public_keys_rows()]}
 
 
-def public_key(kid: str) -> ECKey | None:
-    row = db.session.get(IssuerKey, kid) if isinstance(kid, str) and len(kid) <= 64 else None
+# A key id as we make them (a base64url JWK thumbprint): anything else is nobody's.
+KID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def public_key(kid) -> ECKey | None:
+    if not isinstance(kid, str) or not KID.fullmatch(kid):
+        return None
+    row = db.session.get(IssuerKey, kid)
     return ECKey.import_key(row.public_jwk) if row is not None else None

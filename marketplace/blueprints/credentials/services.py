@@ -16,6 +16,7 @@ import base64
 import binascii
 import gzip
 import hashlib
+import hmac
 import json
 import secrets
 import uuid
@@ -100,8 +101,9 @@ def issuer_profile() -> dict:
 
 def learner_id(student_id: int) -> str:
     """A stable URL naming the student in their credentials, that says nothing of them."""
-    digest = hashlib.sha256(f"{current_app.secret_key}:learner:{student_id}".encode())
-    return f"{base_url()}/learners/{digest.hexdigest()[:32]}"
+    digest = hmac.new(current_app.secret_key.encode(), f"learner:{student_id}".encode(),
+                      hashlib.sha256).hexdigest()
+    return f"{base_url()}/learners/{digest[:32]}"
 
 
 def identity(email: str, salt: str) -> dict:
@@ -237,6 +239,26 @@ def revoke(credential: Credential, reason: str, by: User) -> Credential:
     return credential
 
 
+ERASED_REASON = "The person it was issued to closed their account."
+
+
+def withdraw_all(student: User) -> int:
+    """On erasure: every credential of the person is revoked (verifiers are told the
+    account was closed), its signed text and page are gone, and every record link stops.
+    Returns how many credentials. Flushes."""
+    now = utcnow()
+    credentials = credentials_of(student)
+    for credential in credentials:
+        credential.revoked_at = credential.revoked_at or now
+        credential.revoked_reason = credential.revoked_reason or ERASED_REASON
+        credential.jwt, credential.shared = "", False
+    db.session.execute(sa.update(RecordShare).where(
+        RecordShare.student_id == student.id, RecordShare.revoked_at.is_(None))
+        .values(revoked_at=now))
+    db.session.flush()
+    return len(credentials)
+
+
 def credential_for(credential_id: int) -> Credential:
     credential = db.session.get(Credential, credential_id)
     if credential is None:
@@ -252,7 +274,9 @@ def shared_credential(public_id: str) -> Credential | None:
         return None
     credential = db.session.scalar(sa.select(Credential).where(
         Credential.public_id == public_id))
-    return credential if credential is not None and credential.shared else None
+    if credential is None or not credential.shared or not credential.student.active:
+        return None
+    return credential
 
 
 def credentials_of(student: User) -> list[Credential]:
@@ -279,12 +303,12 @@ class Verdict:
 
 def _segments(token: str) -> tuple[dict, dict] | None:
     parts = token.split(".")
-    if len(parts) != 3:
+    if len(parts) != 3 or len(parts[0]) > 1000:
         return None
     try:
         header, payload = (json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
                            for part in parts[:2])
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
         return None
     return (header, payload) if isinstance(header, dict) and isinstance(payload, dict) \
         else None
@@ -336,6 +360,8 @@ def verify(token: str, now: datetime | None = None) -> Verdict:
     if credential.revoked_at is not None:
         return Verdict(False, f"It was revoked on {credential.revoked_at.date().isoformat()}: "
                               f"{credential.revoked_reason}", document, credential)
+    if not credential.student.active:
+        return Verdict(False, ERASED_REASON, document, credential)
     return Verdict(True, None, document, credential)
 
 
@@ -431,14 +457,22 @@ def student_for_share(token: str) -> User | None:
         return None
     share = db.session.scalar(sa.select(RecordShare).where(
         RecordShare.token_hash == _digest(token), RecordShare.revoked_at.is_(None)))
-    return db.session.get(User, share.student_id) if share is not None else None
+    student = db.session.get(User, share.student_id) if share is not None else None
+    return student if student is not None and student.active else None
 
 
-def learner_record(student: User) -> tuple[dict, str]:
+def record_credentials(student: User, shared_only: bool = False) -> list[Credential]:
+    """What a learner record holds: the student's credentials not revoked, and through a
+    shared link only those whose pages they share."""
+    return [c for c in credentials_of(student)
+            if c.revoked_at is None and (c.shared or not shared_only)]
+
+
+def learner_record(student: User, shared_only: bool = False) -> tuple[dict, str]:
     """The student's whole record as one CLR 2.0 ClrCredential bundling their active
     achievement credentials, and that document signed as a VC-JWT."""
     issued = utcnow()
-    active = [c for c in credentials_of(student) if c.revoked_at is None]
+    active = record_credentials(student, shared_only)
     documents = [document_of(c) for c in active]
     salt = secrets.token_hex(8)
     document = {

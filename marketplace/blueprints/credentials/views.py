@@ -172,9 +172,9 @@ def download_record(kind: str):
     return _record_download(current_user, kind)
 
 
-def _record_download(student, kind: str) -> Response:
+def _record_download(student, kind: str, shared_only: bool = False) -> Response:
     try:
-        document, token = services.learner_record(student)
+        document, token = services.learner_record(student, shared_only)
     except DomainError as error:
         abort(409, description=error.message)
     if kind == "clr.jwt":
@@ -248,8 +248,7 @@ def shared_record(token: str):
     student = services.student_for_share(token)
     if student is None:
         abort(404)
-    active = [c for c in services.credentials_of(student)
-              if c.revoked_at is None]
+    active = services.record_credentials(student, shared_only=True)
     return render_template("credentials/record.html", credentials=active, token=token,
                            documents={c.id: services.document_of(c) for c in active},
                            issuer=services.issuer_name(), public_url=services.public_url)
@@ -261,7 +260,7 @@ def shared_record_download(token: str, kind: str):
     student = services.student_for_share(token)
     if student is None or kind not in ("clr.json", "clr.jwt"):
         abort(404)
-    return _record_download(student, kind)
+    return _record_download(student, kind, shared_only=True)
 
 
 @bp.route("/verify", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from marketplace.core.api.openapi import documented, schema
 from marketplace.core.api.views import json_body
 from marketplace.core.errors import NotFound
 from marketplace.core.extensions import db
+from marketplace.core.inputs import MAX_ID
 from marketplace.core.policies import Role, role_required
 from marketplace.core.reference import OUTCOMES
 
@@ -29,7 +30,7 @@ NEW_CAMPAIGN = schema("CampaignInput", {
         "message": {"type": "string", "minLength": 1, "maxLength": 4000},
         "next_step": {"type": "string", "enum": [step.value for step in NextStep],
                       "default": "outcomes"},
-        "posting_id": {"type": ["integer", "null"], "minimum": 1},
+        "posting_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID},
         "holdout": {"type": "integer", "minimum": 0, "maximum": services.MAX_HOLDOUT,
                     "default": services.DEFAULT_HOLDOUT, "description": "percent"}}})
 

@@ -134,13 +134,18 @@ def unsubscribe(token: str):
     if user is None:
         abort(404)
     done = None
+    # The link only unsubscribes (it may have been forwarded); subscribing again takes
+    # the person themself, signed in.
+    owner = current_user.is_authenticated and current_user.id == user.id
     if request.method == "POST":
         if request.form.get("action") == "resubscribe":
+            if not owner:
+                abort(403, description="Sign in to get campaign messages again.")
             services.resubscribe(user)
             done = "resubscribed"
         else:
             services.unsubscribe(user)
             done = "unsubscribed"
         db.session.commit()
-    return render_template("outcomes/campaigns/unsubscribe.html", done=done,
+    return render_template("outcomes/campaigns/unsubscribe.html", done=done, owner=owner,
                            unsubscribed=services.is_unsubscribed(user))

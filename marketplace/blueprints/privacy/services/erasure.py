@@ -34,6 +34,7 @@ from marketplace.blueprints.applications.models import (
     Placement,
 )
 from marketplace.blueprints.applications.services import move_application, resume_key
+from marketplace.blueprints.credentials.services import withdraw_all as withdraw_credentials
 from marketplace.blueprints.mentoring.models import Booking, MentoringSlot, SlotStatus
 from marketplace.blueprints.mentoring.services import cancel_slot, release_bookings
 from marketplace.blueprints.notifications.models import EmailDelivery, Notification
@@ -92,6 +93,7 @@ def carry_out_deletion(request_id: int, by: User) -> DeletionRequest:
     cancelled = _cancel_future_slots(user, by)
 
     keys = _erase_documents_and_messages(user, former)
+    credentials = withdraw_credentials(user)
     _erase_messages_to(user)
     _erase_identity(user)
     _scrub_others_text(old, former, user)
@@ -103,7 +105,8 @@ def carry_out_deletion(request_id: int, by: User) -> DeletionRequest:
     request.files_to_delete = keys or None
     audit(by, "privacy.erased", subject_type="user", subject_id=user.id,
           request_id=request.id, role=user.role.value, applications_withdrawn=withdrawn,
-          bookings_cancelled=released, slots_cancelled=cancelled, files=len(keys))
+          bookings_cancelled=released, slots_cancelled=cancelled, files=len(keys),
+          credentials_withdrawn=credentials)
     if keys:
         enqueue_after_commit("delete_erased_files", request.id)
     db.session.flush()
