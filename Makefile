@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 VNU_VERSION := 26.9.27
 VNU_PACKAGE := .tools/node_modules/vnu-jar/package.json
 
-.PHONY: run test test-services worker install browser vnu idp xmlsec lint bench bench-worker bench-outcomes clean
+.PHONY: run test test-services worker install browser pdflibs vnu idp xmlsec lint bench bench-worker bench-outcomes clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,18 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	      || echo "Could not install chromium."; \
 	  else echo "chromium is missing and cannot be installed here: browser tests will skip (CI fails)."; fi; \
+	fi
+
+# WeasyPrint builds the annual report's PDF with Pango from Debian: install its
+# libraries when they are missing and we are allowed to (root, apt available).
+pdflibs:
+	@if ! /sbin/ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's Pango for WeasyPrint (the annual report's PDF)..."; \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null \
+	      || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	          libpango-1.0-0 libpangoft2-1.0-0 >/dev/null)) || echo "Could not install Pango."; \
+	  else echo "Pango is missing and cannot be installed here: annual report PDFs will fail."; fi; \
 	fi
 
 # The Nu HTML Checker validates every page the browser journeys visit: vnu.jar from npm
@@ -70,19 +82,19 @@ idp: xmlsec
 	@bash tests/idp/install_saml.sh
 	@bash tests/idp/install_oidc.sh || echo "Could not install oidc-provider."
 
-run: $(STAMP) xmlsec
+run: $(STAMP) xmlsec pdflibs
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMP) browser vnu idp lint
+test: $(STAMP) browser pdflibs vnu idp lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-services: $(STAMP) browser vnu idp
+test-services: $(STAMP) browser pdflibs vnu idp
 	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-worker: $(STAMP)
+worker: $(STAMP) pdflibs
 	$(BIN)/python -m workers
 
 # Browse, search and detail under load, next to a trivial route (PostgreSQL, gunicorn, wrk).
@@ -103,6 +115,14 @@ bench-outcomes: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check marketplace workers tests bench
 	$(BIN)/lint-imports
+
+# The guardian's pages and e-mails in Spanish (Flask-Babel). The compiled .mo files are
+# committed, so `make run` and `make test` need no step; after changing a translated text:
+# `make translations`, fill in the Spanish in the .po, then `make translations` again.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o marketplace/translations/messages.pot .
+	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d marketplace/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .tools

@@ -18,6 +18,7 @@ from marketplace.blueprints import (
     applications,
     billing,
     credentials,
+    events,
     home,
     mentoring,
     notifications,
@@ -25,22 +26,24 @@ from marketplace.blueprints import (
     ops,
     outcomes,
     privacy,
+    schools,
 )
-from marketplace.core import api
-from marketplace.core.config import load_config
+from marketplace.core import api, logs
+from marketplace.core.config import instance_folder, load_config
 
 DOMAINS = (notifications, accounts, opportunities, applications, mentoring, billing, outcomes,
-           credentials, privacy, ops, home)
+           events, credentials, schools, privacy, ops, home)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_folder())
     app.config.update(load_config(Path(app.instance_path), overrides))
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    logs.init_app(app)  # first: it times the request from the first hook to the last
     core.init_app(app)
     for domain in DOMAINS:
         domain.init_app(app)

@@ -12,14 +12,18 @@ from marketplace.demo import DEMO_PASSWORD, demo_logins, seed_demo
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Only seed when the database has no users.")
-def seed_demo_command(if_empty: bool):
+@click.option("--district", is_flag=True,
+              help="A school district: two high schools, minors, a job shadow awaiting consent.")
+def seed_demo_command(if_empty: bool, district: bool = False):
     """Add the demo campus (idempotent: rerunning adds nothing twice)."""
-    created = seed_demo(only_if_empty=if_empty)
+    created = seed_demo(only_if_empty=if_empty, district=district)
     db.session.commit()
     click.echo("Demo data " + ("added." if created else "already present; nothing added."))
     click.echo(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
     for role, email in demo_logins():
         click.echo(f"  {role:<9} {email}")
+    if district:
+        click.echo("  school staff counselor.roosevelt@demo.edu, counselor.lincoln@demo.edu")
 
 
 @click.command("worker")

@@ -34,6 +34,18 @@ from marketplace.blueprints.billing.models import (
     StripeEvent,
 )
 from marketplace.blueprints.credentials.models import Credential, IssuerKey, RecordShare
+from marketplace.blueprints.events.models import (
+    CheckInCode,
+    Conversation,
+    Event,
+    EventKind,
+    EventRegistration,
+    EventStatus,
+    FairEmployer,
+    FairStatus,
+    RegistrationPause,
+    RegistrationStatus,
+)
 from marketplace.blueprints.mentoring.models import (
     Booking,
     BookingStatus,
@@ -71,12 +83,30 @@ from marketplace.blueprints.outcomes.models import (
     StudentAttainment,
 )
 from marketplace.blueprints.privacy.models import DeletionRequest, DeletionStatus
+from marketplace.blueprints.schools.models import (
+    Evaluation,
+    EvaluationReminder,
+    GuardianConsent,
+    InstitutionSetting,
+    School,
+    SchoolStaff,
+    SupervisorLinks,
+    WeeklyHours,
+)
 from marketplace.core.models import (
     AuditEntry,
     OutboxMessage,
 )
 
 __all__ = [
+    "Evaluation",
+    "EvaluationReminder",
+    "GuardianConsent",
+    "InstitutionSetting",
+    "School",
+    "SchoolStaff",
+    "SupervisorLinks",
+    "WeeklyHours",
     "Credential",
     "IssuerKey",
     "RecordShare",
@@ -84,6 +114,16 @@ __all__ = [
     "CampaignContact",
     "CampaignMember",
     "CampaignOptOut",
+    "CheckInCode",
+    "Conversation",
+    "Event",
+    "EventKind",
+    "EventRegistration",
+    "EventStatus",
+    "FairEmployer",
+    "FairStatus",
+    "RegistrationPause",
+    "RegistrationStatus",
     "UsedAssertion",
     "ProviderKind",
     "IdentityProvider",

@@ -8,8 +8,10 @@ sets ``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY`` and an https ``BASE_URL``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class ConfigurationError(RuntimeError):
@@ -25,6 +27,43 @@ def _instance_secret_key(instance_path: Path) -> str:
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def instance_folder() -> str | None:
+    """``INSTANCE_PATH``: this host's own ``instance/`` folder (None: Flask's default
+    beside the package). Hosts of one deployment each keep their own."""
+    folder = os.environ.get("INSTANCE_PATH")
+    return os.path.abspath(folder) if folder else None
+
+
+# An S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens.
+BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def _storage_url(value: str | None) -> str | None:
+    """``STORAGE_URL``, checked: unset (files under ``instance/``) or ``s3://bucket/prefix``."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    prefix = parts.path.strip("/")
+    if parts.scheme != "s3" or not BUCKET.match(parts.netloc) or parts.query or \
+            parts.fragment or not re.fullmatch(r"[A-Za-z0-9_.-]*(/[A-Za-z0-9_.-]+)*", prefix):
+        raise ConfigurationError(
+            f"STORAGE_URL is {value!r}: it must be s3://bucket or s3://bucket/prefix (an S3 "
+            "bucket name, and a prefix of letters, digits, '.', '_', '-' and '/'), or unset "
+            "to keep files under instance/.")
+    return f"s3://{parts.netloc}/{prefix}" if prefix else f"s3://{parts.netloc}"
+
+
+def _encryption(value: str | None) -> str | None:
+    value = (value or "AES256").strip()
+    if value.lower() == "off":
+        return None
+    if value not in ("AES256", "aws:kms"):
+        raise ConfigurationError(
+            f"S3_SERVER_SIDE_ENCRYPTION is {value!r}: use AES256 (the default), aws:kms, "
+            "or off for a store that refuses the header.")
+    return value
 
 
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
@@ -59,8 +98,9 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "BASE_URL": base_url,
         "PRODUCTION": production,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # No ping at every checkout: ``extensions._ping_if_idle`` checks idle ones.
-        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # No ping at every checkout: ``extensions._ping_if_idle`` checks idle ones. In a
+        # deployment an error names the statement, never its values (addresses, names).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": production},
         "REDIS_URL": redis_url,
         # Uploads (resumes) are at most 5 MB; the margin covers the multipart
         # envelope and the cover letter.
@@ -98,6 +138,14 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
         "STRIPE_API_BASE": env.get("STRIPE_API_BASE") or None,
         "UPLOAD_FOLDER": str(instance_path / "uploads"),
+        # Where files live (marketplace.core.storage): unset, UPLOAD_FOLDER on this host;
+        # s3://bucket/prefix, an S3-compatible store every host shares (credentials and
+        # region from the usual AWS_* variables). S3_ENDPOINT_URL names a store that is not
+        # AWS (MinIO, Ceph). Objects are written with the server-side encryption header
+        # unless S3_SERVER_SIDE_ENCRYPTION is "off" (a MinIO without a KMS refuses it).
+        "STORAGE_URL": env.get("STORAGE_URL") or None,
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL") or None,
+        "S3_SERVER_SIDE_ENCRYPTION": _encryption(env.get("S3_SERVER_SIDE_ENCRYPTION")),
         # The SAML service provider's signing key and certificate (PEM files). Every web
         # host needs the same pair: set both in a deployment. Unset, one is made under
         # instance/saml/ on first use (one host, development).
@@ -114,9 +162,18 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS") or 30),
         # With no worker (embedded default), periodic jobs run after requests.
         "INLINE_PERIODIC_JOBS": True,
+        # "json": every log record one JSON object per line on stderr (the default in a
+        # deployment); "text": Python's own logging, untouched (make run, tests).
+        "LOG_FORMAT": (env.get("LOG_FORMAT") or ("json" if production else "text")).lower(),
+        "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").upper(),
+        # GET /metrics answers a scraper sending "Authorization: Bearer <METRICS_TOKEN>";
+        # unset, only a request from this host's loopback.
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
     }
     config.update({key: value for key, value in overrides.items() if key != "BASE_URL"})
+    config["STORAGE_URL"] = _storage_url(config["STORAGE_URL"])
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # SQLite has no pool worth pre-pinging, and one file is shared by threads.
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        # One file shared by threads: writers wait for each other.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30},
+                                               "hide_parameters": production}
     return config

@@ -96,8 +96,8 @@ def register(app: Flask) -> None:
             return handle_unexpected(error)
         else:
             db.session.rollback()
-            app.logger.warning("database busy on %s %s: %s", request.method, request.path,
-                               error)
+            app.logger.warning("database busy on %s %s: %s", request.method,
+                               request.endpoint, type(error.orig).__name__)
             text = "Many people are saving at this moment. Please try again in a second."
         if wants_json():
             response, status = json_error(503, text, "busy")
@@ -111,7 +111,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         db.session.rollback()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        # The endpoint, not the path: a path may hold a token (a reset or share link).
+        app.logger.exception("Unhandled error on %s %s", request.method, request.endpoint)
         if wants_json():
             return json_error(500, MESSAGES[500][1])
         return render_template("errors/error.html", status=500, title=MESSAGES[500][0],

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import Flask
 
+from marketplace.core import logs
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db, write_transaction
 from marketplace.core.models import OutboxMessage
@@ -87,29 +88,33 @@ def run_outbox_message(outbox_id: int) -> str:
     """Run the job of one outbox row and mark the row done, in one transaction.
 
     Safe to rerun and to run concurrently: the row is locked (PostgreSQL) or the
-    write lock taken (SQLite) first, and a row already done is skipped.
+    write lock taken (SQLite) first, and a row already done is skipped. Writes one
+    log line (``core.logs``) naming the request that enqueued it.
     """
-    with write_transaction():
-        message = db.session.scalar(
-            sa.select(OutboxMessage).where(OutboxMessage.id == outbox_id).with_for_update())
-    if message is None or message.completed_at is not None:
-        db.session.rollback()
-        return "skipped"
-    spec = JOBS[message.job]
-    args = list(message.args)
-    try:
-        spec.func(*args)
-        now = utcnow()
-        message.completed_at = now
-        message.last_attempt_at = now
-        message.attempts += 1
-        message.last_error = None
-        db.session.commit()
-    except Exception as error:
-        db.session.rollback()
-        record_failure(outbox_id, error)
-        raise
-    return "done"
+    with logs.job_logged(outbox_id=outbox_id) as line:
+        with write_transaction():
+            message = db.session.scalar(
+                sa.select(OutboxMessage).where(OutboxMessage.id == outbox_id).with_for_update())
+        if message is None or message.completed_at is not None:
+            db.session.rollback()
+            line["status"] = "skipped"
+            return "skipped"
+        spec = JOBS[message.job]
+        args = list(message.args)
+        line.update(job=message.job, args=args, attempt=message.attempts + 1)
+        try:
+            spec.func(*args)
+            now = utcnow()
+            message.completed_at = now
+            message.last_attempt_at = now
+            message.attempts += 1
+            message.last_error = None
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            record_failure(outbox_id, error)
+            raise
+        return "done"
 
 
 def record_failure(outbox_id: int, error: BaseException) -> None:
@@ -122,7 +127,8 @@ def record_failure(outbox_id: int, error: BaseException) -> None:
 
 
 def run_periodic_job(name: str) -> str:
-    """Run one periodic job and commit what it did."""
-    result = PERIODIC[name].func()
-    db.session.commit()
+    """Run one periodic job and commit what it did (one log line, no request's id)."""
+    with logs.job_logged(request_id=None, job=name, periodic=True):
+        result = PERIODIC[name].func()
+        db.session.commit()
     return str(result)

@@ -49,6 +49,10 @@ def deliver(message: EmailMessage) -> bool:
     and for RQ to retry.
     """
     server = current_app.config.get("MAIL_SERVER")
+    if not server and current_app.config.get("PRODUCTION"):
+        # A deployment's logs are collected: never an address, a name or a sign-in link.
+        current_app.logger.error("E-mail not sent: MAIL_SERVER is not set.")
+        return False
     if not server:
         # A warning, so it shows in the terminal of `make run` (Flask logs warnings and
         # up by default): the links people need are in these messages.

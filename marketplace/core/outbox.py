@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from marketplace.core import logs
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
 from marketplace.core.jobs import JOBS, PERIODIC, run_outbox_message, run_periodic_job
@@ -91,6 +92,9 @@ def send_to_queue(message: OutboxMessage) -> None:
             retry=Retry(max=len(spec.retry_intervals), interval=list(spec.retry_intervals)),
             result_ttl=3600, failure_ttl=30 * 24 * 3600,
             description=f"{message.job}({', '.join(map(str, message.args))})",
+            # The worker's log line for the job names the request that asked for it
+            # (none when the relay re-sends a row later).
+            meta={"request_id": logs.current_request_id()},
         )
     except DuplicateJobError:
         pass  # already queued, running or done: the row's job id makes it one job
@@ -103,7 +107,8 @@ def run_inline(outbox_id: int) -> None:
     has already succeeded, and the relay retries with backoff.
     """
     app = current_app._get_current_object()
-    with app.app_context():
+    # The job's own app context starts without the request's ``g``: carry the id over.
+    with logs.request_id_bound(logs.current_request_id()), app.app_context():
         try:
             run_outbox_message(outbox_id)
         except Exception:

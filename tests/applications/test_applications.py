@@ -452,4 +452,4 @@ def test_the_sweep_removes_only_old_files_nobody_refers_to(app, login_as, client
     assert not partial.exists()  # left by a process that died while writing
     assert store.exists(f"resumes/{kept}") and store.exists("resumes/being-saved-right-now.pdf")
     assert not store.exists("resumes/left-by-a-failed-request.pdf")
-    assert "sweep_resumes" in PERIODIC
+    assert "sweep_stored_files" in PERIODIC

@@ -15,4 +15,4 @@ SIGNED_IN = tuple(Role)
 
 # Routes that answer 403, not 404, to a user of the right role asking for someone else's
 # record (the live check asks for an id that is nobody's).
-OWN_RECORD_ONLY = {"api.student_evidence"}
+OWN_RECORD_ONLY = {"api.student_evidence", "api.student_progress"}

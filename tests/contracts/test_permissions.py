@@ -43,6 +43,13 @@ TABLE = {
     "/mentoring/slots/new":    (LOGIN,       FORBIDDEN, FORBIDDEN, OK,        FORBIDDEN),
     "/staff/mentoring":        (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "/api/v1/mentoring/slots": (OK,          OK,        OK,        OK,        OK),
+    "/events":                 (OK,          OK,        OK,        OK,        OK),
+    "/events/mine":            (LOGIN,       OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/me/code":                (LOGIN,       OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/staff/events":           (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/staff/events/new":       (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/api/v1/events":          (OK,          OK,        OK,        OK,        OK),
+    "/api/v1/me/code":         (UNAUTHORIZED, OK,       FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "/staff/outcomes":         (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "/staff/outcomes/record":  (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "/staff/outcomes/import":  (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -51,6 +58,12 @@ TABLE = {
     "/api/v1/outcomes/summary": (UNAUTHORIZED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "/employers/billing":      (LOGIN,       FORBIDDEN, OK,        FORBIDDEN, FORBIDDEN),
     "/staff/billing":          (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/students/placements":    (LOGIN,       OK,        FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    "/employers/placements":   (LOGIN,       FORBIDDEN, OK,        FORBIDDEN, FORBIDDEN),
+    "/staff/consents":         (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/staff/reports/perkins-5s3": (LOGIN,    FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    "/api/v1/reports/perkins-5s3?graduation_year=2027":
+                               (UNAUTHORIZED, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     "/staff/payments":         (LOGIN,       FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
 }
 ROLES = ("anonymous", "student", "employer", "alumni", "staff")

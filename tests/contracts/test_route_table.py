@@ -20,7 +20,7 @@ from tests.factories import AlumniFactory, EmployerFactory, StaffFactory, Studen
 from tests.support import csrf_from
 
 DOMAINS = ("core", "notifications", "accounts", "opportunities", "applications", "mentoring",
-           "billing", "outcomes", "credentials", "privacy", "ops", "home")
+           "billing", "outcomes", "events", "credentials", "schools", "privacy", "ops", "home")
 TABLES = {domain: importlib.import_module(f"tests.{domain}.routes").ROUTES
           for domain in DOMAINS}
 FACTORIES = {Role.STUDENT: StudentFactory, Role.EMPLOYER: EmployerFactory,

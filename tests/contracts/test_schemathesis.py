@@ -33,7 +33,9 @@ ROLES = ("staff", "student", "employer", "alum")
 # Ids the demo campus holds, offered to Schemathesis for the path parameters.
 ID_TABLES = {"opportunity_id": "opportunity", "application_id": "application",
              "placement_id": "placement", "slot_id": "mentoring_slot",
-             "booking_id": "booking", "student_id": "user_account", "token_id": "api_token"}
+             "booking_id": "booking", "student_id": "user_account", "token_id": "api_token",
+             "event_id": "event", "organization_id": "organization",
+             "conversation_id": "event_conversation"}
 
 pytestmark = [
     pytest.mark.no_db,

@@ -469,3 +469,63 @@ def test_a_hidden_credential_stays_out_of_a_shared_record(app, client, login_as,
     mine = client.get("/me/record/clr.json").get_json()
     assert [a["name"] for a in mine["credentialSubject"]["achievement"]] == [
         "Experiential Learning"]
+
+
+def test_the_criterion_is_the_rule_version_that_recorded_the_evidence(api_client,
+                                                                       issuer_key):
+    from marketplace.blueprints.outcomes.rules import change_rule, rule_for_recording
+
+    ana = StudentFactory()
+    staff = StaffFactory()
+    db.session.flush()
+    change_rule("job_search.job_search", {"min_applications": "7", "min_interviewing": "2"},
+                "A stricter bar this year", staff)
+    rule = rule_for_recording("job_search.job_search")
+    record_evidence(ana.id, "job_search", SourceKind.JOB_SEARCH, ana.id, {},
+                    rule_version_id=rule.id)
+    db.session.commit()
+    body = api_client(ana).post("/api/v1/credentials", json={
+        "outcome": "job_search", "source_kind": "job_search", "source_id": ana.id})
+    assert body.status_code == 201, body.get_json()
+    narrative = payload(body.get_json()["jwt"])["vc"]["credentialSubject"]["achievement"][
+        "criteria"]["narrative"]
+    assert narrative.startswith("At least 7 applications, 2 or more of which")
+
+
+def test_withdrawn_evidence_takes_its_credential_with_it_and_cannot_be_claimed(
+        client, api_client, run_jobs, issuer_key):
+    import io
+
+    from tests.support import PDF
+
+    student, staff = StudentFactory(), StaffFactory()
+    db.session.commit()
+    sent = api_client(student).post("/api/v1/documents", data={
+        "kind": "resume", "file": (io.BytesIO(PDF), "cv.pdf")}, content_type="multipart/form-data")
+    document_id = sent.get_json()["id"]
+    api_client(staff).post(f"/api/v1/documents/{document_id}/review",
+                           json={"decision": "approved", "comment": "Strong."})
+    run_jobs()
+    approval = db.session.scalar(sa.select(OutcomeEvidence).where(
+        OutcomeEvidence.student_id == student.id))
+    credential = api_client(student).post("/api/v1/credentials", json={
+        "outcome": "articulation", "source_kind": "document_review",
+        "source_id": approval.source_id}).get_json()
+    assert verify(client, credential["jwt"])["valid"] is True
+    api_client(staff).post(f"/api/v1/documents/{document_id}/review", json={
+        "decision": "approval_withdrawn", "comment": "This is someone else's resume."})
+    run_jobs()
+    verdict = verify(client, credential["jwt"])
+    assert verdict["valid"] is False
+    assert "withdrew the evidence: This is someone else's resume." in verdict["reason"]
+    # Neither the withdrawn row nor the withdrawal itself can be claimed.
+    reversal = db.session.scalar(sa.select(OutcomeEvidence).where(
+        OutcomeEvidence.reverses_id == approval.id))
+    for row in (approval, reversal):
+        response = api_client(student).post("/api/v1/credentials", json={
+            "outcome": "articulation", "source_kind": "document_review",
+            "source_id": row.source_id})
+        assert response.status_code in (200, 201, 404)
+        if row is reversal:
+            assert response.status_code == 404
+    assert services.claimable(student) == []

@@ -5,6 +5,8 @@ from tests.contracts.route_table import PUBLIC, STAFF
 ROUTES = {
     # GET /healthz
     "ops.healthz": PUBLIC,
+    # GET /metrics (no role opens it: METRICS_TOKEN, or loopback when it is unset)
+    "ops.serve_metrics": PUBLIC,
     # GET /ping
     "ops.ping": PUBLIC,
     # GET /staff/emails

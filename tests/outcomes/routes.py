@@ -47,3 +47,20 @@ ROUTES = {
     # GET /api/v1/campaigns/<int:campaign_id>
     "api.campaign_api": STAFF,
 }
+
+# Outcomes from real work (tests/outcomes/routes_real_work.py).
+from tests.outcomes.routes_real_work import ROUTES as _REAL_WORK  # noqa: E402
+
+ROUTES.update(_REAL_WORK)
+
+# The dashboard's annual report and the import preview (tests/outcomes/test_reports_and_imports.py).
+ROUTES.update({
+    # GET /staff/outcomes/report
+    "outcomes.annual_report": STAFF,
+    # POST /staff/outcomes/report/pdf
+    "outcomes.start_report_pdf": STAFF,
+    # GET /staff/outcomes/import/template/<kind>.csv
+    "outcomes.download_import_template": STAFF,
+    # POST /staff/outcomes/import/confirm
+    "outcomes.confirm_outcomes_import": STAFF,
+})

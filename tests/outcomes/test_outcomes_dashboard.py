@@ -25,6 +25,7 @@ from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
 from marketplace.core.storage import storage
 from tests.factories import EmployerFactory, StaffFactory, StudentFactory
+from tests.support import form_fields
 
 
 def student(year=2027, first_gen=None, pell=None, major="Biology", clusters=()):
@@ -137,10 +138,17 @@ def test_staff_record_evidence_one_at_a_time(client, login_as):
 
 
 def upload(client, kind: str, text: str):
+    """Upload, then confirm the preview (the import's two steps); a refused file's
+    preview answer comes back as it is."""
     token = client.csrf_token()
-    return client.post("/staff/outcomes/import", data={
+    preview = client.post("/staff/outcomes/import", data={
         "csrf_token": token, "kind": kind,
         "file": (io.BytesIO(text.encode()), "file.csv")}, content_type="multipart/form-data")
+    if preview.status_code != 200:
+        return preview
+    fields = form_fields(preview.get_data(as_text=True), "/staff/outcomes/import/confirm",
+                         page="/staff/outcomes/import")
+    return client.post("/staff/outcomes/import/confirm", data=fields, follow_redirects=True)
 
 
 def test_roster_import_creates_and_updates_idempotently(client, login_as):

@@ -57,6 +57,13 @@ STUDENT_FIELDS = {
     "time_zone": ZONE,
     "personal_email": {"type": ["string", "null"], "format": "email", "maxLength": 254,
                        "description": "Kept after graduation: the alum signs in with it"},
+    "date_of_birth": {"type": ["string", "null"], "format": "date",
+                      "description": "Not in the future, not over 100 years ago"},
+    "school_id": {"type": ["integer", "null"], "description": "One of the district's schools"},
+    "cte_concentrator": {"type": "boolean"},
+    "guardian_email": {"type": ["string", "null"], "format": "email", "maxLength": 254,
+                       "description": "A parent's or guardian's address (minors' consent)"},
+    "preferred_language": {"type": "string", "enum": ["en", "es"]},
 }
 ALUMNI_FIELDS = {
     "graduation_year": {"type": ["integer", "null"], "minimum": 1950, "maximum": THIS_YEAR},
@@ -81,7 +88,12 @@ ME = schema("Me", {
             "major": {"type": ["string", "null"]},
             "clusters": {"type": "array", "items": {"type": "string"}},
             "first_generation": {"type": ["boolean", "null"]},
-            "pell_eligible": {"type": ["boolean", "null"]}, "time_zone": {"type": "string"}}},
+            "pell_eligible": {"type": ["boolean", "null"]}, "time_zone": {"type": "string"},
+            "date_of_birth": {"type": ["string", "null"], "format": "date"},
+            "school_id": {"type": ["integer", "null"]},
+            "cte_concentrator": {"type": "boolean"},
+            "guardian_email": {"type": ["string", "null"]},
+            "preferred_language": {"type": "string"}}},
         "alumni_profile": {"type": ["object", "null"], "properties": {
             "graduation_year": {"type": ["integer", "null"]},
             "employer": {"type": ["string", "null"]}, "title": {"type": ["string", "null"]},
@@ -111,7 +123,11 @@ def me_json(user) -> dict:
     body["student_profile"] = profile and {
         "graduation_year": profile.graduation_year, "major": profile.major,
         "clusters": profile.clusters, "first_generation": profile.first_generation,
-        "pell_eligible": profile.pell_eligible, "time_zone": profile.time_zone}
+        "pell_eligible": profile.pell_eligible, "time_zone": profile.time_zone,
+        "date_of_birth": profile.date_of_birth and profile.date_of_birth.isoformat(),
+        "school_id": profile.school_id, "cte_concentrator": bool(profile.cte_concentrator),
+        "guardian_email": profile.guardian_email,
+        "preferred_language": profile.preferred_language or "en"}
     alum = user.alumni_profile if user.role is Role.ALUMNI else None
     body["alumni_profile"] = alum and {
         "graduation_year": alum.graduation_year, "employer": alum.employer,
@@ -157,6 +173,8 @@ def patch_me():
     # The services set only the fields they are given: a patch changes what it names.
     fields = {key: value for key, value in body.items()
               if key not in ("name", "clusters", "personal_email")}
+    if fields.get("date_of_birth") is not None:  # the schema checked the format
+        fields["date_of_birth"] = date.fromisoformat(fields["date_of_birth"])
     if user.role is Role.STUDENT:
         if "personal_email" in body:
             set_personal_email(user, body["personal_email"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from marketplace.blueprints.accounts import hooks
 from marketplace.blueprints.accounts.services import (
     create_user,
     find_user_by_email,
@@ -24,11 +25,21 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 @click.option("--password", required=True, help="At least 12 characters.")
 @click.option("--name", required=True)
 @click.option("--org", "org", default=None, help="Organization name (employers).")
-def create_user_command(email: str, role: str, password: str, name: str, org: str | None):
+@click.option("--school", default=None,
+              help="Staff of this school only (a district; see `flask schools add`).")
+def create_user_command(email: str, role: str, password: str, name: str, org: str | None,
+                        school: str | None = None):
     """Create an account of any role; an employer's new organization is verified."""
 
     try:
+        if school and role != Role.STAFF.value:
+            raise click.ClickException("--school is for staff accounts.")
         user = create_user(email, name, Role(role), password, organization_name=org)
+        if school:
+            problem = hooks.assign_school.first(user, school,
+                                                default="There are no schools here.")
+            if problem:
+                raise click.ClickException(problem)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

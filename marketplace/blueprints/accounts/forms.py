@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from wtforms import (
+    BooleanField,
+    DateField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -20,8 +22,14 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from marketplace.blueprints.accounts import hooks
 from marketplace.blueprints.accounts.models import OrganizationType
-from marketplace.blueprints.accounts.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from marketplace.blueprints.accounts.services import (
+    LANGUAGES,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    date_of_birth_problem,
+)
 from marketplace.core.forms import (
     Form,
     KeptPasswordField,
@@ -183,6 +191,41 @@ class StudentProfileForm(StudentDetailsForm):
         description="Not your school address: the one you will keep. When you graduate, your "
                     "account becomes an alum account that signs in with it, with your "
                     "history and outcomes kept.")
+    date_of_birth = DateField(
+        "Date of birth (optional)", validators=[Optional()],
+        invalid_value_message="Enter a date like 2009-05-31.",
+        description="Students under 18 need a parent's or guardian's consent before a "
+                    "placement starts.")
+    school_id = SelectField("Your school", coerce=lambda v: int(v) if v else None,
+                            choices=[], validate_choice=False)
+    cte_concentrator = BooleanField("I am a CTE concentrator")
+    guardian_email = EmailField(
+        "Parent's or guardian's e-mail (optional)",
+        validators=[Optional(), Length(max=254),
+                    Email(message="Enter a valid e-mail address, like name@example.org.",
+                          check_deliverability=False)],
+        description="Where we ask for consent before a placement starts, while you are "
+                    "under 18.")
+    preferred_language = SelectField("Language for your parent or guardian",
+                                     choices=list(LANGUAGES.items()), default="en")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        schools = [pair for answer in hooks.school_choices.results() for pair in answer]
+        self.school_id.choices = [("", "Choose your school")] + [
+            (str(school_id), name) for school_id, name in schools]
+        self.has_schools = bool(schools)
+
+    def validate_date_of_birth(self, field) -> None:
+        if field.data is not None:
+            problem = date_of_birth_problem(field.data)
+            if problem:
+                raise ValidationError(problem)
+
+    def validate_school_id(self, field) -> None:
+        if field.data is not None and field.data not in {
+                int(value) for value, _ in self.school_id.choices if value}:
+            raise ValidationError("Choose one of the district's schools.")
 
 
 class GraduationForm(Form):

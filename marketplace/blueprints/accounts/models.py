@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -131,6 +131,14 @@ class StudentProfile(db.Model):
     first_generation: Mapped[bool | None]
     pell_eligible: Mapped[bool | None]
     time_zone: Mapped[str] = mapped_column(sa.String(64), default="America/New_York")
+    # Schools (a district): who is a minor, which school, who a guardian is. The school
+    # table belongs to the schools domain; only its id is kept here.
+    date_of_birth: Mapped[date | None]
+    school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id"), index=True)
+    cte_concentrator: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    guardian_email: Mapped[str | None] = mapped_column(sa.String(254))
+    preferred_language: Mapped[str] = mapped_column(sa.String(2), default="en",
+                                                    server_default="en")
 
     user: Mapped[User] = relationship(back_populates="student_profile")
     cluster_rows: Mapped[list[StudentCluster]] = relationship(

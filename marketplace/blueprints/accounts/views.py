@@ -371,6 +371,11 @@ def edit_student_profile():
                 major=form.major.data or None, clusters=form.clusters.data,
                 first_generation=form.first_generation.value,
                 pell_eligible=form.pell_eligible.value, time_zone=form.time_zone.data,
+                date_of_birth=form.date_of_birth.data,
+                school_id=form.school_id.data if form.has_schools else profile.school_id,
+                cte_concentrator=form.cte_concentrator.data,
+                guardian_email=form.guardian_email.data or None,
+                preferred_language=form.preferred_language.data,
             )
             sent = accounts.set_personal_email(current_user, form.personal_email.data or None)
             db.session.commit()

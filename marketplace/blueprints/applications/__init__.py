@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from marketplace.blueprints.applications import api, jobs, views
+from marketplace.blueprints.applications import api, views
 from marketplace.blueprints.opportunities import hooks
 
-__all__ = ["api", "init_app", "jobs"]
+__all__ = ["api", "init_app"]
 
 
 def init_app(app: Flask) -> None:

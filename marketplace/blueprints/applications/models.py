@@ -121,9 +121,23 @@ class RecordAccess(db.Model):
 
 
 class PlacementStatus(enum.StrEnum):
+    # A minor's placement waits for a parent's or guardian's consent (schools decides who).
+    AWAITING_CONSENT = "awaiting_consent"
     ACTIVE = "active"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+# The moves a placement can make besides completion (``complete_placement``: active only).
+PLACEMENT_MOVES: dict[PlacementStatus, frozenset[PlacementStatus]] = {
+    PlacementStatus.AWAITING_CONSENT: frozenset({PlacementStatus.ACTIVE,
+                                                 PlacementStatus.CANCELLED}),
+    PlacementStatus.ACTIVE: frozenset({PlacementStatus.COMPLETED, PlacementStatus.CANCELLED}),
+}
 
 
 class Placement(db.Model):
@@ -146,6 +160,9 @@ class Placement(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The host's supervisor, who may have no account: links are e-mailed to this address.
+    supervisor_name: Mapped[str | None] = mapped_column(sa.String(120))
+    supervisor_email: Mapped[str | None] = mapped_column(sa.String(254))
 
     application: Mapped[Application] = relationship()
     student: Mapped[User] = relationship(foreign_keys=[student_id])

@@ -59,6 +59,7 @@ from marketplace.core.extensions import db
 from marketplace.core.forms import show_domain_error
 from marketplace.core.models import AuditEntry
 from marketplace.core.policies import Role, role_required
+from marketplace.core.storage import StorageUnavailable
 
 bp = Blueprint("applications", __name__)
 
@@ -229,6 +230,7 @@ def apply_to_opportunity(opportunity_id: int):
     if opportunity is None or not opportunity.is_public:
         abort(404)
     form = ApplicationForm()
+    status = 422
     if form.validate_on_submit():
         try:
             application = apply(opportunity, current_user, form.cover_letter.data,
@@ -236,11 +238,13 @@ def apply_to_opportunity(opportunity_id: int):
             db.session.commit()
         except DomainError as error:
             show_domain_error(form, error)
+            if isinstance(error, StorageUnavailable):
+                status = 503  # nothing wrong with what was sent: the same form, again
         else:
             flash("Application sent. You can follow it here.", "success")
             return redirect(url_for("applications.show_own_application",
                                     application_id=application.id))
-    return render_detail(opportunity, apply_form=form, application=None), 422
+    return render_detail(opportunity, apply_form=form, application=None), status
 
 
 @bp.route("/staff/access-log")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import Flask
 
 from marketplace.blueprints.credentials import api, commands, views
+from marketplace.blueprints.credentials.services import revoke_for_withdrawn
+from marketplace.blueprints.outcomes.services import evidence_withdrawn
 
 __all__ = ["api", "init_app"]
 
@@ -13,3 +15,4 @@ __all__ = ["api", "init_app"]
 def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.cli.add_command(commands.credentials_cli)
+    evidence_withdrawn.register(revoke_for_withdrawn)

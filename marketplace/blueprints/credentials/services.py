@@ -32,7 +32,9 @@ from joserfc.errors import JoseError
 from marketplace.blueprints.accounts.models import User
 from marketplace.blueprints.credentials import keys
 from marketplace.blueprints.credentials.models import Credential, RecordShare
-from marketplace.blueprints.outcomes.models import OutcomeEvidence, SourceKind
+from marketplace.blueprints.outcomes.models import OutcomeEvidence, OutcomeRule, SourceKind
+from marketplace.blueprints.outcomes.rules import RULES
+from marketplace.blueprints.outcomes.services import counts_as_evidence
 from marketplace.core.audit import audit
 from marketplace.core.db import utcnow
 from marketplace.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -119,6 +121,17 @@ def achievement(outcome: str) -> dict:
             "description": DESCRIPTIONS[outcome], "criteria": {"narrative": CRITERIA[outcome]}}
 
 
+def criteria_for(row: OutcomeEvidence) -> str:
+    """The criterion the row was recorded by: its rule version's own words (with that
+    version's settings), or the outcome's default where no rule is named (older rows,
+    staff records)."""
+    version = db.session.get(OutcomeRule, row.rule_version_id) if row.rule_version_id else None
+    definition = RULES.get(version.key) if version is not None else None
+    if definition is None:
+        return CRITERIA[row.outcome]
+    return definition.describe({**definition.defaults(), **(version.params or {})})
+
+
 def evidence_entry(row: OutcomeEvidence) -> dict:
     """What the work was, from the evidence row's own details (written when it was
     recorded): never another student, never an employer's comments."""
@@ -175,7 +188,8 @@ def credential_document(credential: Credential, row: OutcomeEvidence, student: U
         "credentialSubject": {
             "id": learner_id(student.id), "type": ["AchievementSubject"],
             "identifier": [identity(student.email, secrets.token_hex(8))],
-            "achievement": achievement(row.outcome)},
+            "achievement": {**achievement(row.outcome),
+                            "criteria": {"narrative": criteria_for(row)}}},
         "evidence": [evidence_entry(row)],
         "credentialStatus": status_entry(credential.id),
     }
@@ -197,16 +211,27 @@ def claim(student: User, outcome: str, source_kind: str, source_id: int) -> Cred
         raise NotFound("No such evidence on your record.") from None
     row = db.session.scalar(sa.select(OutcomeEvidence).where(
         OutcomeEvidence.student_id == student.id, OutcomeEvidence.outcome == outcome,
-        OutcomeEvidence.source_kind == kind, OutcomeEvidence.source_id == source_id))
+        OutcomeEvidence.source_kind == kind, OutcomeEvidence.source_id == source_id,
+        counts_as_evidence()))
     if row is None:
         raise NotFound("No such evidence on your record.")
     return issue(row, student)
+
+
+def claimable(student: User) -> list[OutcomeEvidence]:
+    """The student's evidence that counts (not withdrawn, not a withdrawal), newest first."""
+    return db.session.scalars(sa.select(OutcomeEvidence).where(
+        OutcomeEvidence.student_id == student.id, counts_as_evidence())
+        .order_by(OutcomeEvidence.recorded_at.desc(), OutcomeEvidence.id.desc())).all()
 
 
 def issue(row: OutcomeEvidence, student: User) -> Credential:
     existing = db.session.scalar(sa.select(Credential).where(Credential.evidence_id == row.id))
     if existing is not None:
         return existing
+    if db.session.scalar(sa.select(OutcomeEvidence.id).where(
+            OutcomeEvidence.id == row.id, counts_as_evidence())) is None:
+        raise NotFound("This evidence no longer counts: career staff withdrew it.")
     kid, _ = keys.signing_key()  # refuse before writing anything when there is no key
     issued = utcnow()
     credential = Credential(public_id=str(uuid.uuid4()), student_id=student.id,
@@ -257,6 +282,18 @@ def withdraw_all(student: User) -> int:
         .values(revoked_at=now))
     db.session.flush()
     return len(credentials)
+
+
+def revoke_for_withdrawn(row: OutcomeEvidence, reason: str | None) -> None:
+    """The ``outcomes`` hook: evidence withdrawn after its credential was issued takes the
+    credential with it, with career staff's reason. Flushes."""
+    credential = db.session.scalar(sa.select(Credential).where(Credential.evidence_id == row.id))
+    if credential is None or credential.revoked_at is not None:
+        return
+    credential.revoked_at = utcnow()
+    credential.revoked_reason = ("Career staff withdrew the evidence"
+                                 + (f": {' '.join(reason.split())}" if reason else "."))[:300]
+    db.session.flush()
 
 
 def credential_for(credential_id: int) -> Credential:

@@ -25,7 +25,6 @@ from marketplace.blueprints.credentials import keys, services
 from marketplace.blueprints.credentials.models import Credential
 from marketplace.blueprints.credentials.policies import can_revoke_credential
 from marketplace.blueprints.outcomes.models import OutcomeEvidence
-from marketplace.blueprints.outcomes.services import evidence_for
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 from marketplace.core.forms import Form, show_domain_error
@@ -110,10 +109,14 @@ def status_list():
 @bp.route("/me/credentials")
 @role_required(*HOLDERS)
 def my_credentials():
-    issued = {c.evidence_id: c for c in services.credentials_of(current_user)}
-    rows = evidence_for(current_user.id)
+    credentials = services.credentials_of(current_user)
+    issued = {c.evidence_id for c in credentials}
+    evidence = {row.id: row for row in db.session.scalars(sa.select(OutcomeEvidence).where(
+        OutcomeEvidence.id.in_(issued)))} if issued else {}
+    rows = [row for row in services.claimable(current_user) if row.id not in issued]
     return render_template(
-        "credentials/mine.html", rows=rows, issued=issued, outcomes=OUTCOMES,
+        "credentials/mine.html", rows=rows, credentials=credentials, evidence=evidence,
+        outcomes=OUTCOMES,
         claim_form=ClaimForm(), share_form=ShareForm(), has_key=keys.active_key() is not None,
         shares=services.record_shares(current_user), linkedin=services.linkedin_url,
         public_url=services.public_url)

@@ -52,10 +52,12 @@ def search_words(q: str) -> list[str]:
 
 
 def search_people(q: str, role: Role | None = None, page: int = 1,
-                  per_page: int = PER_PAGE) -> PeoplePage:
+                  per_page: int = PER_PAGE, scope: sa.ColumnElement | None = None
+                  ) -> PeoplePage:
     """Active students, employers and alumni whose name, e-mail (school or personal) or
     organization holds any of the words, case-insensitively; those with all the words
-    first, then by name. No words, no results: the search never lists everyone."""
+    first, then by name. No words, no results: the search never lists everyone. ``scope``
+    (a clause on ``User.id``) keeps the students a school's staff may see."""
     words = search_words(q)
     if not words:
         return PeoplePage([], page, False, [])
@@ -70,7 +72,8 @@ def search_people(q: str, role: Role | None = None, page: int = 1,
         sa.select(User, matched.label("matched"))
         .outerjoin(Organization, Organization.id == User.organization_id)
         .where(User.active.is_(True), User.erased_at.is_(None), User.role.in_(roles),
-               sa.or_(*matches))
+               sa.or_(*matches),
+               sa.or_(User.role != Role.STUDENT, scope) if scope is not None else sa.true())
         .options(joinedload(User.organization), joinedload(User.student_profile),
                  joinedload(User.alumni_profile))
         .order_by(sa.desc("matched"), sa.func.lower(User.name), User.id)

@@ -16,12 +16,14 @@ from flask import (
 )
 from flask_login import current_user
 
+from marketplace.blueprints.accounts.models import User
 from marketplace.blueprints.applications.services import record_profile_access
 from marketplace.blueprints.notifications.models import EmailDelivery
 from marketplace.blueprints.ops import people
 from marketplace.blueprints.ops.forms import RetryJobForm
 from marketplace.blueprints.ops.policies import can_view_person
 from marketplace.blueprints.ops.services import console_state, retry_failed_job
+from marketplace.blueprints.schools.services import students_in_scope
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 from marketplace.core.forms import show_domain_error
@@ -104,7 +106,8 @@ def search_people():
     if role not in {r.value for r in people.SEARCHED_ROLES}:
         role = ""
     page = max(1, min(request.args.get("page", 1, type=int), 1_000))
-    results = people.search_people(q, Role(role) if role else None, page)
+    results = people.search_people(q, Role(role) if role else None, page,
+                                   scope=students_in_scope(current_user, User.id))
     return render_template("ops/people.html", q=q, role=role, results=results,
                            roles=people.SEARCHED_ROLES)
 

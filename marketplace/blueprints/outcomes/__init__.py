@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from marketplace.blueprints.outcomes import api, campaigns, jobs, views
+# review_api and review_views: outcomes from real work (plans, documents, rules), their
+# routes on ``views.bp`` and the API blueprint.
+from marketplace.blueprints.outcomes import (
+    api,
+    campaigns,
+    jobs,
+    review_api,
+    review_views,
+    views,
+)
 
-__all__ = ["api", "init_app", "jobs"]
+__all__ = ["api", "init_app", "jobs", "review_api", "review_views"]
 
 
 def init_app(app: Flask) -> None:

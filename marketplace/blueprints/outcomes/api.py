@@ -11,7 +11,7 @@ from flask_login import current_user
 from marketplace.blueprints.accounts.models import User
 from marketplace.blueprints.applications.services import complete_placement
 from marketplace.blueprints.outcomes import imports
-from marketplace.blueprints.outcomes.models import OutcomeEvidence
+from marketplace.blueprints.outcomes.models import OutcomeEvidence, SourceKind
 from marketplace.blueprints.outcomes.reports import GROUPS, parse_year, summary
 from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
@@ -47,7 +47,7 @@ EVIDENCE = schema("Evidence", {
         "type": "object", "required": ["outcome", "source_kind", "source_id", "recorded_at"],
         "properties": {"outcome": {"type": "string"},
                        "source_kind": {"type": "string",
-                                       "enum": ["placement", "mentoring", "staff"]},
+                                       "enum": [kind.value for kind in SourceKind]},
                        "source_id": {"type": "integer"},
                        "recorded_at": {"type": "string", "format": "date-time"}}}}}})
 
@@ -102,7 +102,9 @@ def student_evidence(student_id: int):
     return jsonify({"next_cursor": next_cursor, "items": [
         {"outcome": row.outcome, "source_kind": row.source_kind.value,
          "source_id": row.source_id, "recorded_at": row.recorded_at.isoformat(),
-         "details": row.details} for row in rows]})
+         "details": row.details, "rule_version_id": row.rule_version_id,
+         # A reversing row (a withdrawn approval) names the row it takes back.
+         "reverses_id": row.reverses_id} for row in rows]})
 
 
 OUTCOME_COUNT = {"type": "object", "required": ["key", "with_evidence", "rate"],

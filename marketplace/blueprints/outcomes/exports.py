@@ -20,7 +20,12 @@ from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
 from marketplace.core.outbox import enqueue_after_commit
 from marketplace.core.reference import OUTCOMES
-from marketplace.core.storage import storage
+from marketplace.core.storage import (
+    StorageUnavailable,
+    discard_unless_committed,
+    storage,
+    stored_files,
+)
 from marketplace.core.text import CSV_BOM, csv_safe
 
 EXPORT_KINDS = {"evidence": "The evidence ledger", "summary": "The outcomes summary by group"}
@@ -46,6 +51,13 @@ def start_export(kind: str, graduation_year: int | None, by: User) -> ExportJob:
     return export
 
 
+@stored_files("exports")
+def referenced_exports(names: list[str]) -> set[str]:
+    """Of these export file names, the ones an export row refers to."""
+    return set(db.session.scalars(sa.select(ExportJob.filename).where(
+        ExportJob.filename.in_(names))))
+
+
 def open_export(export: ExportJob) -> BinaryIO | None:
     """A finished export's file for reading, or None."""
     if export.status is not ExportStatus.DONE or not export.filename:
@@ -64,7 +76,12 @@ def _progress(export_id: int, **values) -> None:
 
 
 def build(export_id: int) -> None:
-    """Write the file in batches, moving ``progress`` from 0 to 100. Safe to rerun."""
+    """Write the file in batches, moving ``progress`` from 0 to 100, into the store, then
+    mark the row done. Commits (progress is seen at once). Safe to rerun.
+
+    Any failure, the store not answering among them, marks the row failed and is raised
+    again, so the job's retries (and its outbox row) carry on until the file is written.
+    """
     export = db.session.get(ExportJob, export_id)
     if export is None or export.status is ExportStatus.DONE:
         return
@@ -82,14 +99,18 @@ def build(export_id: int) -> None:
                                    for v in row] for row in batch])
                 rows += len(batch)
                 _progress(export_id, progress=done, rows=rows)
-    except Exception:
+    except Exception as error:
         db.session.rollback()  # the store kept nothing of the file
         # The details go to the log and the job console, not to the page.
         current_app.logger.exception("export %s failed", export_id)
         _progress(export_id, status=ExportStatus.FAILED,
-                  error="The file could not be built. It is retried automatically; if it "
-                        "keeps failing, the job console has the details.")
+                  error="The file store is not answering just now. The export is retried "
+                        "automatically once it is back."
+                  if isinstance(error, StorageUnavailable) else
+                  "The file could not be built. It is retried automatically; if it "
+                  "keeps failing, the job console has the details.")
         raise
+    discard_unless_committed(export_key(filename))
     _progress(export_id, status=ExportStatus.DONE, progress=100, rows=rows,
               filename=filename, finished_at=utcnow())
 

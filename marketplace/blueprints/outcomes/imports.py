@@ -3,12 +3,14 @@
 Every row is checked before anything is written; one bad row refuses the whole
 file, and the report names each bad row by its line and says why. Imports are
 idempotent: the same file twice changes nothing the second time.
+
+The first line is read forgivingly and dates may be ISO or US (``import_files``);
+``import_preview`` runs the whole import inside a savepoint and rolls it back, so
+staff see each row's change before anything is written.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -17,6 +19,19 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.blueprints.accounts.models import StudentProfile, User
+from marketplace.blueprints.outcomes.import_files import (
+    ALIASES,
+    COLUMNS,
+    EXTRA,
+    KINDS,
+    MAX_BYTES,
+    column_for,
+    header_key,
+    parse_date,
+    parse_year,
+    read_rows,
+    short,
+)
 from marketplace.blueprints.outcomes.models import (
     DESTINATION_LABELS,
     DestinationCategory,
@@ -30,16 +45,7 @@ from marketplace.core.extensions import db
 from marketplace.core.policies import Role
 from marketplace.core.reference import OUTCOMES
 
-MAX_BYTES = 2 * 1024 * 1024
-
-
-EXTRA = "\x00extra"  # marks a row with more fields than the header
-
-
 UNUSABLE_PASSWORD = "!imported"
-
-
-MAX_ROWS = 20_000
 
 
 # Experiential Learning and Connections come only from confirmed placements and
@@ -51,21 +57,16 @@ STAFF_OUTCOMES = {key: label for key, label in OUTCOMES.items()
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-KINDS = {"roster": "Student roster", "evidence": "Outcome evidence",
-         "destinations": "First destinations"}
+# Rows of the preview that show their change; the counts cover every row.
+PREVIEW_ROWS = 20
 
 
-COLUMNS = {
-    "roster": ["email", "name", "graduation_year", "major", "first_generation",
-               "pell_eligible"],
-    "evidence": ["email", "outcome", "date", "description"],
-    "destinations": ["email", "category", "employer", "date"],
-}
-
-
-REQUIRED = {"roster": {"email", "name", "graduation_year"},
-            "evidence": {"email", "outcome", "date", "description"},
-            "destinations": {"email", "category", "date"}}
+@dataclass
+class RowChange:
+    line: int
+    email: str
+    action: str  # created, updated, unchanged
+    details: list[str] = field(default_factory=list)  # "major: History → Nursing"
 
 
 @dataclass
@@ -76,6 +77,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # columns not imported, and why
+    changes: list[RowChange] = field(default_factory=list)  # the first PREVIEW_ROWS
 
 
 class ImportRefused(ValidationFailed):
@@ -88,66 +91,11 @@ class ImportRefused(ValidationFailed):
         self.result = result
 
 
-def read_rows(data: bytes, kind: str) -> list[tuple[int, dict[str, str]]]:
-    """Decode and parse a CSV upload into (line number, row) pairs, or refuse it."""
-    if kind not in KINDS:
-        raise ValidationFailed("Choose what the file holds.", {"kind": "Unknown kind."})
-    if not data:
-        raise ValidationFailed("The file is empty.", {"file": "The file is empty."})
-    if len(data) > MAX_BYTES:
-        raise ValidationFailed("Files can be at most 2 MB; split it.", {"file": "Too large."})
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationFailed("Save the file as CSV with UTF-8 encoding.",
-                               {"file": "Not UTF-8 text."}) from None
-    if "\x00" in text:
-        raise ValidationFailed("This is not a CSV file.", {"file": "Not a CSV file."})
-    try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    except csv.Error as error:
-        raise ValidationFailed(f"The file could not be read as CSV: {error}.",
-                               {"file": "Not a CSV file."}) from None
-    missing = REQUIRED[kind] - set(header)
-    if missing:
-        raise ValidationFailed(
-            f"The first line must name the columns: {', '.join(COLUMNS[kind])}. Missing: "
-            f"{', '.join(sorted(missing))}.", {"file": "Missing columns."})
-    if "" in header or len(set(header)) != len(header):
-        raise ValidationFailed("Every column in the first line needs a name, once. Check for "
-                               "an empty or repeated column name.", {"file": "Bad header."})
-    reader.fieldnames = header
-    rows = []
-    try:
-        for row in reader:
-            if len(rows) >= MAX_ROWS:
-                raise ValidationFailed(f"At most {MAX_ROWS:,} rows per file; split it.",
-                                       {"file": "Too many rows."})
-            cleaned = {key: (value or "").strip() for key, value in row.items()
-                       if isinstance(key, str)}
-            if None in row:  # more fields than the header names
-                cleaned[EXTRA] = "yes"
-            if any(cleaned.values()):
-                rows.append((reader.line_num, cleaned))
-    except csv.Error as error:
-        raise ValidationFailed(f"Line {reader.line_num} could not be read: {error}.",
-                               {"file": "Not a CSV file."}) from None
-    if not rows:
-        raise ValidationFailed("The file has a header but no rows.", {"file": "No rows."})
-    return rows
-
-
-def short(value: str, limit: int = 60) -> str:
-    """A cell as echoed in an error message: long values cut."""
-    return value if len(value) <= limit else value[:limit] + "…"
-
-
 def _flag(value: str) -> tuple[bool | None, str | None]:
     lowered = value.lower()
     if lowered in ("", "unknown", "prefer not to say"):
         return None, None
-    if lowered in ("yes", "y", "true", "1"):
+    if lowered in ("yes", "y", "true", "1", "x"):
         return True, None
     if lowered in ("no", "n", "false", "0"):
         return False, None
@@ -155,10 +103,9 @@ def _flag(value: str) -> tuple[bool | None, str | None]:
 
 
 def _date(value: str) -> tuple[date | None, str | None]:
-    try:
-        parsed = date.fromisoformat(value)
-    except ValueError:
-        return None, f"“{short(value)}” is not a date like 2026-05-14"
+    parsed = parse_date(value)
+    if parsed is None:
+        return None, f"“{short(value)}” is not a date like 2026-05-14 or 5/14/2026"
     if parsed > datetime.now(UTC).date():
         return None, f"{value} is in the future"
     if parsed.year < 1950:
@@ -179,9 +126,10 @@ def _students_by_email(emails: set[str]) -> dict[str, User]:
 
 
 def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
-    """Check every row, then write them all (flushes), or raise ImportRefused."""
-    rows = read_rows(data, kind)
-    result = ImportResult(kind=kind, rows=len(rows))
+    """Check every row, then write them all (flushes), or raise ImportRefused. The result
+    counts the rows by what happened to them and keeps the first rows' changes."""
+    rows, ignored = read_rows(data, kind)
+    result = ImportResult(kind=kind, rows=len(rows), ignored=ignored)
     emails = {row.get("email", "").lower() for _, row in rows}
     users = _students_by_email(emails)
     checked: list[tuple[int, dict]] = []
@@ -203,11 +151,8 @@ def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
             name = row.get("name", "")
             if not name or len(name) > 120:
                 problems.append("the name is missing" if not name else "the name is too long")
-            try:
-                year = int(row.get("graduation_year", ""))
-                if not this_year - 10 <= year <= this_year + 8:
-                    raise ValueError
-            except ValueError:
+            year = parse_year(row.get("graduation_year", ""))
+            if year is None or not this_year - 10 <= year <= this_year + 8:
                 year = None
                 problems.append(f"“{short(row.get('graduation_year', ''))}” is not a "
                                 f"graduation year between {this_year - 10} and {this_year + 8}")
@@ -231,9 +176,9 @@ def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
                 problems.append(error)
             values["date"] = when
             if kind == "evidence":
-                outcome = row.get("outcome", "").lower().replace(" ", "_").replace("&", "")
-                outcome = {label.lower().replace(" ", "_").replace("&", ""): key_
-                           for key_, label in STAFF_OUTCOMES.items()}.get(outcome, outcome)
+                outcome = header_key(row.get("outcome", ""))
+                outcome = {header_key(name): key_ for key_, label in STAFF_OUTCOMES.items()
+                           for name in (key_, label)}.get(outcome, outcome)
                 if outcome not in STAFF_OUTCOMES:
                     problems.append(f"“{short(row.get('outcome', ''))}” is not one of: "
                                     + ", ".join(STAFF_OUTCOMES))
@@ -265,9 +210,11 @@ def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
     writer = {"roster": _write_student, "evidence": _write_evidence,
               "destinations": _write_destination}[kind]
     try:
-        for _, values in checked:
-            outcome = writer(values, by)
+        for line, values in checked:
+            outcome, details = writer(values, by)
             setattr(result, outcome, getattr(result, outcome) + 1)
+            if len(result.changes) < PREVIEW_ROWS:
+                result.changes.append(RowChange(line, values["email"], outcome, details))
         db.session.flush()
     except IntegrityError:
         # Someone imported the same students at the same moment.
@@ -285,7 +232,23 @@ def _category(value: str) -> DestinationCategory | None:
     return None
 
 
-def _write_student(values: dict, by: User) -> str:
+def _changed(labels: list[str], before: tuple, after: tuple) -> list[str]:
+    """"label: before → after" for each value that changes."""
+    def shown(value) -> str:
+        if value is None or value == "":
+            return "(empty)"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return getattr(value, "label", str(value))
+
+    return [f"{label}: {shown(old)} → {shown(new)}"
+            for label, old, new in zip(labels, before, after, strict=True) if old != new]
+
+
+STUDENT_FIELDS = ["name", "graduation year", "major", "first-generation", "Pell-eligible"]
+
+
+def _write_student(values: dict, by: User) -> tuple[str, list[str]]:
     user = values["user"]
     if user is None:
         # No usable password (not a hash, so no password ever matches): the account
@@ -296,18 +259,18 @@ def _write_student(values: dict, by: User) -> str:
             graduation_year=values["year"], major=values["major"],
             first_generation=values["first_gen"], pell_eligible=values["pell"])
         db.session.add(user)
-        return "created"
+        return "created", [f"new student: {values['name']}, class of {values['year']}"]
     profile = user.student_profile or StudentProfile(user=user)
     before = (user.name, profile.graduation_year, profile.major, profile.first_generation,
               profile.pell_eligible)
     after = (values["name"], values["year"], values["major"], values["first_gen"],
              values["pell"])
     if before == after:
-        return "unchanged"
+        return "unchanged", []
     user.name = values["name"]
     profile.graduation_year, profile.major = values["year"], values["major"]
     profile.first_generation, profile.pell_eligible = values["first_gen"], values["pell"]
-    return "updated"
+    return "updated", _changed(STUDENT_FIELDS, before, after)
 
 
 def record_staff_evidence(student: User, outcome: str, occurred_on: date, description: str,
@@ -334,13 +297,19 @@ def record_staff_evidence(student: User, outcome: str, occurred_on: date, descri
     return True
 
 
-def _write_evidence(values: dict, by: User) -> str:
+def _write_evidence(values: dict, by: User) -> tuple[str, list[str]]:
     added = record_staff_evidence(values["user"], values["outcome"], values["date"],
                                   values["description"], by)
-    return "created" if added else "unchanged"
+    if not added:
+        return "unchanged", []
+    return "created", [f"{OUTCOMES[values['outcome']]} on {values['date'].isoformat()}: "
+                       f"{short(values['description'])}"]
 
 
-def _write_destination(values: dict, by: User) -> str:
+DESTINATION_FIELDS = ["category", "employer", "date"]
+
+
+def _write_destination(values: dict, by: User) -> tuple[str, list[str]]:
     user = values["user"]
     record = db.session.scalar(sa.select(FirstDestination).where(
         FirstDestination.student_id == user.id))
@@ -348,10 +317,17 @@ def _write_destination(values: dict, by: User) -> str:
         db.session.add(FirstDestination(student_id=user.id, category=values["category"],
                                         employer=values["employer"],
                                         recorded_on=values["date"]))
-        return "created"
-    if (record.category, record.employer, record.recorded_on) == (
-            values["category"], values["employer"], values["date"]):
-        return "unchanged"
+        return "created", [values["category"].label]
+    before = (record.category, record.employer, record.recorded_on)
+    after = (values["category"], values["employer"], values["date"])
+    if before == after:
+        return "unchanged", []
     record.category, record.employer = values["category"], values["employer"]
     record.recorded_on = values["date"]
-    return "updated"
+    return "updated", _changed(DESTINATION_FIELDS, before, after)
+
+
+# What the views, the API and the preview use; the file's reading is ``import_files``.
+__all__ = ["ALIASES", "COLUMNS", "KINDS", "MAX_BYTES", "STAFF_OUTCOMES", "UNUSABLE_PASSWORD",
+           "ImportRefused", "ImportResult", "RowChange", "column_for", "import_csv",
+           "parse_date", "record_staff_evidence"]

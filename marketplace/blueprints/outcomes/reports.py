@@ -4,6 +4,9 @@ Everything is counted in SQL with grouped aggregates over ``student_attainment``
 (one row per student with the time each outcome was first reached, kept in step
 with the evidence ledger): no Python loop over students, students and not
 ledger rows counted, and each view one pass over the cohort.
+
+Classes graduate in May (``GRADUATION_MONTH``): first destinations count graduates
+only, and the dashboard opens on the latest class that has graduated.
 """
 
 from __future__ import annotations
@@ -38,7 +41,14 @@ GROUPS = {
 GAP_POINTS = 10  # a group this many points below the overall rate is called out
 
 
-MIN_GROUP = 5  # smaller groups are shown but not called out
+# Small-cell suppression: a group of fewer students is named, but its rates are not
+# shown (a rate of one or two students points at a person) nor drawn, nor called out.
+MIN_GROUP = 5
+
+
+# Classes graduate at the end of this month: from the first of the next one, the class
+# of the year counts as graduates (first destinations, the dashboard's default class).
+GRADUATION_MONTH = 5
 
 
 UNKNOWN = "(not given)"
@@ -66,6 +76,11 @@ class Group:
     students: int
     outcomes: dict[str, OutcomeCount] = field(default_factory=dict)
 
+    @property
+    def suppressed(self) -> bool:
+        """Too few students to show this group's rates (``MIN_GROUP``)."""
+        return self.students < MIN_GROUP
+
 
 @dataclass
 class Summary:
@@ -75,10 +90,13 @@ class Summary:
     group_by: str | None = None
     groups: list[Group] = field(default_factory=list)
 
+    def overall(self, key: str) -> OutcomeCount:
+        """The cohort's count for one outcome."""
+        return next(o for o in self.outcomes if o.key == key)
+
     def gap(self, group: Group, key: str) -> float:
         """The group's rate minus the overall rate, in percentage points."""
-        overall = next(o for o in self.outcomes if o.key == key)
-        return round((group.outcomes[key].rate - overall.rate) * 100, 1)
+        return round((group.outcomes[key].rate - self.overall(key).rate) * 100, 1)
 
     def gaps(self) -> list[tuple[Group, OutcomeCount, float]]:
         """Groups GAP_POINTS or more below the overall rate (MIN_GROUP+ students), widest first."""
@@ -91,6 +109,24 @@ def parse_year(text: str | None) -> int | None:
     """A graduating class as written in a URL ("2027"); None when it is not one."""
     text = (text or "").strip()
     return int(text) if re.fullmatch(r"(19|20|21)[0-9]{2}", text) else None
+
+
+def last_graduated_class(today: date) -> int:
+    """The most recent class that has graduated by ``today`` (classes graduate in May)."""
+    return today.year if today.month > GRADUATION_MONTH else today.year - 1
+
+
+def has_graduated(graduation_year: int, today: date | None = None) -> bool:
+    return graduation_year <= last_graduated_class(today or datetime.now(UTC).date())
+
+
+def default_class(today: date | None = None) -> int | None:
+    """The class the dashboard opens on: the latest that has graduated, else the newest
+    (none: no student has a class). Two index look-ups."""
+    last = last_graduated_class(today or datetime.now(UTC).date())
+    year_column = StudentProfile.graduation_year
+    return (db.session.scalar(sa.select(sa.func.max(year_column)).where(year_column <= last))
+            or db.session.scalar(sa.select(sa.func.max(year_column))))
 
 
 def _members(statement: sa.Select, graduation_year: int | None) -> sa.Select:
@@ -184,9 +220,10 @@ class Dashboard:
     summary: Summary
     months: list[str]
     series: dict[str, list[float]]
-    destinations: DestinationRates  # the cohort
-    with_doing: DestinationRates  # with Experiential Learning and Connections evidence
-    without_doing: DestinationRates  # without both
+    destinations: DestinationRates  # the cohort's graduates
+    with_doing: DestinationRates  # graduates with Experiential Learning and Connections
+    without_doing: DestinationRates  # graduates without both
+    graduated_through: int  # classes up to this one have graduated (GRADUATION_MONTH)
 
 
 def month_ends(months: int, today: date) -> tuple[list[str], list[datetime]]:
@@ -205,52 +242,63 @@ def month_ends(months: int, today: date) -> tuple[list[str], list[datetime]]:
 class _Row:
     group: str | None
     both: int
+    graduated: int
     category: str | None
     students: int
     reached: dict[str, int]
     by_month: dict[str, list[int]]
 
 
-def _scan(graduation_year: int | None, group_by: str | None, ends: list[datetime]
-          ) -> list[_Row]:
-    """One pass over the cohort, grouped by (group, has both doing outcomes, first
-    destination): students, students per outcome, and per outcome the students who
-    had it by each month's end."""
+def _scan(graduation_year: int | None, group_by: str | None, ends: list[datetime],
+          graduated_through: int) -> list[_Row]:
+    """One pass over the cohort, grouped by (group, has both doing outcomes, has
+    graduated, first destination): students, students per outcome, and per outcome the
+    students who had it by each month's end."""
     column, clusters = group_column(group_by) if group_by else (sa.null(), False)
     has_both = sa.case((sa.and_(_attained("experiential_learning").is_not(None),
                                 _attained("connections").is_not(None)), 1), else_=0)
+    graduated = sa.case((StudentProfile.graduation_year <= graduated_through, 1), else_=0)
     aggregates = [sa.func.count()]
     aggregates += [sa.func.count(_attained(key)) for key in OUTCOMES]
     aggregates += [sa.func.count().filter(_attained(key) < end)
                    for key in OUTCOMES for end in ends]
-    statement = _base(column.label("grp"), has_both.label("both"), FirstDestination.category,
+    statement = _base(column.label("grp"), has_both.label("both"),
+                      graduated.label("graduated"), FirstDestination.category,
                       *aggregates).outerjoin(
         FirstDestination, FirstDestination.student_id == User.id)
     if clusters:
         statement = statement.outerjoin(StudentCluster, StudentCluster.user_id == User.id)
-    keys = [has_both, FirstDestination.category]
+    keys = [has_both, graduated, FirstDestination.category]
     statement = statement.group_by(*([column] if group_by else []), *keys)
     rows = []
     width = len(ends)
     for row in db.session.execute(_members(statement, graduation_year)):
-        trend_counts = row[4 + len(OUTCOMES):]
+        trend_counts = row[5 + len(OUTCOMES):]
         rows.append(_Row(
-            group=row[0], both=row[1], category=row[2], students=row[3],
-            reached=dict(zip(OUTCOMES, row[4:4 + len(OUTCOMES)], strict=True)),
+            group=row[0], both=row[1], graduated=row[2], category=row[3], students=row[4],
+            reached=dict(zip(OUTCOMES, row[5:5 + len(OUTCOMES)], strict=True)),
             by_month={key: list(trend_counts[i * width:(i + 1) * width])
                       for i, key in enumerate(OUTCOMES)}))
     return rows
 
 
 def dashboard(graduation_year: int | None = None, group_by: str | None = None,
-              months: int = 12, today: date | None = None) -> Dashboard:
+              months: int = 12, today: date | None = None,
+              trend_end: date | None = None) -> Dashboard:
     """Everything the outcomes page shows, from one grouped query (two when grouping by
-    cluster: a student can be in several, so the cohort is also counted on its own)."""
+    cluster: a student can be in several, so the cohort is also counted on its own).
+
+    First destinations count graduates only: a class that has not graduated yet is in
+    neither the knowledge rate's numerator nor its denominator. The trend's months end
+    with ``trend_end`` (default: today's month)."""
     if group_by is not None and group_by not in GROUPS:
         raise ValueError(group_by)
-    labels, ends = month_ends(months, today or datetime.now(UTC).date())
-    rows = _scan(graduation_year, group_by, ends)
-    overall = _scan(graduation_year, None, ends) if group_by == "cluster" else rows
+    today = today or datetime.now(UTC).date()
+    graduated_through = last_graduated_class(today)
+    labels, ends = month_ends(months, trend_end or today)
+    rows = _scan(graduation_year, group_by, ends, graduated_through)
+    overall = (_scan(graduation_year, None, ends, graduated_through)
+               if group_by == "cluster" else rows)
     total = sum(row.students for row in overall)
     result = Summary(graduation_year, total, [
         OutcomeCount(key, sum(row.reached[key] for row in overall), total) for key in OUTCOMES])
@@ -276,6 +324,8 @@ def dashboard(graduation_year: int | None = None, group_by: str | None = None,
     split: dict[int, dict[DestinationCategory, int]] = {0: defaultdict(int), 1: defaultdict(int)}
     graduates = {0: 0, 1: 0}
     for row in overall:
+        if not row.graduated:
+            continue
         graduates[row.both] += row.students
         if row.category is not None:
             split[row.both][DestinationCategory(row.category)] += row.students
@@ -283,8 +333,10 @@ def dashboard(graduation_year: int | None = None, group_by: str | None = None,
     for flag in (0, 1):
         for category, count in split[flag].items():
             everyone[category] += count
-    return Dashboard(result, labels, series, _rates(dict(everyone), total),
-                     _rates(dict(split[1]), graduates[1]), _rates(dict(split[0]), graduates[0]))
+    return Dashboard(result, labels, series,
+                     _rates(dict(everyone), graduates[0] + graduates[1]),
+                     _rates(dict(split[1]), graduates[1]), _rates(dict(split[0]), graduates[0]),
+                     graduated_through)
 
 
 def summary(graduation_year: int | None = None, group_by: str | None = None) -> Summary:
@@ -300,11 +352,11 @@ def trend(graduation_year: int | None, months: int = 12, today: date | None = No
     return view.months, view.series
 
 
-def destinations(graduation_year: int | None
+def destinations(graduation_year: int | None, today: date | None = None
                  ) -> tuple[DestinationRates, DestinationRates, DestinationRates]:
-    """First-destination rates (SPEC's definitions) for the cohort, for its students with
-    both Experiential Learning and Connections evidence, and for the rest."""
-    view = dashboard(graduation_year, None, months=0)
+    """First-destination rates (SPEC's definitions) for the cohort's graduates, for those
+    with both Experiential Learning and Connections evidence, and for the rest."""
+    view = dashboard(graduation_year, None, months=0, today=today)
     return view.destinations, view.with_doing, view.without_doing
 
 

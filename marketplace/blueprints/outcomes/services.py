@@ -5,16 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from marketplace.blueprints.outcomes.models import OutcomeEvidence, SourceKind, StudentAttainment
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db, insert_or_ignore
+from marketplace.core.hooks import Hook
 from marketplace.core.reference import OUTCOMES
 
 
 def record_evidence(student_id: int, outcome: str, source_kind: SourceKind, source_id: int,
-                    details: dict | None = None, occurred_at: datetime | None = None) -> bool:
+                    details: dict | None = None, occurred_at: datetime | None = None,
+                    rule_version_id: int | None = None) -> bool:
     """Add one ledger row unless it exists. Returns True when a row was added.
+
+    ``rule_version_id``: the evidence rule version that decided it (``outcomes.rules``).
 
     Safe to rerun and to run concurrently: the database ignores the duplicate
     (``ON CONFLICT DO NOTHING``) instead of Python checking first.
@@ -27,7 +32,8 @@ def record_evidence(student_id: int, outcome: str, source_kind: SourceKind, sour
     statement = insert.values(student_id=student_id, outcome=outcome,
                               source_kind=source_kind.value, source_id=source_id,
                               recorded_at=now, occurred_at=occurred_at,
-                              details=details).on_conflict_do_nothing(
+                              details=details, rule_version_id=rule_version_id
+                              ).on_conflict_do_nothing(
         index_elements=["student_id", "outcome", "source_kind", "source_id"])
     # RETURNING, not rowcount: drivers need not report a row count for an INSERT.
     added = db.session.execute(statement.returning(OutcomeEvidence.id)).first() is not None
@@ -44,13 +50,28 @@ def record_evidence(student_id: int, outcome: str, source_kind: SourceKind, sour
 
 
 def rebuild_attainment() -> None:
-    """Recompute ``student_attainment`` from the ledger (after bulk loads). Flushes."""
+    """Recompute ``student_attainment`` from the ledger (after bulk loads). Flushes.
+
+    Reversal rows, and the rows they reverse, do not count."""
     db.session.execute(sa.delete(StudentAttainment))
     when = sa.func.coalesce(OutcomeEvidence.occurred_at, OutcomeEvidence.recorded_at)
     firsts = [sa.func.min(sa.case((OutcomeEvidence.outcome == key, when))) for key in OUTCOMES]
     db.session.execute(sa.insert(StudentAttainment).from_select(
         ["student_id", *OUTCOMES],
-        sa.select(OutcomeEvidence.student_id, *firsts).group_by(OutcomeEvidence.student_id)))
+        sa.select(OutcomeEvidence.student_id, *firsts).where(counts_as_evidence())
+        .group_by(OutcomeEvidence.student_id)))
+
+
+# Called with a ledger row that no longer counts (its approval was withdrawn) and the
+# reason, by the job that reverses it: credentials revoke what was issued for it.
+evidence_withdrawn = Hook("a ledger row no longer counts: (row, reason)")
+
+
+def counts_as_evidence() -> sa.ColumnElement[bool]:
+    """Ledger rows that count: not a reversal, and not reversed by one."""
+    reversal = aliased(OutcomeEvidence)
+    return sa.and_(OutcomeEvidence.reverses_id.is_(None), ~sa.exists(
+        sa.select(reversal.id).where(reversal.reverses_id == OutcomeEvidence.id)))
 
 
 def evidence_for(student_id: int) -> list[OutcomeEvidence]:

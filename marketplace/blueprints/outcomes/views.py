@@ -18,16 +18,32 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from wtforms import DateField, FileField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length
+from wtforms import (
+    DateField,
+    FileField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange
 
 from marketplace.blueprints.accounts.models import AlumniProfile, StudentProfile, User
 from marketplace.blueprints.accounts.services import find_user_by_email
 from marketplace.blueprints.opportunities.browse import public_postings
 from marketplace.blueprints.opportunities.models import Opportunity
-from marketplace.blueprints.outcomes import exports, imports, reports
+from marketplace.blueprints.outcomes import (
+    annual,
+    charts,
+    exports,
+    import_preview,
+    imports,
+    reports,
+)
 from marketplace.blueprints.outcomes.models import ExportJob, ExportStatus
+from marketplace.blueprints.outcomes.reviews import NEXT_OUTCOME_ORDER, split_reversed
 from marketplace.blueprints.outcomes.services import evidence_for
+from marketplace.blueprints.outcomes.spectrum import Stage, stage_for
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 from marketplace.core.forms import Form, show_domain_error
@@ -41,8 +57,12 @@ bp = Blueprint("outcomes", __name__)
 @role_required(Role.STUDENT)
 def my_outcomes():
     by_outcome = defaultdict(list)
-    for row in evidence_for(current_user.id):
+    # A withdrawn approval keeps its row and gains a reversing one: shown apart, with why.
+    counting, withdrawn = split_reversed(evidence_for(current_user.id))
+    for row in counting:
         by_outcome[row.outcome].append(row)
+    stage = stage_for(current_user.id)
+    missing = [key for key in NEXT_OUTCOME_ORDER if not by_outcome.get(key)]
     clusters = current_user.student_profile.clusters if current_user.student_profile else []
     suggestions = []
     mentors = []
@@ -56,10 +76,9 @@ def my_outcomes():
                                                       User.active.is_(True))
             .order_by(User.name).limit(5)).all()
     return render_template("outcomes/mine.html", by_outcome=by_outcome, suggestions=suggestions,
-                           mentors=mentors, clusters=clusters)
-
-
-CHART_COLORS = ["#0b5563", "#b4530a", "#5b3f8c", "#2f6b2f", "#a1264a", "#44546a"]
+                           mentors=mentors, clusters=clusters, withdrawn=withdrawn,
+                           stage=stage, stages=list(Stage),
+                           next_outcome=missing[0] if missing else None)
 
 
 class RecordEvidenceForm(Form):
@@ -82,9 +101,17 @@ class ExportForm(Form):
     kind = SelectField("Export", choices=list(exports.EXPORT_KINDS.items()))
 
 
-def filters() -> tuple[int | None, str | None, str]:
-    """The dashboard's URL filters, each falling back to its default when not understood."""
-    graduation_year = reports.parse_year(request.args.get("graduation_year"))
+def filters(latest_class_first: bool = False) -> tuple[int | None, str | None, str]:
+    """The dashboard's URL filters, each falling back to its default when not understood.
+
+    "all" (or anything that is not a year) is every student. With no class in the
+    address at all, the dashboard (``latest_class_first``) opens on the latest class that
+    has graduated (``reports.default_class``); drill-downs and exports mean everyone.
+    """
+    if latest_class_first and "graduation_year" not in request.args:
+        graduation_year = reports.default_class()
+    else:
+        graduation_year = reports.parse_year(request.args.get("graduation_year"))
     group_by = request.args.get("group_by", "first_generation")
     group_by = group_by if group_by in reports.GROUPS else None
     outcome = request.args.get("outcome", "experiential_learning")
@@ -99,54 +126,42 @@ def cohorts() -> list[int]:
     return list(range(high, low - 1, -1)) if low is not None else []
 
 
-def bars(items: list[tuple[str, float]], width: int = 560, row: int = 30) -> dict:
-    """Geometry for a horizontal bar chart of (label, rate 0..1) rows."""
-    label_width, plot = 210, width - 210 - 60
-    return {"width": width, "height": row * len(items) + 24, "label_width": label_width,
-            "ticks": [(label_width + plot * t / 100, t) for t in (0, 25, 50, 75, 100)],
-            "rows": [{"y": 12 + index * row, "label": label, "rate": rate,
-                      "x": label_width, "w": max(plot * rate, 1), "text_x":
-                      label_width + plot * rate + 6} for index, (label, rate)
-                     in enumerate(items)]}
-
-
-def lines(labels: list[str], series: dict[str, list[float]], width: int = 640,
-          height: int = 240) -> dict:
-    """Geometry for the month-by-month trend: one polyline per outcome."""
-    left, right, top, bottom = 44, 16, 12, 36
-    plot_w, plot_h = width - left - right, height - top - bottom
-    step = plot_w / max(len(labels) - 1, 1)
-    return {"width": width, "height": height, "left": left, "top": top,
-            "bottom": height - bottom, "right": width - right,
-            "yticks": [(top + plot_h * (1 - t / 100), t) for t in (0, 25, 50, 75, 100)],
-            "xticks": [(left + step * i, label) for i, label in enumerate(labels)
-                       if i % 2 == len(labels) % 2 or len(labels) <= 6],
-            "lines": [{"key": key, "label": OUTCOMES[key], "color": CHART_COLORS[n],
-                       "dash": "" if n < 3 else "6 4",
-                       "points": " ".join(f"{left + step * i:.1f},{top + plot_h * (1 - v):.1f}"
-                                          for i, v in enumerate(values))}
-                      for n, (key, values) in enumerate(series.items())]}
+def cohort_name(graduation_year: int | None) -> str:
+    return f"Class of {graduation_year}" if graduation_year else "All students"
 
 
 @bp.route("/staff/outcomes")
 @role_required(Role.STAFF)
 def outcomes_dashboard():
-    graduation_year, group_by, outcome = filters()
+    graduation_year, group_by, outcome = filters(latest_class_first=True)
+    trend_outcome = request.args.get("trend", outcome)
+    trend_outcome = trend_outcome if trend_outcome in OUTCOMES else outcome
     view = reports.dashboard(graduation_year, group_by)
     result = view.summary
-    overall_chart = bars([(o.label, o.rate) for o in result.outcomes])
-    group_chart = bars([(g.label, g.outcomes[outcome].rate) for g in result.groups]) \
-        if group_by else None
+    name = cohort_name(graduation_year)
+    overall_chart = charts.outcome_bars(result, f"{name}: share with evidence, by outcome")
+    group_chart = heat = None
+    if group_by:
+        group_chart = charts.group_bars(
+            result, outcome, f"{OUTCOMES[outcome]}: share with evidence by "
+                             f"{reports.GROUPS[group_by].lower()}, {name}")
+        heat = charts.heatmap(result)
+    trend = charts.trend_chart(
+        view.months, view.series, trend_outcome,
+        f"{OUTCOMES[trend_outcome]}: share of {name} with evidence by each month's end")
     recent = db.session.scalars(sa.select(ExportJob).order_by(ExportJob.id.desc())
                                 .limit(5)).all()
     return render_template(
         "outcomes/dashboard.html", result=result, graduation_year=graduation_year,
-        group_by=group_by, outcome=outcome, cohorts=cohorts(), groups=reports.GROUPS,
-        overall_chart=overall_chart, group_chart=group_chart,
-        trend=lines(view.months, view.series), months=view.months, series=view.series,
+        cohort_name=name, group_by=group_by, outcome=outcome, trend_outcome=trend_outcome,
+        cohorts=cohorts(), groups=reports.GROUPS, outcomes=OUTCOMES,
+        overall_chart=overall_chart, group_chart=group_chart, heat=heat, trend=trend,
+        months=view.months, series=view.series,
         destination=view.destinations, with_doing=view.with_doing,
-        without_doing=view.without_doing,
-        gap_points=reports.GAP_POINTS, export_form=ExportForm(), recent_exports=recent)
+        without_doing=view.without_doing, graduated_through=view.graduated_through,
+        graduated=graduation_year is None or graduation_year <= view.graduated_through,
+        min_group=reports.MIN_GROUP, gap_points=reports.GAP_POINTS,
+        export_form=ExportForm(), recent_exports=recent, export_kinds=exports.EXPORT_KINDS)
 
 
 @bp.route("/staff/outcomes/students")
@@ -215,31 +230,87 @@ def record_outcome_evidence():
         422 if request.method == "POST" else 200
 
 
+def _import_page(form: ImportForm, status: int = 200, **context):
+    return render_template("outcomes/import.html", form=form, columns=imports.COLUMNS,
+                           kinds=imports.KINDS, aliases=imports.ALIASES,
+                           staff_outcomes=imports.STAFF_OUTCOMES,
+                           confirm_form=ConfirmImportForm(), **context), status
+
+
 @bp.route("/staff/outcomes/import", methods=["GET", "POST"])
 @role_required(Role.STAFF)
 def import_outcomes_csv():
+    """Upload and preview: the whole import runs in a savepoint that is rolled back, and
+    the file waits in the store for "Import" (``confirm_outcomes_import``)."""
     form = ImportForm()
-    result = None
-    if form.validate_on_submit():
-        upload = request.files.get("file")
-        data = upload.read(imports.MAX_BYTES + 1) if upload else b""
-        try:
-            result = imports.import_csv(form.kind.data, data, current_user)
-            db.session.commit()
-        except imports.ImportRefused as refused:
-            db.session.rollback()
-            result = refused.result
-            flash(refused.message, "error")
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(f"Imported {result.rows} rows: {result.created} new, {result.updated} "
-                  f"updated, {result.unchanged} unchanged.", "success")
-    status = 422 if request.method == "POST" and (form.errors or (result and result.errors)
-                                                 or result is None) else 200
-    return render_template("outcomes/import.html", form=form, result=result,
-                           columns=imports.COLUMNS, kinds=imports.KINDS,
-                           staff_outcomes=imports.STAFF_OUTCOMES), status
+    if not form.validate_on_submit():
+        return _import_page(form, 422 if request.method == "POST" else 200)
+    upload = request.files.get("file")
+    data = upload.read(imports.MAX_BYTES + 1) if upload else b""
+    try:
+        result = import_preview.preview_csv(form.kind.data, data, current_user)
+        token = import_preview.keep_upload(form.kind.data, data, current_user)
+    except imports.ImportRefused as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+        return _import_page(form, 422, result=refused.result)
+    except DomainError as error:
+        show_domain_error(form, error)
+        return _import_page(form, 422)
+    return _import_page(form, preview=result, token=token,
+                        filename=(upload.filename or "")[:120] if upload else "")
+
+
+class ConfirmImportForm(Form):
+    token = HiddenField(validators=[DataRequired()])
+
+
+@bp.route("/staff/outcomes/import/confirm", methods=["POST"])
+@role_required(Role.STAFF)
+def confirm_outcomes_import():
+    """Import a previewed file: only its uploader may, within the hour. The file is
+    deleted once the rows are committed."""
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        abort(400, description="This preview could not be found. Upload the file again.")
+    try:
+        upload = import_preview.upload_for(form.token.data, current_user)
+        result = imports.import_csv(upload.kind, import_preview.read_upload(upload),
+                                    current_user)
+        db.session.commit()
+    except imports.ImportRefused as refused:
+        # The records changed since the preview: say which rows, write nothing.
+        db.session.rollback()
+        flash(refused.message, "error")
+        return _import_page(ImportForm(kind=upload.kind), 422, result=refused.result)
+    except import_preview.NotYourUpload as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _import_page(ImportForm(), 403)
+    except DomainError as error:
+        show_domain_error(None, error)
+        return redirect(url_for("outcomes.import_outcomes_csv"))
+    import_preview.discard_upload(upload)
+    flash(f"Imported {result.rows} rows: {result.created} new, {result.updated} "
+          f"updated, {result.unchanged} unchanged.", "success")
+    return redirect(url_for("outcomes.import_outcomes_csv"))
+
+
+IMPORT_TEMPLATE_NAMES = {"roster": "student-roster", "evidence": "outcome-evidence",
+                         "destinations": "first-destinations"}
+
+
+@bp.route("/staff/outcomes/import/template/<kind>.csv")
+@role_required(Role.STAFF)
+def download_import_template(kind: str):
+    """The first line an import of ``kind`` reads, as a CSV to fill in (UTF-8 with BOM,
+    like the other downloads, so Excel opens it as UTF-8)."""
+    if kind not in imports.KINDS:
+        abort(404)
+    return exports.rows_csv([imports.COLUMNS[kind]]), 200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition":
+            f'attachment; filename="{IMPORT_TEMPLATE_NAMES[kind]}-template.csv"'}
 
 
 @bp.route("/staff/outcomes/exports", methods=["POST"])
@@ -264,8 +335,10 @@ def load_export(export_id: int) -> ExportJob:
 @bp.route("/staff/outcomes/exports/<int:export_id>")
 @role_required(Role.STAFF)
 def show_export(export_id: int):
-    return render_template("outcomes/export.html", export=load_export(export_id),
-                           kinds=exports.EXPORT_KINDS)
+    export = load_export(export_id)
+    if export.kind == annual.REPORT_KIND:
+        return render_template("outcomes/report_status.html", export=export)
+    return render_template("outcomes/export.html", export=export, kinds=exports.EXPORT_KINDS)
 
 
 @bp.route("/staff/outcomes/exports/<int:export_id>/status")
@@ -285,6 +358,37 @@ def download_export(export_id: int):
     handle = exports.open_export(export)
     if handle is None:
         abort(404)
+    if export.kind == annual.REPORT_KIND:
+        year = (export.params or {}).get("graduation_year")
+        return send_file(handle, mimetype="application/pdf", as_attachment=True,
+                         download_name=f"annual-report-class-of-{year}.pdf", max_age=0)
     return send_file(handle, mimetype="text/csv", as_attachment=True,
                      download_name=f"{export.kind}-{export.created_at:%Y%m%d-%H%M}.csv",
                      max_age=0)
+
+
+class ReportPdfForm(Form):
+    graduation_year = IntegerField("Graduating class", validators=[
+        InputRequired(message="Choose a graduating class."),
+        NumberRange(min=1900, max=2199, message="Choose a graduating class.")])
+
+
+@bp.route("/staff/outcomes/report")
+@role_required(Role.STAFF)
+def annual_report():
+    year = reports.parse_year(request.args.get("graduation_year")) or reports.default_class()
+    report = annual.annual_report(year) if year else None
+    return render_template("outcomes/report.html", report=report, cohorts=cohorts(),
+                           pdf_form=ReportPdfForm(), min_group=reports.MIN_GROUP,
+                           outcome_labels=OUTCOMES, group_labels=reports.GROUPS)
+
+
+@bp.route("/staff/outcomes/report/pdf", methods=["POST"])
+@role_required(Role.STAFF)
+def start_report_pdf():
+    form = ReportPdfForm()
+    if not form.validate_on_submit():
+        abort(400, description="Choose a graduating class.")
+    export = annual.start_report_pdf(form.graduation_year.data, current_user)
+    db.session.commit()
+    return redirect(url_for("outcomes.show_export", export_id=export.id))

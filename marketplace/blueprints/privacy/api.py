@@ -16,7 +16,7 @@ LIST = {"type": "array", "items": {"type": "object"}}
 SHAPES = {"account": {"type": "object"}, "profile": OBJECT_OR_NULL,
           "clusters": {"type": "array", "items": {"type": "string"}},
           "organization": OBJECT_OR_NULL, "attainment": OBJECT_OR_NULL,
-          "first_destination": OBJECT_OR_NULL}
+          "first_destination": OBJECT_OR_NULL, "career_plan": OBJECT_OR_NULL}
 
 PERSONAL_DATA = schema("PersonalData", {
     "type": "object",

@@ -20,13 +20,17 @@ from marketplace.blueprints.accounts.sso.models import ExternalIdentity
 from marketplace.blueprints.applications.models import Application, Placement, RecordAccess
 from marketplace.blueprints.billing.models import Payment
 from marketplace.blueprints.credentials.models import Credential, RecordShare
+from marketplace.blueprints.events.models import Conversation, EventRegistration
 from marketplace.blueprints.mentoring.models import Booking, MentoringSlot
 from marketplace.blueprints.notifications.models import EmailDelivery, Notification
 from marketplace.blueprints.opportunities.models import Opportunity, SavedOpportunity
 from marketplace.blueprints.outcomes.models import (
+    CareerPlan,
+    DocumentSubmission,
     ExportJob,
     FirstDestination,
     OutcomeEvidence,
+    OutcomeReview,
     StaffRecord,
     StudentAttainment,
 )
@@ -45,6 +49,7 @@ SECTIONS = (
     "emails", "outcome_evidence", "attainment", "staff_records", "first_destination",
     "api_tokens", "sessions", "campus_sign_in", "record_access", "payments",
     "audit_entries", "exports", "deletion_requests", "credentials", "record_shares",
+    "event_registrations", "event_conversations", "career_plan", "documents",
 )
 
 
@@ -81,8 +86,53 @@ def personal_data(user: User) -> dict:
     document.update(_marketplace(user))
     document.update(_outcomes(user))
     document.update(_credentials(user))
+    document.update(_events(user))
+    document.update(_plans_and_documents(user))
     document.update(_access(user))
     return document
+
+
+def _plans_and_documents(user: User) -> dict:
+    """The career plan as written and the documents sent for review, each with what staff
+    decided and said (the files themselves are downloaded from the documents page)."""
+    plan = db.session.scalar(sa.select(CareerPlan).where(CareerPlan.student_id == user.id))
+    documents = _rows(sa.select(DocumentSubmission).where(
+        DocumentSubmission.student_id == user.id).order_by(DocumentSubmission.id))
+
+    def decisions(subject: str, subject_id: int) -> list:
+        return [{"decision": r.decision.value, "comment": r.comment, "at": _when(r.created_at)}
+                for r in _rows(sa.select(OutcomeReview).where(
+                    OutcomeReview.subject == subject, OutcomeReview.subject_id == subject_id)
+                    .order_by(OutcomeReview.id))]
+
+    return {
+        "career_plan": None if plan is None else {
+            "goals": plan.goals, "cluster": plan.cluster, "roles": plan.roles,
+            "next_steps": plan.next_steps, "status": plan.status.value,
+            "submitted_at": _when(plan.submitted_at), "reviews": decisions("career_plan", plan.id)},
+        "documents": [{"kind": d.kind.value, "filename": d.filename, "size": d.size,
+                       "status": d.status.value, "submitted_at": _when(d.submitted_at),
+                       "reviews": decisions("document", d.id)} for d in documents],
+    }
+
+
+def _events(user: User) -> dict:
+    """Events the person registered for, and the conversations employers logged with them
+    at fairs (with the employer's note: it is about them)."""
+    registrations = _rows(sa.select(EventRegistration).where(
+        EventRegistration.student_id == user.id).order_by(EventRegistration.id))
+    conversations = _rows(sa.select(Conversation).where(Conversation.student_id == user.id)
+                          .order_by(Conversation.id))
+    return {
+        "event_registrations": [{"event": r.event.title, "starts_at": _when(r.event.starts_at),
+                                 "status": r.status.value, "checked_in_at":
+                                 _when(r.checked_in_at), "walk_in": r.walk_in}
+                                for r in registrations],
+        "event_conversations": [{"event": c.event.title, "organization": c.organization.name,
+                                 "note": c.note, "follow_up": c.follow_up,
+                                 "profile_shared_at": _when(c.shared_at),
+                                 "logged_at": _when(c.created_at)} for c in conversations],
+    }
 
 
 def _credentials(user: User) -> dict:

@@ -14,6 +14,7 @@ from marketplace.blueprints.accounts.services.organizations import (
     update_organization,
 )
 from marketplace.blueprints.accounts.services.people import (
+    LANGUAGES,
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     WELCOME_TEXT,
@@ -22,9 +23,11 @@ from marketplace.blueprints.accounts.services.people import (
     authenticate,
     change_password,
     check_password_rules,
+    check_school_fields,
     confirm_email,
     confirm_personal_email,
     create_user,
+    date_of_birth_problem,
     end_sessions,
     find_user_by_email,
     graduate_class,
@@ -112,6 +115,9 @@ __all__ = [
     "update_alumni_profile",
     "update_organization",
     "update_student_profile",
+    "LANGUAGES",
+    "check_school_fields",
+    "date_of_birth_problem",
     "user_for_link_token",
     "user_for_token",
 ]

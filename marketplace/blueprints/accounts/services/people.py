@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -10,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.blueprints.accounts import hooks
 from marketplace.blueprints.accounts.models import (
     AlumniProfile,
     Organization,
@@ -22,6 +24,7 @@ from marketplace.blueprints.accounts.services.sessions import end_all_sessions
 from marketplace.blueprints.accounts.services.tokens import revoke_api_tokens
 from marketplace.blueprints.notifications.services import notify
 from marketplace.core.audit import audit
+from marketplace.core.clock import institution_today
 from marketplace.core.db import utcnow
 from marketplace.core.errors import (
     Conflict,
@@ -298,8 +301,53 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     revoke_api_tokens(user)
 
 
+LANGUAGES = {"en": "English", "es": "Español"}
+
+
+def date_of_birth_problem(value: date) -> str | None:
+    """Why a date of birth cannot be right (in the future, over 100 years ago), or None."""
+    today = institution_today()
+    if value > today:
+        return "A date of birth cannot be in the future."
+    earliest = date(today.year - 100, today.month, 28 if (today.month, today.day) == (2, 29)
+                    else today.day)
+    if value < earliest:
+        return "A date of birth more than 100 years ago cannot be right; check the year."
+    return None
+
+
+def check_school_fields(fields: dict) -> dict:
+    """The schools fields of a student profile, checked and normalized (those given only).
+    Raises ValidationFailed naming each field that is wrong."""
+    errors, clean = {}, dict(fields)
+    if clean.get("date_of_birth") is not None:
+        problem = date_of_birth_problem(clean["date_of_birth"])
+        if problem:
+            errors["date_of_birth"] = problem
+    if clean.get("school_id") is not None:
+        schools = dict(pair for answer in hooks.school_choices.results() for pair in answer)
+        if clean["school_id"] not in schools:
+            errors["school_id"] = "Choose one of the district's schools."
+    if "guardian_email" in clean:
+        address = normalize_email(clean["guardian_email"] or "") or None
+        local, at, domain = (address or "").rpartition("@")
+        if address and not (at and local and "." in domain and " " not in address):
+            errors["guardian_email"] = "Enter a valid e-mail address, like name@example.org."
+        clean["guardian_email"] = address
+    if "preferred_language" in clean and clean["preferred_language"] not in LANGUAGES:
+        errors["preferred_language"] = "Choose English (en) or Spanish (es)."
+    if "cte_concentrator" in clean and not isinstance(clean["cte_concentrator"], bool):
+        errors["cte_concentrator"] = "Yes or no."
+    if errors:
+        raise ValidationFailed("Please check your profile.", errors)
+    return clean
+
+
 def update_student_profile(user: User, *, name: str, clusters: list[str], **fields) -> None:
-    """Overwrite the student's name and profile fields. Flushes; safe to rerun."""
+    """Overwrite the student's name and profile fields. Flushes; safe to rerun.
+    Raises ValidationFailed for a wrong date of birth, school, guardian address or
+    language (``check_school_fields``)."""
+    fields = check_school_fields(fields)
     user.name = name.strip()
     profile = user.student_profile or StudentProfile(user=user)
     for key, value in fields.items():

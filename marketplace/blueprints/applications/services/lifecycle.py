@@ -15,8 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
 from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.applications.hooks import placement_needs_consent
 from marketplace.blueprints.applications.models import (
     EMPLOYER_MOVES,
+    PLACEMENT_MOVES,
     STUDENT_MOVES,
     Application,
     ApplicationEvent,
@@ -43,7 +45,13 @@ from marketplace.core.extensions import db
 from marketplace.core.outbox import enqueue_after_commit
 from marketplace.core.policies import Role
 from marketplace.core.reference import NACE_COMPETENCIES
-from marketplace.core.storage import storage
+from marketplace.core.storage import (
+    StorageUnavailable,
+    discard_unless_committed,
+    storage,
+    stored_files,
+    sweep_unreferenced,
+)
 from marketplace.core.text import CSV_BOM, csv_safe, reflection_text
 
 MAX_RESUME_BYTES = 5 * 1024 * 1024
@@ -68,11 +76,16 @@ def display_name(filename: str | None) -> str:
     return (stem.strip(" .") or "resume")[:190] + ".pdf"
 
 
+UPLOAD_FAILED = "We could not save your file just now; please try again."
+
+
 def store_resume(upload: FileStorage) -> tuple[str, str, int]:
     """Check an uploaded resume by its content and keep it under a generated name.
 
     Returns (stored name, display name, size). Raises ValidationFailed for an
-    empty, oversized or non-PDF file; nothing is written then.
+    empty, oversized or non-PDF file, StorageUnavailable when the store does not
+    answer; nothing is written then. The file goes again should the transaction
+    that is to name it not commit.
     """
     data = upload.stream.read(MAX_RESUME_BYTES + 1)
     if not data:
@@ -82,29 +95,29 @@ def store_resume(upload: FileStorage) -> tuple[str, str, int]:
     if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
         raise ValidationFailed("The resume must be a PDF file (save or export it as PDF).",
                                {"resume": "Not a PDF file."})
+    # A generated name: the key carries nothing of the student or their file name.
     stored = f"{uuid.uuid4().hex}.pdf"
-    storage().put(resume_key(stored), data)
+    try:
+        storage().put(resume_key(stored), data)
+    except StorageUnavailable as error:
+        raise StorageUnavailable(UPLOAD_FAILED, {"resume": UPLOAD_FAILED}) from error
+    discard_unless_committed(resume_key(stored))
     return stored, display_name(upload.filename), len(data)
+
+
+@stored_files("resumes")
+def referenced_resumes(names: list[str]) -> set[str]:
+    """Of these stored resume names, the ones an application refers to."""
+    return set(db.session.scalars(sa.select(Application.resume_stored_name).where(
+        Application.resume_stored_name.in_(names))))
 
 
 def sweep_unreferenced_resumes(older_than: timedelta = timedelta(hours=1)) -> int:
     """Delete stored resumes no application refers to: left by a request that failed after
     writing its file (its commit failed, its process died). Only files older than an
-    hour, so an application still being saved keeps its file. Returns how many."""
-    cutoff = (utcnow() - older_than).timestamp()
-    storage().sweep_partials("resumes", cutoff)
-    candidates = [key for key, written in storage().keys("resumes") if written < cutoff]
-    if not candidates:
-        return 0
-    names = [key.split("/", 1)[1] for key in candidates]
-    kept = set(db.session.scalars(sa.select(Application.resume_stored_name).where(
-        Application.resume_stored_name.in_(names))))
-    removed = 0
-    for key, name in zip(candidates, names, strict=True):
-        if name not in kept:
-            storage().delete(key)
-            removed += 1
-    return removed
+    hour, so an application still being saved keeps its file. Returns how many.
+    (The hourly ``sweep_stored_files`` job does this for every area of the store.)"""
+    return sweep_unreferenced("resumes", older_than)
 
 
 def open_resume(application: Application) -> BinaryIO | None:
@@ -155,6 +168,8 @@ def apply(opportunity: Opportunity, student: User, cover_letter: str,
         raise
     application.events.append(ApplicationEvent(status=ApplicationStatus.SUBMITTED,
                                                actor_id=student.id))
+    # Outcomes decides whether the search now counts as Job Search evidence.
+    enqueue_after_commit("record_job_search_evidence", student.id)
     if opportunity.created_by:
         notify(opportunity.created_by, "application_received",
                f"New applicant for “{opportunity.title}”",
@@ -216,9 +231,18 @@ def move_application(application_id: int, status: ApplicationStatus, by: User,
     application.events.append(ApplicationEvent(status=status, actor_id=by.id,
                                                note=(note or "").strip()[:2000] or None))
     if status is ApplicationStatus.HIRED:
-        db.session.add(Placement(application=application, student_id=application.student_id,
-                                 opportunity_id=application.opportunity_id))
+        placement = Placement(application=application, student_id=application.student_id,
+                              opportunity_id=application.opportunity_id)
+        db.session.add(placement)
+        db.session.flush()
+        # A minor's placement starts waiting for consent (schools answers, and writes
+        # the request in this transaction): it never exists as active without it.
+        if any(placement_needs_consent.results(placement)):
+            placement.status = PlacementStatus.AWAITING_CONSENT
     _tell_the_other_side(application, status, by, note)
+    if status in (ApplicationStatus.INTERVIEWING, ApplicationStatus.OFFERED,
+                  ApplicationStatus.HIRED):
+        enqueue_after_commit("record_job_search_evidence", application.student_id)
     db.session.flush()
     return application
 
@@ -306,19 +330,82 @@ def complete_placement(placement_id: int, by: User, hours: float, start_date=Non
             + (" Staff may confirm it early with a reason." if by.role is Role.STAFF else ""))
     if errors:
         raise ValidationFailed("Please correct the completion details.", errors)
+    _mark_completed(placement, by.id, hours, start_date, end_date, ratings, comment)
+    if early:
+        audit(by, "placement.completed_early", placement, reason=early_reason,
+              first_day=first_day.isoformat())
+    db.session.flush()
+    return placement
+
+
+def _mark_completed(placement: Placement, by_id: int | None, hours: float, start_date,
+                    end_date, ratings: dict | None, comment: str | None) -> None:
+    """The one way a placement becomes completed: only an active one, and its evidence
+    follows through the outbox (``record_placement_evidence``)."""
+    if placement.status is PlacementStatus.AWAITING_CONSENT:
+        raise Conflict("This placement is waiting for a parent's or guardian's consent; it "
+                       "cannot be completed before it has started.")
     if placement.status is not PlacementStatus.ACTIVE:
         raise Conflict(f"This placement is already {placement.status.value}.")
     placement.status = PlacementStatus.COMPLETED
     placement.hours = float(hours)
-    placement.start_date, placement.end_date = start_date, end_date
+    if by_id is not None:  # the host's form gives the dates; the supervisor's does not
+        placement.start_date, placement.end_date = start_date, end_date
     placement.ratings = ratings or None
     placement.comment = (comment or "").strip()[:4000] or None
     placement.completed_at = utcnow()
-    placement.completed_by_id = by.id
-    if early:
-        audit(by, "placement.completed_early", placement, reason=early_reason,
-              first_day=first_day.isoformat())
+    placement.completed_by_id = by_id
     enqueue_after_commit("record_placement_evidence", placement.id)
+
+
+def complete_placement_by_supervisor(placement_id: int, hours: float, ratings: dict,
+                                     comment: str | None) -> Placement:
+    """The host's supervisor (no account; schools checked their signed link) gave the
+    final evaluation: the placement completes as the host's confirmation completes it,
+    with the same evidence job. Locks the placement; raises Conflict unless active.
+    Flushes."""
+    placement = lock_row(Placement, placement_id)
+    if placement is None:
+        raise NotFound("No such placement.")
+    bad = [key for key, value in (ratings or {}).items()
+           if key not in NACE_COMPETENCIES or type(value) is not int or not 1 <= value <= 4]
+    if bad or not isinstance(hours, int | float) or isinstance(hours, bool) \
+            or not 0.5 <= hours <= 2000:
+        raise ValidationFailed("Please correct the evaluation.",
+                               {"ratings" if bad else "hours": "Out of range."})
+    _mark_completed(placement, None, hours, None, None, ratings, comment)
+    db.session.flush()
+    return placement
+
+
+def move_placement(placement_id: int, status: PlacementStatus, reason: str) -> Placement:
+    """Start a placement that waited for consent, or cancel one (consent refused), by
+    the transition table. Locks the placement first, so a consent and a completion or a
+    second consent at the same moment are applied one after the other; an illegal move
+    raises InvalidTransition. ``reason`` goes to the audit log. Flushes."""
+    placement = lock_row(Placement, placement_id)
+    if placement is None:
+        raise NotFound("No such placement.")
+    if status not in PLACEMENT_MOVES.get(placement.status, frozenset()) \
+            or status is PlacementStatus.COMPLETED:
+        raise InvalidTransition(f"This placement is {placement.status.label.lower()}; it "
+                                f"cannot become {status.label.lower()} now.")
+    placement.status = status
+    audit(None, f"placement.{status.value}", placement, reason=reason[:200])
+    db.session.flush()
+    return placement
+
+
+def set_supervisor(placement_id: int, by: User, name: str, email: str) -> Placement:
+    """The host names the placement's supervisor (name and e-mail; no account needed).
+    Only the hosting organization, while the placement is not over. Flushes."""
+    placement = lock_row(Placement, placement_id)
+    if placement is None or not can_manage_opportunity(by, placement.opportunity):
+        raise NotFound("No such placement.")
+    if placement.status not in (PlacementStatus.AWAITING_CONSENT, PlacementStatus.ACTIVE):
+        raise Conflict(f"This placement is {placement.status.value}; its supervisor stays.")
+    placement.supervisor_name = name.strip()[:120]
+    placement.supervisor_email = email.strip().lower()[:254]
     db.session.flush()
     return placement
 

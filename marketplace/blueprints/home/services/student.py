@@ -1,5 +1,8 @@
 """A student's home: their stage on the career learning spectrum, the one next step,
-suggestions, open applications, sessions and deadlines."""
+suggestions, open applications, sessions and deadlines.
+
+The stage is the outcomes domain's (``outcomes.spectrum``): one rule, staff change it on
+the evidence rules page."""
 
 from __future__ import annotations
 
@@ -33,76 +36,16 @@ from marketplace.blueprints.opportunities.models import (
     OpportunityStatus,
     SavedOpportunity,
 )
+from marketplace.blueprints.outcomes.rules import SPECTRUM, current_rule
+from marketplace.blueprints.outcomes.spectrum import (  # noqa: F401 - re-exported
+    Activity,
+    Stage,
+    activity_of,
+    stage_of,
+)
 from marketplace.core.clock import institution_today
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
-
-
-class Stage(enum.StrEnum):
-    """The career learning spectrum, in order (see docs/decisions.md for the rule)."""
-
-    AWARENESS = "awareness"
-    EXPLORATION = "exploration"
-    EXPERIENCE = "experience"
-    PREPARATION = "preparation"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
-    @property
-    def number(self) -> int:
-        return list(Stage).index(self) + 1
-
-
-@dataclass
-class Activity:
-    """What a student has done, as the stage rule reads it."""
-
-    saved: bool = False
-    applied: bool = False
-    mentoring: bool = False  # a session booked or held
-    hired: bool = False  # an accepted offer or an active placement
-    completed: bool = False  # a completed placement
-
-
-def stage_of(activity: Activity) -> Stage:
-    """A completed placement → preparation; an accepted offer or an active placement →
-    experience; a saved posting, an application or a mentoring session → exploration;
-    otherwise awareness (clusters chosen or not)."""
-    if activity.completed:
-        return Stage.PREPARATION
-    if activity.hired:
-        return Stage.EXPERIENCE
-    if activity.saved or activity.applied or activity.mentoring:
-        return Stage.EXPLORATION
-    return Stage.AWARENESS
-
-
-def activity_of(student_id: int) -> Activity:
-    """One query of EXISTS tests."""
-    def exists(statement) -> sa.ColumnElement:
-        return sa.exists(statement)
-
-    row = db.session.execute(sa.select(
-        exists(sa.select(SavedOpportunity.user_id).where(
-            SavedOpportunity.user_id == student_id)),
-        exists(sa.select(Application.id).where(Application.student_id == student_id)),
-        exists(sa.select(Booking.id).where(
-            Booking.student_id == student_id,
-            Booking.status.in_([BookingStatus.BOOKED, BookingStatus.COMPLETED]))),
-        exists(sa.select(Placement.id).where(
-            Placement.student_id == student_id, Placement.status == PlacementStatus.ACTIVE)),
-        exists(sa.select(Application.id).where(
-            Application.student_id == student_id,
-            Application.status == ApplicationStatus.HIRED)),
-        exists(sa.select(Placement.id).where(
-            Placement.student_id == student_id,
-            Placement.status == PlacementStatus.COMPLETED)),
-    )).one()
-    saved, applied, mentoring, active, hired, completed = (bool(value) for value in row)
-    return Activity(saved=saved, applied=applied, mentoring=mentoring,
-                    hired=active or hired, completed=completed)
 
 
 class StepKind(enum.StrEnum):
@@ -170,7 +113,7 @@ def student_home(student: User) -> StudentHome:
     profile = student.student_profile
     clusters = list(profile.clusters) if profile else []
     activity = activity_of(student.id)
-    stage = stage_of(activity)
+    stage = stage_of(activity, current_rule(SPECTRUM).params)  # the one rule, as staff set it
     recommendations = recommend(student)
     by_status: dict[ApplicationStatus, list[Application]] = defaultdict(list)
     for application in db.session.scalars(

@@ -57,7 +57,12 @@ class CalendarLinks:
 def calendar_links(booking: Booking) -> CalendarLinks:
     """"Add to Google Calendar" and "Add to Outlook" addresses for a booked session, with
     the .ics event's text and its times in UTC (``Z``), every value percent-encoded."""
-    event = calendar_event(booking)
+    return links_for(calendar_event(booking))
+
+
+def links_for(event: CalendarEvent) -> CalendarLinks:
+    """"Add to Google Calendar" and "Add to Outlook" addresses for any calendar event (a
+    booking, an event at the career center)."""
 
     def address(base: str, values: dict[str, str]) -> str:
         return f"{base}?{urlencode(values, quote_via=quote, safe='/')}"

@@ -35,16 +35,29 @@ from marketplace.blueprints.applications.models import (
 )
 from marketplace.blueprints.applications.services import move_application, resume_key
 from marketplace.blueprints.credentials.services import withdraw_all as withdraw_credentials
+from marketplace.blueprints.events.models import (
+    CheckInCode,
+    Conversation,
+    Event,
+    EventRegistration,
+    RegistrationStatus,
+)
+from marketplace.blueprints.events.services import cancel_registration
 from marketplace.blueprints.mentoring.models import Booking, MentoringSlot, SlotStatus
 from marketplace.blueprints.mentoring.services import cancel_slot, release_bookings
 from marketplace.blueprints.notifications.models import EmailDelivery, Notification
 from marketplace.blueprints.opportunities.models import SavedOpportunity
+from marketplace.blueprints.outcomes.documents import document_key
 from marketplace.blueprints.outcomes.models import (
+    CareerPlan,
+    DocumentSubmission,
     FirstDestination,
     OutcomeEvidence,
+    OutcomeReview,
     SourceKind,
     StaffRecord,
 )
+from marketplace.blueprints.outcomes.reviews import DOCUMENT, PLAN
 from marketplace.blueprints.privacy.models import DeletionRequest, DeletionStatus
 from marketplace.blueprints.privacy.services.requests import decidable_request
 from marketplace.core.audit import audit
@@ -93,7 +106,9 @@ def carry_out_deletion(request_id: int, by: User) -> DeletionRequest:
     cancelled = _cancel_future_slots(user, by)
 
     keys = _erase_documents_and_messages(user, former)
+    keys += _erase_plans_and_reviewed_documents(user)
     credentials = withdraw_credentials(user)
+    _leave_events(user)
     _erase_messages_to(user)
     _erase_identity(user)
     _scrub_others_text(old, former, user)
@@ -111,6 +126,42 @@ def carry_out_deletion(request_id: int, by: User) -> DeletionRequest:
         enqueue_after_commit("delete_erased_files", request.id)
     db.session.flush()
     return request
+
+
+def _erase_plans_and_reviewed_documents(student: User) -> list[str]:
+    """The career plan's words and the documents sent for review go (the files by the
+    job that removes the erased person's files; returned as keys). What staff decided
+    stays, without their comments, so the evidence it recorded keeps its source."""
+    db.session.execute(sa.update(CareerPlan).where(CareerPlan.student_id == student.id)
+                       .values(goals="", roles="", next_steps=[]))
+    documents = db.session.scalars(sa.select(DocumentSubmission).where(
+        DocumentSubmission.student_id == student.id)).all()
+    keys = [document_key(d.stored_name) for d in documents]
+    for document in documents:
+        document.filename = "document.pdf"
+    plan_ids = sa.select(CareerPlan.id).where(CareerPlan.student_id == student.id)
+    document_ids = [d.id for d in documents]
+    db.session.execute(sa.update(OutcomeReview).where(sa.or_(
+        sa.and_(OutcomeReview.subject == PLAN, OutcomeReview.subject_id.in_(plan_ids)),
+        sa.and_(OutcomeReview.subject == DOCUMENT,
+                OutcomeReview.subject_id.in_(document_ids)))).values(comment=None))
+    return keys
+
+
+def _leave_events(student: User) -> None:
+    """Places at events still to come go to the next in line; what employers noted in
+    conversations with the person goes, and nothing stays shared with them."""
+    upcoming = db.session.scalars(sa.select(EventRegistration.event_id).join(Event).where(
+        EventRegistration.student_id == student.id, Event.starts_at > utcnow(),
+        EventRegistration.status.in_([RegistrationStatus.REGISTERED,
+                                      RegistrationStatus.WAITLISTED]))).all()
+    for event_id in upcoming:
+        cancel_registration(event_id, student)
+    db.session.execute(sa.update(Conversation).where(Conversation.student_id == student.id)
+                       .values(note="", shared_at=None))
+    db.session.execute(sa.update(CheckInCode).where(
+        CheckInCode.student_id == student.id, CheckInCode.retired_at.is_(None))
+        .values(retired_at=utcnow()))
 
 
 def _withdraw_applications(student: User) -> int:
