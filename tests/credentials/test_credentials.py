@@ -54,11 +54,22 @@ def evidence():
     return ana, other
 
 
+SCHEMA = Draft201909Validator(json.loads(
+    (STANDARDS / "achievementcredential.schema.json").read_text()))
+
+
 def claim(api_client, student, source_id=41):
+    """Claim through the API; every credential a test issues must fit the 1EdTech schema."""
     response = api_client(student).post("/api/v1/credentials", json={
         "outcome": "experiential_learning", "source_kind": "placement", "source_id": source_id})
     assert response.status_code == 201, response.get_json()
+    assert_fits_the_schema(response.get_json()["jwt"])
     return response.get_json()
+
+
+def assert_fits_the_schema(token: str) -> None:
+    errors = sorted(SCHEMA.iter_errors(payload(token)["vc"]), key=str)
+    assert errors == [], [error.message for error in errors[:5]]
 
 
 def payload(token: str) -> dict:
@@ -350,6 +361,7 @@ def test_the_learner_record_bundles_the_credentials_and_its_link_can_be_stopped(
     claim_row = api_client(ana).post("/api/v1/credentials", json={
         "outcome": "connections", "source_kind": "mentoring", "source_id": 7})
     assert claim_row.status_code == 201
+    assert_fits_the_schema(claim_row.get_json()["jwt"])
     login_as(ana)
     record = client.get("/me/record/clr.json").get_json()
     assert record["type"] == ["VerifiableCredential", "ClrCredential"]
@@ -404,6 +416,7 @@ def test_graduates_keep_their_credentials(api_client, issuer_key):
     response = api_client(alum).post("/api/v1/credentials", json={
         "outcome": "connections", "source_kind": "staff", "source_id": 3})
     assert response.status_code == 201
+    assert_fits_the_schema(response.get_json()["jwt"])
 
 
 def test_erasing_the_person_withdraws_their_credentials_and_record_links(
@@ -487,6 +500,7 @@ def test_the_criterion_is_the_rule_version_that_recorded_the_evidence(api_client
     body = api_client(ana).post("/api/v1/credentials", json={
         "outcome": "job_search", "source_kind": "job_search", "source_id": ana.id})
     assert body.status_code == 201, body.get_json()
+    assert_fits_the_schema(body.get_json()["jwt"])
     narrative = payload(body.get_json()["jwt"])["vc"]["credentialSubject"]["achievement"][
         "criteria"]["narrative"]
     assert narrative.startswith("At least 7 applications, 2 or more of which")
@@ -511,6 +525,7 @@ def test_withdrawn_evidence_takes_its_credential_with_it_and_cannot_be_claimed(
     credential = api_client(student).post("/api/v1/credentials", json={
         "outcome": "articulation", "source_kind": "document_review",
         "source_id": approval.source_id}).get_json()
+    assert_fits_the_schema(credential["jwt"])
     assert verify(client, credential["jwt"])["valid"] is True
     api_client(staff).post(f"/api/v1/documents/{document_id}/review", json={
         "decision": "approval_withdrawn", "comment": "This is someone else's resume."})

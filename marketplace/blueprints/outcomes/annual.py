@@ -20,6 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app, render_template
 
+from marketplace.blueprints.accounts.hooks import school_choices
 from marketplace.blueprints.accounts.models import User
 from marketplace.blueprints.outcomes import charts, reports
 from marketplace.blueprints.outcomes.campaigns.models import Campaign
@@ -59,6 +60,7 @@ class CampaignEffect:
 @dataclass
 class AnnualReport:
     graduation_year: int
+    school: str | None  # one school's report (its name), or the whole institution's
     graduated: bool
     prepared_on: date
     view: reports.Dashboard  # the class as a whole: attainment, trend, destinations
@@ -85,38 +87,51 @@ def graduation_day(graduation_year: int) -> date:
     return date.fromordinal(following.toordinal() - 1)
 
 
-def annual_report(graduation_year: int, today: date | None = None) -> AnnualReport:
-    """Everything the report shows for one class: one grouped query for the class, one
-    per gap table, one per campaign."""
+def annual_report(graduation_year: int, today: date | None = None,
+                  school_id: int | None = None) -> AnnualReport:
+    """Everything the report shows for one class (of one school, when ``school_id`` is
+    given): one grouped query for the class, one per gap table, one per campaign.
+
+    A school's report leaves the outreach campaigns out: a campaign writes to the whole
+    class, so its arms count other schools' students."""
     today = today or datetime.now(UTC).date()
     graduated = reports.has_graduated(graduation_year, today)
     # The trend covers the class's last year: up to graduation, or up to today.
     trend_end = min(today, graduation_day(graduation_year))
     view = reports.dashboard(graduation_year, None, months=12, today=today,
-                             trend_end=trend_end)
-    name = f"Class of {graduation_year}"
+                             trend_end=trend_end, school_id=school_id)
+    school = None
+    if school_id is not None:
+        school = dict(pair for answer in school_choices.results() for pair in answer).get(
+            school_id, f"School #{school_id}")
+    name = f"Class of {graduation_year}" + (f", {school}" if school else "")
     gaps = []
     for group_by in REPORT_GROUPS:
-        summary = reports.summary(graduation_year, group_by)
+        summary = reports.summary(graduation_year, group_by, school_id)
         gaps.append(GapTable(group_by, reports.GROUPS[group_by], summary,
                              charts.heatmap(summary)))
     trends = [charts.trend_chart(view.months, view.series, key, label)
               for key, label in reports.OUTCOMES.items()]
-    campaigns = db.session.scalars(sa.select(Campaign).where(
-        Campaign.graduation_year == graduation_year).order_by(Campaign.created_at)).all()
+    campaigns = [] if school_id is not None else db.session.scalars(
+        sa.select(Campaign).where(Campaign.graduation_year == graduation_year)
+        .order_by(Campaign.created_at)).all()
     now = utcnow()
     return AnnualReport(
-        graduation_year, graduated, today, view,
+        graduation_year, school, graduated, today, view,
         charts.outcome_bars(view.summary, f"{name}: share with evidence, by outcome"),
         gaps, trends, [CampaignEffect(c, results(c, now)) for c in campaigns])
 
 
-def start_report_pdf(graduation_year: int, by: User) -> ExportJob:
-    """Queue the PDF of a class's annual report (built after the commit). Flushes."""
+def start_report_pdf(graduation_year: int, by: User, school_id: int | None = None
+                     ) -> ExportJob:
+    """Queue the PDF of a class's annual report (one school's, when given), built after
+    the commit. Flushes."""
     if not 1900 <= graduation_year <= 2199:
         raise ValidationFailed("Choose a graduating class.",
                                {"graduation_year": "Not a graduating class."})
-    export = ExportJob(kind=REPORT_KIND, params={"graduation_year": graduation_year},
+    # A school's report names its school; the whole institution's names none.
+    school = {"school_id": school_id} if school_id is not None else {}
+    export = ExportJob(kind=REPORT_KIND, params={"graduation_year": graduation_year, **school},
                        created_by_id=by.id)
     db.session.add(export)
     db.session.flush()
@@ -124,7 +139,7 @@ def start_report_pdf(graduation_year: int, by: User) -> ExportJob:
     return export
 
 
-def render_pdf(graduation_year: int) -> tuple[bytes, int]:
+def render_pdf(graduation_year: int, school_id: int | None = None) -> tuple[bytes, int]:
     """The report as PDF bytes, and its number of pages."""
     # Imported here, not at the top: WeasyPrint loads Pango and fonts, which only the
     # worker that builds a PDF needs; every web process would pay for it at start-up.
@@ -133,7 +148,8 @@ def render_pdf(graduation_year: int) -> tuple[bytes, int]:
     # app.css is written for browsers: WeasyPrint would log each media feature and
     # property it skips, on every report. Its errors still reach the log.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    html = render_template("outcomes/report_pdf.html", report=annual_report(graduation_year),
+    html = render_template("outcomes/report_pdf.html",
+                           report=annual_report(graduation_year, school_id=school_id),
                            min_group=reports.MIN_GROUP, outcome_labels=reports.OUTCOMES,
                            group_labels=reports.GROUPS)
     document = HTML(string=html, base_url=str(STYLESHEET.parent)).render(
@@ -159,10 +175,11 @@ def build_pdf(export_id: int) -> None:
     if export is None or export.kind != REPORT_KIND or export.status is ExportStatus.DONE:
         return
     year = int((export.params or {})["graduation_year"])
+    school_id = (export.params or {}).get("school_id")
     filename = f"{export_id}-{REPORT_KIND}-{secrets.token_hex(8)}.pdf"
     _progress(export_id, status=ExportStatus.RUNNING, progress=10, error=None)
     try:
-        data, pages = render_pdf(year)
+        data, pages = render_pdf(year, school_id)
         storage().put(export_key(filename), data)
     except Exception as error:
         db.session.rollback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from marketplace.blueprints.accounts.models import User
 from marketplace.blueprints.applications.services import complete_placement
 from marketplace.blueprints.outcomes import imports
 from marketplace.blueprints.outcomes.models import OutcomeEvidence, SourceKind
+from marketplace.blueprints.outcomes.policies import school_scope
 from marketplace.blueprints.outcomes.reports import GROUPS, parse_year, summary
 from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
@@ -118,6 +120,8 @@ SUMMARY = schema("OutcomesSummary", {
     "type": "object", "required": ["students", "outcomes"],
     "properties": {
         "students": {"type": "integer"}, "graduation_year": {"type": ["integer", "null"]},
+        "school_id": {"type": ["integer", "null"],
+                      "description": "The school counted; null: every school"},
         "outcomes": {"type": "array", "items": OUTCOME_COUNT},
         "group_by": {"type": ["string", "null"]},
         "groups": {"type": "array", "items": {"type": "object", "properties": {
@@ -132,12 +136,17 @@ SUMMARY_PARAMETERS = [
      "description": "A graduating class; all students if absent"},
     {"name": "group_by", "in": "query", "required": False,
      "schema": {"type": "string", "enum": ["", *GROUPS]},
-     "description": "Break each outcome down by this student attribute"}]
+     "description": "Break each outcome down by this student attribute"},
+    {"name": "school", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1},
+     "description": "In a district, one school's students (a school's staff always count "
+                    "their own school's); a school that is not one, or not theirs, is 404"}]
 
 
 @bp.route("/outcomes/summary")
 @documented("/outcomes/summary", "get", "Outcome attainment for a cohort, optionally by group",
-            response=SUMMARY, parameters=SUMMARY_PARAMETERS, errors=("400", "401", "403"),
+            response=SUMMARY, parameters=SUMMARY_PARAMETERS,
+            errors=("400", "401", "403", "404"),
             roles="career staff")
 @role_required(Role.STAFF)
 def outcomes_summary():
@@ -148,7 +157,15 @@ def outcomes_summary():
     group_by = request.args.get("group_by", "").strip() or None
     if group_by is not None and group_by not in GROUPS:
         abort(400, description=f"group_by must be one of: {', '.join(GROUPS)}.")
-    result = summary(graduation_year, group_by)
+    raw_school = request.args.get("school", "").strip()
+    requested = int(raw_school) if re.fullmatch(r"[0-9]{1,100}", raw_school) else None
+    scope = school_scope(current_user, raw_school)
+    if raw_school and requested is None:
+        abort(400, description="school must be the id of one of the district's schools.")
+    if requested is not None and scope.school_id != requested:
+        # Not a school of the district, or (a school's staff) another school's students.
+        abort(404, description="No such school among those you can see.")
+    result = summary(graduation_year, group_by, scope.school_id)
 
     def counts(outcomes, group=None) -> list[dict]:
         return [{"key": o.key, "label": o.label, "with_evidence": o.with_evidence,
@@ -157,6 +174,7 @@ def outcomes_summary():
                 for o in outcomes]
 
     return jsonify({"students": result.students, "graduation_year": graduation_year,
+                    "school_id": scope.school_id,
                     "outcomes": counts(result.outcomes), "group_by": group_by,
                     "groups": [{"value": g.value, "label": g.label, "students": g.students,
                                 "outcomes": counts(g.outcomes.values(), g)}

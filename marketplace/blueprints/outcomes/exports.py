@@ -39,16 +39,32 @@ def export_key(filename: str) -> str:
     return f"exports/{filename}"
 
 
-def start_export(kind: str, graduation_year: int | None, by: User) -> ExportJob:
-    """Queue an export (built after the commit). Flushes."""
+def start_export(kind: str, graduation_year: int | None, by: User,
+                 school_id: int | None = None) -> ExportJob:
+    """Queue an export of the cohort (one school's students, when given), built after the
+    commit. Flushes."""
     if kind not in EXPORT_KINDS:
         raise ValidationFailed("Choose what to export.", {"kind": "Unknown export."})
-    export = ExportJob(kind=kind, params={"graduation_year": graduation_year},
+    # A school's export names its school; the whole institution's names none.
+    school = {"school_id": school_id} if school_id is not None else {}
+    export = ExportJob(kind=kind, params={"graduation_year": graduation_year, **school},
                        created_by_id=by.id)
     db.session.add(export)
     db.session.flush()
     enqueue_after_commit("build_export", export.id)
     return export
+
+
+def recent_exports(school_id: int | None, by_id: int, count: int = 5) -> list[ExportJob]:
+    """The newest exports: everyone's, or with ``school_id`` (a school's staff) those
+    ``by_id`` made for that school. One query."""
+    statement = sa.select(ExportJob).order_by(ExportJob.id.desc())
+    if school_id is None:
+        return list(db.session.scalars(statement.limit(count)))
+    mine = db.session.scalars(statement.where(ExportJob.created_by_id == by_id)
+                              .limit(count * 4))
+    return [export for export in mine
+            if (export.params or {}).get("school_id") == school_id][:count]
 
 
 @stored_files("exports")
@@ -86,6 +102,7 @@ def build(export_id: int) -> None:
     if export is None or export.status is ExportStatus.DONE:
         return
     kind, year = export.kind, (export.params or {}).get("graduation_year")
+    school_id = (export.params or {}).get("school_id")
     filename = f"{export_id}-{kind}-{secrets.token_hex(8)}.csv"
     _progress(export_id, status=ExportStatus.RUNNING, progress=0, error=None)
     rows = 0
@@ -93,8 +110,8 @@ def build(export_id: int) -> None:
         with storage().writer(export_key(filename), text=True) as handle:
             handle.write(CSV_BOM)
             writer = csv.writer(handle)
-            for batch, done in (_evidence_batches(year) if kind == "evidence"
-                                else _summary_batches(year)):
+            for batch, done in (_evidence_batches(year, school_id) if kind == "evidence"
+                                else _summary_batches(year, school_id)):
                 writer.writerows([[csv_safe(str(v)) if isinstance(v, str) else v
                                    for v in row] for row in batch])
                 rows += len(batch)
@@ -115,8 +132,9 @@ def build(export_id: int) -> None:
               filename=filename, finished_at=utcnow())
 
 
-def _evidence_batches(year: int | None) -> Iterator[tuple[list, int]]:
-    members = cohort(year).subquery()
+def _evidence_batches(year: int | None, school_id: int | None = None
+                      ) -> Iterator[tuple[list, int]]:
+    members = cohort(year, school_id).subquery()
     where = OutcomeEvidence.student_id.in_(sa.select(members.c.id))
     total = db.session.scalar(sa.select(sa.func.count(OutcomeEvidence.id)).where(where)) or 0
     yield [["student_email", "student_name", "graduation_year", "outcome", "source_kind",
@@ -140,15 +158,16 @@ def _evidence_batches(year: int | None) -> Iterator[tuple[list, int]]:
                min(99, written * 100 // max(total, 1)))
 
 
-def _summary_batches(year: int | None) -> Iterator[tuple[list, int]]:
+def _summary_batches(year: int | None, school_id: int | None = None
+                     ) -> Iterator[tuple[list, int]]:
     yield [["graduation_year", "group_by", "group", "students", "outcome", "with_evidence",
             "rate"]], 0
-    overall = summary(year)
+    overall = summary(year, school_id=school_id)
     label = year if year is not None else "all"
     yield [[label, "all", "all", overall.students, o.key, o.with_evidence, round(o.rate, 4)]
            for o in overall.outcomes], 10
     for index, group_by in enumerate(GROUPS, start=1):
-        result = summary(year, group_by)
+        result = summary(year, group_by, school_id)
         yield [[label, group_by, group.label, group.students, key, count.with_evidence,
                 round(count.rate, 4)]
                for group in result.groups for key, count in group.outcomes.items()], \

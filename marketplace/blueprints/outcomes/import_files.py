@@ -19,6 +19,9 @@ from marketplace.core.errors import ValidationFailed
 MAX_BYTES = 2 * 1024 * 1024
 
 
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 EXTRA = "\x00extra"  # marks a row with more fields than the header
 
 
@@ -31,7 +34,8 @@ KINDS = {"roster": "Student roster", "evidence": "Outcome evidence",
 
 COLUMNS = {
     "roster": ["email", "name", "graduation_year", "major", "first_generation",
-               "pell_eligible"],
+               "pell_eligible", "school", "date_of_birth", "cte_concentrator", "guardian_email",
+               "preferred_language"],
     "evidence": ["email", "outcome", "date", "description"],
     "destinations": ["email", "category", "employer", "date"],
 }
@@ -56,6 +60,16 @@ ALIASES = {
                          "1st gen", "1st generation", "first gen student"],
     "pell_eligible": ["pell eligible", "pell", "pell grant", "pell recipient",
                       "pell grant eligible", "pell grant recipient"],
+    "school": ["school", "school name", "high school", "middle school", "home school"],
+    "date_of_birth": ["date of birth", "dob", "birth date", "birthdate", "birthday",
+                      "born", "born on"],
+    "cte_concentrator": ["cte concentrator", "cte", "concentrator", "cte status",
+                         "cte concentrator status"],
+    "guardian_email": ["guardian email", "guardian e-mail", "guardian email address",
+                       "parent email", "parent e-mail", "parent email address",
+                       "parent/guardian email", "parent or guardian email"],
+    "preferred_language": ["preferred language", "language", "home language",
+                           "language preference"],
     "outcome": ["outcome", "clo", "career learning outcome", "learning outcome"],
     "date": ["date", "occurred on", "date occurred", "completed on", "completion date",
              "recorded on", "survey date", "event date"],
@@ -107,7 +121,8 @@ def read_header(names: list[str], kind: str) -> tuple[list[str | None], list[str
     missing = REQUIRED[kind] - set(seen)
     if missing:
         raise ValidationFailed(
-            f"The first line must name the columns: {', '.join(COLUMNS[kind])}. Missing: "
+            f"The first line must name the columns: "
+            f"{', '.join(c for c in COLUMNS[kind] if c in REQUIRED[kind])}. Missing: "
             f"{', '.join(sorted(missing))}.", {"file": "Missing columns."})
     return columns, ignored
 
@@ -141,10 +156,13 @@ def read_rows(data: bytes, kind: str) -> tuple[list[tuple[int, dict[str, str]]],
             if len(rows) >= MAX_ROWS:
                 raise ValidationFailed(f"At most {MAX_ROWS:,} rows per file; split it.",
                                        {"file": "Too many rows."})
-            # A short row (trailing empty cells left out) reads the rest as empty.
-            cleaned = {column: value.strip()
-                       for column, value in zip(columns, values, strict=False)
-                       if column is not None}
+            # A short row (trailing empty cells left out) reads the rest as empty, so
+            # every column the first line names is in every row: a column that is in
+            # the file is set (an empty cell clears it), one that is not is left alone.
+            cleaned = {column: "" for column in columns if column is not None}
+            cleaned.update({column: value.strip()
+                            for column, value in zip(columns, values, strict=False)
+                            if column is not None})
             if len(values) > len(columns) and any(v.strip() for v in values[len(columns):]):
                 cleaned[EXTRA] = "yes"  # more fields than the header names
             if any(value.strip() for value in values):
@@ -181,6 +199,18 @@ def parse_date(value: str) -> date | None:
         return date(int(year), int(month), int(day))
     except ValueError:
         return None
+
+
+def parse_flag(value: str) -> tuple[bool | None, str | None]:
+    """A yes/no cell: True, False or None (empty, unknown), and what is wrong with it."""
+    lowered = value.lower()
+    if lowered in ("", "unknown", "prefer not to say"):
+        return None, None
+    if lowered in ("yes", "y", "true", "1", "x"):
+        return True, None
+    if lowered in ("no", "n", "false", "0"):
+        return False, None
+    return None, f"“{short(value)}” is not yes, no or empty"
 
 
 def parse_year(value: str) -> int | None:

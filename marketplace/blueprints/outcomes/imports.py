@@ -6,12 +6,13 @@ idempotent: the same file twice changes nothing the second time.
 
 The first line is read forgivingly and dates may be ISO or US (``import_files``);
 ``import_preview`` runs the whole import inside a savepoint and rolls it back, so
-staff see each row's change before anything is written.
+staff see each row's change before anything is written. A roster may also carry a
+district's columns (school, date of birth, CTE concentrator, guardian e-mail, preferred
+language: ``import_profile``).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
@@ -22,15 +23,23 @@ from marketplace.blueprints.accounts.models import StudentProfile, User
 from marketplace.blueprints.outcomes.import_files import (
     ALIASES,
     COLUMNS,
+    EMAIL_RE,
     EXTRA,
     KINDS,
     MAX_BYTES,
     column_for,
     header_key,
     parse_date,
+    parse_flag,
     parse_year,
     read_rows,
     short,
+)
+from marketplace.blueprints.outcomes.import_profile import (
+    PROFILE_LABELS,
+    profile_fields,
+    schools_by_name,
+    shown_profile,
 )
 from marketplace.blueprints.outcomes.models import (
     DESTINATION_LABELS,
@@ -52,9 +61,6 @@ UNUSABLE_PASSWORD = "!imported"
 # mentoring sessions; staff record the other four.
 STAFF_OUTCOMES = {key: label for key, label in OUTCOMES.items()
                   if key not in ("experiential_learning", "connections")}
-
-
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 # Rows of the preview that show their change; the counts cover every row.
@@ -91,17 +97,6 @@ class ImportRefused(ValidationFailed):
         self.result = result
 
 
-def _flag(value: str) -> tuple[bool | None, str | None]:
-    lowered = value.lower()
-    if lowered in ("", "unknown", "prefer not to say"):
-        return None, None
-    if lowered in ("yes", "y", "true", "1", "x"):
-        return True, None
-    if lowered in ("no", "n", "false", "0"):
-        return False, None
-    return None, f"“{short(value)}” is not yes, no or empty"
-
-
 def _date(value: str) -> tuple[date | None, str | None]:
     parsed = parse_date(value)
     if parsed is None:
@@ -135,6 +130,9 @@ def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
     checked: list[tuple[int, dict]] = []
     seen: dict[tuple, int] = {}
     this_year = datetime.now(UTC).year
+    # One look-up for the file, and only when it names a school.
+    schools = schools_by_name() if kind == "roster" and "school" in rows[0][1] else {}
+    school_names = {school_id: name for school_id, name in schools.values()}
     for line, row in rows:
         problems = []
         email = row.get("email", "").lower()
@@ -159,14 +157,16 @@ def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
             major = row.get("major", "")
             if len(major) > 120:
                 problems.append("the major is too long")
-            first_gen, error = _flag(row.get("first_generation", ""))
+            first_gen, error = parse_flag(row.get("first_generation", ""))
             if error:
                 problems.append(f"first_generation: {error}")
-            pell, error = _flag(row.get("pell_eligible", ""))
+            pell, error = parse_flag(row.get("pell_eligible", ""))
             if error:
                 problems.append(f"pell_eligible: {error}")
+            profile, errors = profile_fields(row, email, schools)
+            problems.extend(errors)
             values.update(name=name, year=year, major=major or None, first_gen=first_gen,
-                          pell=pell)
+                          pell=pell, profile=profile, school_names=school_names)
             key = (email,)
         else:
             if user is None and not problems:
@@ -250,6 +250,7 @@ STUDENT_FIELDS = ["name", "graduation year", "major", "first-generation", "Pell-
 
 def _write_student(values: dict, by: User) -> tuple[str, list[str]]:
     user = values["user"]
+    extra = values["profile"]  # the district's columns that are in the file
     if user is None:
         # No usable password (not a hash, so no password ever matches): the account
         # carries the roster data staff report on until the student is given access.
@@ -257,20 +258,29 @@ def _write_student(values: dict, by: User) -> tuple[str, list[str]]:
                     password_hash=UNUSABLE_PASSWORD)
         user.student_profile = StudentProfile(
             graduation_year=values["year"], major=values["major"],
-            first_generation=values["first_gen"], pell_eligible=values["pell"])
+            first_generation=values["first_gen"], pell_eligible=values["pell"], **extra)
         db.session.add(user)
-        return "created", [f"new student: {values['name']}, class of {values['year']}"]
+        school = shown_profile(values["school_names"], "school_id", extra.get("school_id"))
+        return "created", [f"new student: {values['name']}, class of {values['year']}"
+                           + (f", {school}" if school else "")]
     profile = user.student_profile or StudentProfile(user=user)
     before = (user.name, profile.graduation_year, profile.major, profile.first_generation,
               profile.pell_eligible)
     after = (values["name"], values["year"], values["major"], values["first_gen"],
              values["pell"])
-    if before == after:
+    extra_before = {attribute: getattr(profile, attribute) for attribute in extra}
+    if before == after and extra_before == extra:
         return "unchanged", []
     user.name = values["name"]
     profile.graduation_year, profile.major = values["year"], values["major"]
     profile.first_generation, profile.pell_eligible = values["first_gen"], values["pell"]
-    return "updated", _changed(STUDENT_FIELDS, before, after)
+    for attribute, value in extra.items():
+        setattr(profile, attribute, value)
+    names = values["school_names"]
+    return "updated", _changed(
+        STUDENT_FIELDS + [PROFILE_LABELS[attribute] for attribute in extra],
+        before + tuple(shown_profile(names, a, v) for a, v in extra_before.items()),
+        after + tuple(shown_profile(names, a, v) for a, v in extra.items()))
 
 
 def record_staff_evidence(student: User, outcome: str, occurred_on: date, description: str,

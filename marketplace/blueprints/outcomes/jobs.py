@@ -26,6 +26,7 @@ from marketplace.blueprints.outcomes.models import (
 )
 from marketplace.blueprints.outcomes.rules import rule_for_recording, rule_key
 from marketplace.blueprints.outcomes.services import evidence_withdrawn, record_evidence
+from marketplace.core.db import lock_row
 from marketplace.core.extensions import db
 from marketplace.core.jobs import job, periodic
 from marketplace.core.reference import NACE_COMPETENCIES, OUTCOMES
@@ -160,11 +161,13 @@ def record_review_evidence(review_id: int) -> None:
     review = db.session.get(OutcomeReview, review_id)
     if review is None or review.decision is not ReviewStatus.APPROVED:
         return
+    # The plan or document locked first, as a withdrawal locks it: a withdrawal decided
+    # while this runs waits, and its reversing job then finds the row recorded here.
+    subject = lock_row(reviews.SUBJECTS[review.subject], review.subject_id)
+    if subject is None:
+        return
     if db.session.scalar(sa.select(OutcomeReview.id).where(
             OutcomeReview.withdraws_id == review.id)) is not None:
-        return
-    subject = db.session.get(reviews.SUBJECTS[review.subject], review.subject_id)
-    if subject is None:
         return
     outcome, kind = reviews.EVIDENCE_OF[review.subject]
     rule = rule_for_recording(rule_key(outcome, kind))

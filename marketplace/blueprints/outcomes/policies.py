@@ -1,13 +1,21 @@
-"""Who may see and act on career plans, submitted documents and a student's progress.
+"""Who may see and act on career plans, submitted documents and a student's progress,
+and whose students the outcomes pages count.
 
 Deny by default: a student sees their own; career staff see and review everyone's;
-nobody else (employers, alumni) sees a student's plan, documents or progress.
+nobody else (employers, alumni) sees a student's plan, documents or progress. In a
+district, a school's staff see their school's students on the dashboard, its
+drill-downs, exports and annual report (``school_scope``).
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
+from marketplace.blueprints.accounts.hooks import school_choices
 from marketplace.blueprints.accounts.models import User
-from marketplace.blueprints.outcomes.models import CareerPlan, DocumentSubmission
+from marketplace.blueprints.outcomes import hooks
+from marketplace.blueprints.outcomes.models import CareerPlan, DocumentSubmission, ExportJob
 from marketplace.core.policies import Role
 
 
@@ -33,3 +41,49 @@ def can_view_document(user: User | None, document: DocumentSubmission) -> bool:
 def can_review(user: User | None) -> bool:
     """Signing off plans and approving documents is career staff's work, never the student's."""
     return _signed_in(user) and user.role is Role.STAFF
+
+
+def staff_school_limit(user: User | None) -> int | None:
+    """The one school whose students ``user`` sees on the outcomes pages (a school's staff,
+    as schools answers ``hooks.staff_school``), or None: every school (district or college
+    staff)."""
+    if not _signed_in(user) or user.role is not Role.STAFF:
+        return None
+    return hooks.staff_school.first(user)
+
+
+@dataclass(frozen=True)
+class SchoolScope:
+    """Whose students an outcomes page counts: one school's (``school_id``), or all."""
+
+    school_id: int | None
+    name: str | None  # the school's, for titles
+    choices: list[tuple[int, str]]  # what the school filter offers: district staff only
+
+    @property
+    def chosen(self) -> int | None:
+        """The filter's value to carry in links and forms (a school's staff have none)."""
+        return self.school_id if self.choices else None
+
+
+def school_scope(user: User | None, requested: str = "") -> SchoolScope:
+    """The school ``user`` sees: a school's staff always their own, whatever they ask for;
+    district staff the school ``requested`` (an id) if it is one of the district's, else
+    every school. A college has no schools: everyone, no filter."""
+    choices = [pair for answer in school_choices.results() for pair in answer]
+    names = dict(choices)
+    limit = staff_school_limit(user)
+    if limit is not None:
+        return SchoolScope(limit, names.get(limit), [])
+    found = re.fullmatch(r"[0-9]{1,9}", (requested or "").strip())
+    chosen = int(found.group()) if found and int(found.group()) in names else None
+    return SchoolScope(chosen, names.get(chosen), choices)
+
+
+def can_open_export(user: User | None, export: ExportJob) -> bool:
+    """Staff open exports and annual reports; a school's staff only those made for their
+    school (an export keeps the school it was made for in its parameters)."""
+    if not _signed_in(user) or user.role is not Role.STAFF:
+        return False
+    limit = staff_school_limit(user)
+    return limit is None or (export.params or {}).get("school_id") == limit

@@ -7,6 +7,9 @@ ledger rows counted, and each view one pass over the cohort.
 
 Classes graduate in May (``GRADUATION_MONTH``): first destinations count graduates
 only, and the dashboard opens on the latest class that has graduated.
+
+In a district every count can be narrowed to one school (``school_id``): a school's
+staff see only theirs (``policies.staff_school_limit``), district staff may choose one.
 """
 
 from __future__ import annotations
@@ -120,20 +123,29 @@ def has_graduated(graduation_year: int, today: date | None = None) -> bool:
     return graduation_year <= last_graduated_class(today or datetime.now(UTC).date())
 
 
-def default_class(today: date | None = None) -> int | None:
+def in_school(school_id: int | None) -> sa.ColumnElement[bool]:
+    """A WHERE clause on StudentProfile keeping one school's students (None: everyone)."""
+    return sa.true() if school_id is None else StudentProfile.school_id == school_id
+
+
+def default_class(today: date | None = None, school_id: int | None = None) -> int | None:
     """The class the dashboard opens on: the latest that has graduated, else the newest
-    (none: no student has a class). Two index look-ups."""
+    (none: no student of the school, if one is given, has a class). Two look-ups."""
     last = last_graduated_class(today or datetime.now(UTC).date())
     year_column = StudentProfile.graduation_year
-    return (db.session.scalar(sa.select(sa.func.max(year_column)).where(year_column <= last))
-            or db.session.scalar(sa.select(sa.func.max(year_column))))
+    scope = in_school(school_id)
+    return (db.session.scalar(sa.select(sa.func.max(year_column)).where(year_column <= last,
+                                                                        scope))
+            or db.session.scalar(sa.select(sa.func.max(year_column)).where(scope)))
 
 
-def _members(statement: sa.Select, graduation_year: int | None) -> sa.Select:
+def _members(statement: sa.Select, graduation_year: int | None,
+             school_id: int | None = None) -> sa.Select:
     """Restrict a statement over User (outer-joined to StudentProfile) to the cohort: the
-    active student accounts of a graduating class (graduates included), or all of them.
-    Erased accounts count too (anonymised, with the fields the groups need): neither a
-    graduation nor a deletion changes a class's outcome counts."""
+    active student accounts of a graduating class (graduates included), or all of them,
+    of one school when ``school_id`` is given. Erased accounts count too (anonymised, with
+    the fields the groups need): neither a graduation nor a deletion changes a class's
+    outcome counts."""
     statement = statement.where(
         # Graduates count with their class: alum accounts that were students here.
         sa.or_(User.role == Role.STUDENT,
@@ -141,13 +153,15 @@ def _members(statement: sa.Select, graduation_year: int | None) -> sa.Select:
         sa.or_(User.active.is_(True), User.erased_at.is_not(None)))
     if graduation_year is not None:
         statement = statement.where(StudentProfile.graduation_year == graduation_year)
+    if school_id is not None:
+        statement = statement.where(in_school(school_id))
     return statement
 
 
-def cohort(graduation_year: int | None) -> sa.Select:
-    """Ids of the cohort's students."""
+def cohort(graduation_year: int | None, school_id: int | None = None) -> sa.Select:
+    """Ids of the cohort's students (of one school, when given)."""
     return _members(sa.select(User.id).outerjoin(
-        StudentProfile, StudentProfile.user_id == User.id), graduation_year)
+        StudentProfile, StudentProfile.user_id == User.id), graduation_year, school_id)
 
 
 def group_column(group_by: str):
@@ -250,7 +264,7 @@ class _Row:
 
 
 def _scan(graduation_year: int | None, group_by: str | None, ends: list[datetime],
-          graduated_through: int) -> list[_Row]:
+          graduated_through: int, school_id: int | None = None) -> list[_Row]:
     """One pass over the cohort, grouped by (group, has both doing outcomes, has
     graduated, first destination): students, students per outcome, and per outcome the
     students who had it by each month's end."""
@@ -272,7 +286,7 @@ def _scan(graduation_year: int | None, group_by: str | None, ends: list[datetime
     statement = statement.group_by(*([column] if group_by else []), *keys)
     rows = []
     width = len(ends)
-    for row in db.session.execute(_members(statement, graduation_year)):
+    for row in db.session.execute(_members(statement, graduation_year, school_id)):
         trend_counts = row[5 + len(OUTCOMES):]
         rows.append(_Row(
             group=row[0], both=row[1], graduated=row[2], category=row[3], students=row[4],
@@ -284,20 +298,20 @@ def _scan(graduation_year: int | None, group_by: str | None, ends: list[datetime
 
 def dashboard(graduation_year: int | None = None, group_by: str | None = None,
               months: int = 12, today: date | None = None,
-              trend_end: date | None = None) -> Dashboard:
+              trend_end: date | None = None, school_id: int | None = None) -> Dashboard:
     """Everything the outcomes page shows, from one grouped query (two when grouping by
     cluster: a student can be in several, so the cohort is also counted on its own).
 
     First destinations count graduates only: a class that has not graduated yet is in
     neither the knowledge rate's numerator nor its denominator. The trend's months end
-    with ``trend_end`` (default: today's month)."""
+    with ``trend_end`` (default: today's month). ``school_id``: one school's students."""
     if group_by is not None and group_by not in GROUPS:
         raise ValueError(group_by)
     today = today or datetime.now(UTC).date()
     graduated_through = last_graduated_class(today)
     labels, ends = month_ends(months, trend_end or today)
-    rows = _scan(graduation_year, group_by, ends, graduated_through)
-    overall = (_scan(graduation_year, None, ends, graduated_through)
+    rows = _scan(graduation_year, group_by, ends, graduated_through, school_id)
+    overall = (_scan(graduation_year, None, ends, graduated_through, school_id)
                if group_by == "cluster" else rows)
     total = sum(row.students for row in overall)
     result = Summary(graduation_year, total, [
@@ -339,31 +353,36 @@ def dashboard(graduation_year: int | None = None, group_by: str | None = None,
                      graduated_through)
 
 
-def summary(graduation_year: int | None = None, group_by: str | None = None) -> Summary:
-    """How many students of the cohort have each outcome, overall and per group."""
-    return dashboard(graduation_year, group_by, months=0).summary
+def summary(graduation_year: int | None = None, group_by: str | None = None,
+            school_id: int | None = None) -> Summary:
+    """How many students of the cohort (of one school, when given) have each outcome,
+    overall and per group."""
+    return dashboard(graduation_year, group_by, months=0, school_id=school_id).summary
 
 
-def trend(graduation_year: int | None, months: int = 12, today: date | None = None
-          ) -> tuple[list[str], dict[str, list[float]]]:
+def trend(graduation_year: int | None, months: int = 12, today: date | None = None,
+          school_id: int | None = None) -> tuple[list[str], dict[str, list[float]]]:
     """For each of the last ``months`` months, the share of the cohort that had reached
     each outcome by the month's end (UTC)."""
-    view = dashboard(graduation_year, None, months, today)
+    view = dashboard(graduation_year, None, months, today, school_id=school_id)
     return view.months, view.series
 
 
-def destinations(graduation_year: int | None, today: date | None = None
+def destinations(graduation_year: int | None, today: date | None = None,
+                 school_id: int | None = None
                  ) -> tuple[DestinationRates, DestinationRates, DestinationRates]:
     """First-destination rates (SPEC's definitions) for the cohort's graduates, for those
     with both Experiential Learning and Connections evidence, and for the rest."""
-    view = dashboard(graduation_year, None, months=0, today=today)
+    view = dashboard(graduation_year, None, months=0, today=today, school_id=school_id)
     return view.destinations, view.with_doing, view.without_doing
 
 
 def drill_down(graduation_year: int | None, group_by: str | None, group: str | None,
-               outcome: str, has: bool) -> list[tuple[User, StudentProfile | None]]:
-    """The students behind one cell, by name: the cohort, in ``group`` of ``group_by``
-    (empty: those who did not say), with or without ``outcome``."""
+               outcome: str, has: bool, school_id: int | None = None
+               ) -> list[tuple[User, StudentProfile | None]]:
+    """The students behind one cell, by name: the cohort (of one school, when given), in
+    ``group`` of ``group_by`` (empty: those who did not say), with or without
+    ``outcome``."""
     statement = sa.select(User, StudentProfile).outerjoin(
         StudentProfile, StudentProfile.user_id == User.id)
     if group_by:
@@ -375,5 +394,5 @@ def drill_down(graduation_year: int | None, group_by: str | None, group: str | N
                                     StudentAttainment.student_id == User.id)
     reached = _attained(outcome)
     statement = statement.where(reached.is_not(None) if has else reached.is_(None))
-    return db.session.execute(_members(statement, graduation_year)
+    return db.session.execute(_members(statement, graduation_year, school_id)
                               .order_by(User.name, User.id)).all()

@@ -20,8 +20,6 @@ from flask import (
 from flask_login import current_user
 from wtforms import (
     DateField,
-    FileField,
-    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -36,8 +34,8 @@ from marketplace.blueprints.outcomes import (
     annual,
     charts,
     exports,
-    import_preview,
     imports,
+    policies,
     reports,
 )
 from marketplace.blueprints.outcomes.models import ExportJob, ExportStatus
@@ -92,24 +90,21 @@ class RecordEvidenceForm(Form):
         description="For example: “Mock interview with career coach”.")
 
 
-class ImportForm(Form):
-    kind = SelectField("What the file holds", choices=list(imports.KINDS.items()))
-    file = FileField("CSV file", description="UTF-8, at most 2 MB, with a header line.")
-
-
 class ExportForm(Form):
     kind = SelectField("Export", choices=list(exports.EXPORT_KINDS.items()))
 
 
-def filters(latest_class_first: bool = False) -> tuple[int | None, str | None, str]:
+def filters(latest_class_first: bool = False, school_id: int | None = None
+            ) -> tuple[int | None, str | None, str]:
     """The dashboard's URL filters, each falling back to its default when not understood.
 
     "all" (or anything that is not a year) is every student. With no class in the
     address at all, the dashboard (``latest_class_first``) opens on the latest class that
-    has graduated (``reports.default_class``); drill-downs and exports mean everyone.
+    has graduated (``reports.default_class``, of ``school_id``'s students when given);
+    drill-downs and exports mean everyone.
     """
     if latest_class_first and "graduation_year" not in request.args:
-        graduation_year = reports.default_class()
+        graduation_year = reports.default_class(school_id=school_id)
     else:
         graduation_year = reports.parse_year(request.args.get("graduation_year"))
     group_by = request.args.get("group_by", "first_generation")
@@ -119,26 +114,38 @@ def filters(latest_class_first: bool = False) -> tuple[int | None, str | None, s
     return graduation_year, group_by, outcome
 
 
-def cohorts() -> list[int]:
-    """The graduating classes to choose from, newest first (two index look-ups)."""
-    low, high = db.session.execute(sa.select(sa.func.min(StudentProfile.graduation_year),
-                                             sa.func.max(StudentProfile.graduation_year))).one()
+def cohorts(school_id: int | None = None) -> list[int]:
+    """The graduating classes to choose from (of one school's students, when given),
+    newest first: one query."""
+    low, high = db.session.execute(
+        sa.select(sa.func.min(StudentProfile.graduation_year),
+                  sa.func.max(StudentProfile.graduation_year))
+        .where(reports.in_school(school_id))).one()
     return list(range(high, low - 1, -1)) if low is not None else []
 
 
-def cohort_name(graduation_year: int | None) -> str:
-    return f"Class of {graduation_year}" if graduation_year else "All students"
+def cohort_name(graduation_year: int | None, school: str | None = None) -> str:
+    name = f"Class of {graduation_year}" if graduation_year else "All students"
+    return f"{name}, {school}" if school else name
+
+
+def school_scope() -> policies.SchoolScope:
+    """Whose students this page counts: a school's staff their school's, district staff
+    every school's or the one in ``?school=``."""
+    return policies.school_scope(current_user, request.args.get("school", ""))
 
 
 @bp.route("/staff/outcomes")
 @role_required(Role.STAFF)
 def outcomes_dashboard():
-    graduation_year, group_by, outcome = filters(latest_class_first=True)
+    scope = school_scope()
+    graduation_year, group_by, outcome = filters(latest_class_first=True,
+                                                 school_id=scope.school_id)
     trend_outcome = request.args.get("trend", outcome)
     trend_outcome = trend_outcome if trend_outcome in OUTCOMES else outcome
-    view = reports.dashboard(graduation_year, group_by)
+    view = reports.dashboard(graduation_year, group_by, school_id=scope.school_id)
     result = view.summary
-    name = cohort_name(graduation_year)
+    name = cohort_name(graduation_year, scope.name)
     overall_chart = charts.outcome_bars(result, f"{name}: share with evidence, by outcome")
     group_chart = heat = None
     if group_by:
@@ -149,12 +156,14 @@ def outcomes_dashboard():
     trend = charts.trend_chart(
         view.months, view.series, trend_outcome,
         f"{OUTCOMES[trend_outcome]}: share of {name} with evidence by each month's end")
-    recent = db.session.scalars(sa.select(ExportJob).order_by(ExportJob.id.desc())
-                                .limit(5)).all()
+    # A school's staff see the exports they made for their school, district staff all.
+    recent = exports.recent_exports(None if scope.choices else scope.school_id,
+                                    current_user.id)
     return render_template(
         "outcomes/dashboard.html", result=result, graduation_year=graduation_year,
         cohort_name=name, group_by=group_by, outcome=outcome, trend_outcome=trend_outcome,
-        cohorts=cohorts(), groups=reports.GROUPS, outcomes=OUTCOMES,
+        cohorts=cohorts(scope.school_id), groups=reports.GROUPS, outcomes=OUTCOMES,
+        scope=scope,
         overall_chart=overall_chart, group_chart=group_chart, heat=heat, trend=trend,
         months=view.months, series=view.series,
         destination=view.destinations, with_doing=view.with_doing,
@@ -167,6 +176,7 @@ def outcomes_dashboard():
 @bp.route("/staff/outcomes/students")
 @role_required(Role.STAFF)
 def outcome_students():
+    scope = school_scope()
     graduation_year, _, _ = filters()
     group_by = request.args.get("group_by") or None
     if group_by is not None and group_by not in reports.GROUPS:
@@ -176,8 +186,9 @@ def outcome_students():
         abort(400, description="Unknown outcome.")
     has = request.args.get("has", "0") == "1"
     group = request.args.get("group", "")[:120]
-    rows = reports.drill_down(graduation_year, group_by, group, outcome, has)
-    title = (f"{'Class of ' + str(graduation_year) if graduation_year else 'All students'}"
+    rows = reports.drill_down(graduation_year, group_by, group, outcome, has,
+                              school_id=scope.school_id)
+    title = (cohort_name(graduation_year, scope.name)
              + (f", {reports.GROUPS[group_by].lower()}: {reports.group_label(group_by, group)}"
                 if group_by else "")
              + f", {'with' if has else 'no'} {OUTCOMES[outcome]} evidence"
@@ -194,7 +205,7 @@ def outcome_students():
                            "Content-Disposition":
                                f'attachment; filename="students-{outcome}-{stamp}.csv"'}
     args = {"graduation_year": graduation_year or "", "group_by": group_by or "",
-            "group": group, "outcome": outcome, "has": int(has)}
+            "group": group, "outcome": outcome, "has": int(has), "school": scope.chosen}
     return render_template("outcomes/students.html", rows=rows[:1000], total=len(rows),
                            title=title, args=args,
                            csv_url=url_for("outcomes.outcome_students", format="csv", **args))
@@ -230,89 +241,6 @@ def record_outcome_evidence():
         422 if request.method == "POST" else 200
 
 
-def _import_page(form: ImportForm, status: int = 200, **context):
-    return render_template("outcomes/import.html", form=form, columns=imports.COLUMNS,
-                           kinds=imports.KINDS, aliases=imports.ALIASES,
-                           staff_outcomes=imports.STAFF_OUTCOMES,
-                           confirm_form=ConfirmImportForm(), **context), status
-
-
-@bp.route("/staff/outcomes/import", methods=["GET", "POST"])
-@role_required(Role.STAFF)
-def import_outcomes_csv():
-    """Upload and preview: the whole import runs in a savepoint that is rolled back, and
-    the file waits in the store for "Import" (``confirm_outcomes_import``)."""
-    form = ImportForm()
-    if not form.validate_on_submit():
-        return _import_page(form, 422 if request.method == "POST" else 200)
-    upload = request.files.get("file")
-    data = upload.read(imports.MAX_BYTES + 1) if upload else b""
-    try:
-        result = import_preview.preview_csv(form.kind.data, data, current_user)
-        token = import_preview.keep_upload(form.kind.data, data, current_user)
-    except imports.ImportRefused as refused:
-        db.session.rollback()
-        flash(refused.message, "error")
-        return _import_page(form, 422, result=refused.result)
-    except DomainError as error:
-        show_domain_error(form, error)
-        return _import_page(form, 422)
-    return _import_page(form, preview=result, token=token,
-                        filename=(upload.filename or "")[:120] if upload else "")
-
-
-class ConfirmImportForm(Form):
-    token = HiddenField(validators=[DataRequired()])
-
-
-@bp.route("/staff/outcomes/import/confirm", methods=["POST"])
-@role_required(Role.STAFF)
-def confirm_outcomes_import():
-    """Import a previewed file: only its uploader may, within the hour. The file is
-    deleted once the rows are committed."""
-    form = ConfirmImportForm()
-    if not form.validate_on_submit():
-        abort(400, description="This preview could not be found. Upload the file again.")
-    try:
-        upload = import_preview.upload_for(form.token.data, current_user)
-        result = imports.import_csv(upload.kind, import_preview.read_upload(upload),
-                                    current_user)
-        db.session.commit()
-    except imports.ImportRefused as refused:
-        # The records changed since the preview: say which rows, write nothing.
-        db.session.rollback()
-        flash(refused.message, "error")
-        return _import_page(ImportForm(kind=upload.kind), 422, result=refused.result)
-    except import_preview.NotYourUpload as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _import_page(ImportForm(), 403)
-    except DomainError as error:
-        show_domain_error(None, error)
-        return redirect(url_for("outcomes.import_outcomes_csv"))
-    import_preview.discard_upload(upload)
-    flash(f"Imported {result.rows} rows: {result.created} new, {result.updated} "
-          f"updated, {result.unchanged} unchanged.", "success")
-    return redirect(url_for("outcomes.import_outcomes_csv"))
-
-
-IMPORT_TEMPLATE_NAMES = {"roster": "student-roster", "evidence": "outcome-evidence",
-                         "destinations": "first-destinations"}
-
-
-@bp.route("/staff/outcomes/import/template/<kind>.csv")
-@role_required(Role.STAFF)
-def download_import_template(kind: str):
-    """The first line an import of ``kind`` reads, as a CSV to fill in (UTF-8 with BOM,
-    like the other downloads, so Excel opens it as UTF-8)."""
-    if kind not in imports.KINDS:
-        abort(404)
-    return exports.rows_csv([imports.COLUMNS[kind]]), 200, {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition":
-            f'attachment; filename="{IMPORT_TEMPLATE_NAMES[kind]}-template.csv"'}
-
-
 @bp.route("/staff/outcomes/exports", methods=["POST"])
 @role_required(Role.STAFF)
 def start_outcomes_export():
@@ -320,14 +248,16 @@ def start_outcomes_export():
     graduation_year, _, _ = filters()
     if not form.validate_on_submit():
         abort(400, description="Choose what to export.")
-    export = exports.start_export(form.kind.data, graduation_year, current_user)
+    export = exports.start_export(form.kind.data, graduation_year, current_user,
+                                  school_scope().school_id)
     db.session.commit()
     return redirect(url_for("outcomes.show_export", export_id=export.id))
 
 
 def load_export(export_id: int) -> ExportJob:
+    """The export, if this staff member may open it (a school's staff: their school's)."""
     export = db.session.get(ExportJob, export_id)
-    if export is None:
+    if export is None or not policies.can_open_export(current_user, export):
         abort(404)
     return export
 
@@ -376,9 +306,12 @@ class ReportPdfForm(Form):
 @bp.route("/staff/outcomes/report")
 @role_required(Role.STAFF)
 def annual_report():
-    year = reports.parse_year(request.args.get("graduation_year")) or reports.default_class()
-    report = annual.annual_report(year) if year else None
-    return render_template("outcomes/report.html", report=report, cohorts=cohorts(),
+    scope = school_scope()
+    year = (reports.parse_year(request.args.get("graduation_year"))
+            or reports.default_class(school_id=scope.school_id))
+    report = annual.annual_report(year, school_id=scope.school_id) if year else None
+    return render_template("outcomes/report.html", report=report,
+                           cohorts=cohorts(scope.school_id), scope=scope,
                            pdf_form=ReportPdfForm(), min_group=reports.MIN_GROUP,
                            outcome_labels=OUTCOMES, group_labels=reports.GROUPS)
 
@@ -389,6 +322,7 @@ def start_report_pdf():
     form = ReportPdfForm()
     if not form.validate_on_submit():
         abort(400, description="Choose a graduating class.")
-    export = annual.start_report_pdf(form.graduation_year.data, current_user)
+    export = annual.start_report_pdf(form.graduation_year.data, current_user,
+                                     school_scope().school_id)
     db.session.commit()
     return redirect(url_for("outcomes.show_export", export_id=export.id))

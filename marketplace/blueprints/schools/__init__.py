@@ -9,6 +9,7 @@ from flask_babel import Babel
 
 from marketplace.blueprints.accounts.hooks import assign_school, school_choices
 from marketplace.blueprints.applications.hooks import placement_needs_consent
+from marketplace.blueprints.outcomes.hooks import staff_school
 from marketplace.blueprints.schools import api, commands, jobs, services, views
 
 __all__ = ["api", "init_app", "jobs"]
@@ -31,3 +32,4 @@ def init_app(app: Flask) -> None:
     placement_needs_consent.register(services.needs_consent)
     school_choices.register(services.school_choices)
     assign_school.register(commands.assign_school_by_name)
+    staff_school.register(services.staff_school_id)

@@ -41,8 +41,9 @@ def parse_group(text: str | None, major: str | None = None) -> tuple[str | None,
 
 
 class CampaignForm(Form):
-    graduation_year = SelectField("Graduating class", coerce=int,
-                                  validators=[InputRequired(message="Choose a class.")])
+    # The choice itself is checked (SelectField): a required attribute on a select whose
+    # first option is a class would be invalid HTML.
+    graduation_year = SelectField("Graduating class", coerce=int)
     missing_outcome = SelectField("Students missing", choices=list(OUTCOMES.items()))
     group = SelectField("Group", choices=[], validate_choice=True)
     major = StringField("Or a major", validators=[Optional(), Length(max=200)],
