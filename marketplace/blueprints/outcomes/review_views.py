@@ -144,33 +144,31 @@ def _decide(subject: str, row, form: DecisionForm):
 @bp.route("/staff/outcomes/plans/<int:plan_id>", methods=["GET", "POST"])
 @role_required(Role.STAFF)
 def review_career_plan(plan_id: int):
-    plan = db.session.get(CareerPlan, plan_id) or abort(404)
-    form = DecisionForm().for_status(plan.status)
-    if request.method == "POST":
-        done = _decide(reviews.PLAN, plan, form)
-        if done is not None:
-            return done
-        db.session.refresh(plan)
-    history = reviews.reviews_of(reviews.PLAN, [plan.id])[plan.id]
-    return render_template("outcomes/review_plan.html", plan=plan, form=form.for_status(
-        plan.status), history=history, clusters=CAREER_CLUSTERS, wait=reviews.wait_text), \
-        422 if request.method == "POST" else 200
+    return _review_page(reviews.PLAN, CareerPlan, plan_id, "outcomes/review_plan.html",
+                        "plan", clusters=CAREER_CLUSTERS)
 
 
 @bp.route("/staff/outcomes/documents/<int:document_id>", methods=["GET", "POST"])
 @role_required(Role.STAFF)
 def review_document(document_id: int):
-    document = db.session.get(DocumentSubmission, document_id) or abort(404)
-    form = DecisionForm().for_status(document.status)
+    return _review_page(reviews.DOCUMENT, DocumentSubmission, document_id,
+                        "outcomes/review_document.html", "document")
+
+
+def _review_page(subject: str, model, subject_id: int, template: str, name: str, **extra):
+    """A plan's or a document's review page: its decision form (posted: decided, or shown
+    again with what is wrong) and its history."""
+    row = db.session.get(model, subject_id) or abort(404)
+    form = DecisionForm().for_status(row.status)
     if request.method == "POST":
-        done = _decide(reviews.DOCUMENT, document, form)
+        done = _decide(subject, row, form)
         if done is not None:
             return done
-        db.session.refresh(document)
-    history = reviews.reviews_of(reviews.DOCUMENT, [document.id])[document.id]
-    return render_template("outcomes/review_document.html", document=document,
-                           form=form.for_status(document.status), history=history,
-                           wait=reviews.wait_text), 422 if request.method == "POST" else 200
+        db.session.refresh(row)
+    history = reviews.reviews_of(subject, [row.id])[row.id]
+    return render_template(template, **{name: row}, form=form.for_status(row.status),
+                           history=history, wait=reviews.wait_text, **extra), \
+        422 if request.method == "POST" else 200
 
 
 @bp.route("/staff/outcomes/documents/<int:document_id>/file")
