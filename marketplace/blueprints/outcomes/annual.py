@@ -18,20 +18,20 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import render_template
 
 from marketplace.blueprints.accounts.hooks import school_choices
 from marketplace.blueprints.accounts.models import User
 from marketplace.blueprints.outcomes import charts, reports
 from marketplace.blueprints.outcomes.campaigns.models import Campaign
 from marketplace.blueprints.outcomes.campaigns.services import Results, results
-from marketplace.blueprints.outcomes.exports import export_key
+from marketplace.blueprints.outcomes.exports import export_key, record_failure, record_progress
 from marketplace.blueprints.outcomes.models import ExportJob, ExportStatus
 from marketplace.core.db import utcnow
 from marketplace.core.errors import ValidationFailed
 from marketplace.core.extensions import db
 from marketplace.core.outbox import enqueue_after_commit
-from marketplace.core.storage import StorageUnavailable, discard_unless_committed, storage
+from marketplace.core.storage import discard_unless_committed, storage
 
 REPORT_KIND = "annual_report"
 
@@ -158,12 +158,6 @@ def render_pdf(graduation_year: int, school_id: int | None = None) -> tuple[byte
     return document.write_pdf(), len(document.pages)
 
 
-def _progress(export_id: int, **values) -> None:
-    """Commits: the status page sees each step at once."""
-    db.session.execute(sa.update(ExportJob).where(ExportJob.id == export_id).values(**values))
-    db.session.commit()
-
-
 def build_pdf(export_id: int) -> None:
     """Render the report, put the PDF in the store, mark the row done (``rows``: pages).
     Commits. Safe to rerun: a finished row is left alone, and an unfinished one gets a
@@ -177,20 +171,13 @@ def build_pdf(export_id: int) -> None:
     year = int((export.params or {})["graduation_year"])
     school_id = (export.params or {}).get("school_id")
     filename = f"{export_id}-{REPORT_KIND}-{secrets.token_hex(8)}.pdf"
-    _progress(export_id, status=ExportStatus.RUNNING, progress=10, error=None)
+    record_progress(export_id, status=ExportStatus.RUNNING, progress=10, error=None)
     try:
         data, pages = render_pdf(year, school_id)
         storage().put(export_key(filename), data)
     except Exception as error:
-        db.session.rollback()
-        current_app.logger.exception("annual report %s failed", export_id)
-        _progress(export_id, status=ExportStatus.FAILED,
-                  error="The file store is not answering just now. The report is retried "
-                        "automatically once it is back."
-                  if isinstance(error, StorageUnavailable) else
-                  "The PDF could not be built. It is retried automatically; if it keeps "
-                  "failing, the job console has the details.")
+        record_failure(export_id, error, "report", "PDF", "annual report")
         raise
     discard_unless_committed(export_key(filename))
-    _progress(export_id, status=ExportStatus.DONE, progress=100, rows=pages,
+    record_progress(export_id, status=ExportStatus.DONE, progress=100, rows=pages,
               filename=filename, finished_at=utcnow())

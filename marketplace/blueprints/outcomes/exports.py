@@ -91,6 +91,24 @@ def _progress(export_id: int, **values) -> None:
     db.session.commit()
 
 
+record_progress = _progress  # for the other jobs that build an ExportJob's file
+
+
+def record_failure(export_id: int, error: Exception, noun: str, thing: str,
+                   log_name: str) -> None:
+    """Commits: mark the job failed with what a person can act on (the store is down, or
+    ``thing`` could not be built; either way it is retried); the details go to the log
+    and the job console, not to the page. The store kept nothing of the file."""
+    db.session.rollback()
+    current_app.logger.exception("%s %s failed", log_name, export_id)
+    _progress(export_id, status=ExportStatus.FAILED,
+              error=f"The file store is not answering just now. The {noun} is retried "
+                    "automatically once it is back."
+              if isinstance(error, StorageUnavailable) else
+              f"The {thing} could not be built. It is retried automatically; if it "
+              "keeps failing, the job console has the details.")
+
+
 def build(export_id: int) -> None:
     """Write the file in batches, moving ``progress`` from 0 to 100, into the store, then
     mark the row done. Commits (progress is seen at once). Safe to rerun.
@@ -117,15 +135,7 @@ def build(export_id: int) -> None:
                 rows += len(batch)
                 _progress(export_id, progress=done, rows=rows)
     except Exception as error:
-        db.session.rollback()  # the store kept nothing of the file
-        # The details go to the log and the job console, not to the page.
-        current_app.logger.exception("export %s failed", export_id)
-        _progress(export_id, status=ExportStatus.FAILED,
-                  error="The file store is not answering just now. The export is retried "
-                        "automatically once it is back."
-                  if isinstance(error, StorageUnavailable) else
-                  "The file could not be built. It is retried automatically; if it "
-                  "keeps failing, the job console has the details.")
+        record_failure(export_id, error, "export", "file", "export")
         raise
     discard_unless_committed(export_key(filename))
     _progress(export_id, status=ExportStatus.DONE, progress=100, rows=rows,
