@@ -20,3 +20,14 @@ def can_revoke_credential(user, credential: Credential) -> bool:
 
 def can_claim_credentials(user) -> bool:
     return user.is_authenticated and user.role in (Role.STUDENT, Role.ALUMNI)
+
+
+def can_claim_evidence(user, row) -> bool:
+    """A piece of evidence is claimed by the student it is about, nobody else."""
+    return can_claim_credentials(user) and row is not None and row.student_id == user.id
+
+
+def can_manage_credential(user, credential: Credential | None) -> bool:
+    """Sharing, hiding and downloading a credential: its holder only (staff revoke)."""
+    return (can_claim_credentials(user) and credential is not None
+            and credential.student_id == user.id)

@@ -32,6 +32,7 @@ from joserfc.errors import JoseError
 from marketplace.blueprints.accounts.models import User
 from marketplace.blueprints.credentials import keys
 from marketplace.blueprints.credentials.models import Credential, RecordShare
+from marketplace.blueprints.credentials.policies import can_manage_credential
 from marketplace.blueprints.outcomes.models import OutcomeEvidence, OutcomeRule, SourceKind
 from marketplace.blueprints.outcomes.rules import RULES
 from marketplace.blueprints.outcomes.services import counts_as_evidence
@@ -458,7 +459,7 @@ def public_url(credential: Credential) -> str:
 
 
 def set_shared(credential: Credential, student: User, shared: bool) -> None:
-    if credential.student_id != student.id:
+    if not can_manage_credential(student, credential):
         raise PermissionDenied("Not your credential.")
     credential.shared = shared
 

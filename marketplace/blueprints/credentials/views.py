@@ -23,7 +23,11 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length
 from marketplace.blueprints.accounts.services import find_user_by_email
 from marketplace.blueprints.credentials import keys, services
 from marketplace.blueprints.credentials.models import Credential
-from marketplace.blueprints.credentials.policies import can_revoke_credential
+from marketplace.blueprints.credentials.policies import (
+    can_claim_evidence,
+    can_manage_credential,
+    can_revoke_credential,
+)
 from marketplace.blueprints.outcomes.models import OutcomeEvidence
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
@@ -129,7 +133,7 @@ def claim_credential():
     if not form.validate_on_submit() or not str(form.evidence_id.data).isdigit():
         abort(400, description="Choose a piece of evidence to claim.")
     row = db.session.get(OutcomeEvidence, int(form.evidence_id.data))
-    if row is None or row.student_id != current_user.id:
+    if not can_claim_evidence(current_user, row):
         abort(404)
     try:
         credential = services.issue(row, current_user)
@@ -145,7 +149,7 @@ def claim_credential():
 @role_required(*HOLDERS)
 def set_sharing(credential_id: int):
     credential = db.session.get(Credential, credential_id)
-    if credential is None or credential.student_id != current_user.id:
+    if not can_manage_credential(current_user, credential):
         abort(404)
     if not ShareForm().validate_on_submit():
         abort(400)
@@ -161,7 +165,7 @@ def set_sharing(credential_id: int):
 @role_required(*HOLDERS)
 def download_credential(credential_id: int):
     credential = db.session.get(Credential, credential_id)
-    if credential is None or credential.student_id != current_user.id:
+    if not can_manage_credential(current_user, credential):
         abort(404)
     return Response(credential.jwt, mimetype="application/jwt", headers={
         "Content-Disposition": f'attachment; filename="{credential.outcome}-credential.jwt"'})

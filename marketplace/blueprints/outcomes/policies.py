@@ -87,3 +87,9 @@ def can_open_export(user: User | None, export: ExportJob) -> bool:
         return False
     limit = staff_school_limit(user)
     return limit is None or (export.params or {}).get("school_id") == limit
+
+
+def can_resubscribe(user, subject: User) -> bool:
+    """An unsubscribe link may have been forwarded: subscribing again to campaigns takes
+    the person themself, signed in."""
+    return bool(user and user.is_authenticated and user.id == subject.id)

@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from marketplace.blueprints.accounts.models import StudentProfile
 from marketplace.blueprints.outcomes.campaigns import services
 from marketplace.blueprints.outcomes.campaigns.models import NEXT_STEP_LABELS, NextStep
+from marketplace.blueprints.outcomes.policies import can_resubscribe
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import csrf, db
 from marketplace.core.forms import Form, show_domain_error
@@ -137,7 +138,7 @@ def unsubscribe(token: str):
     done = None
     # The link only unsubscribes (it may have been forwarded); subscribing again takes
     # the person themself, signed in.
-    owner = current_user.is_authenticated and current_user.id == user.id
+    owner = can_resubscribe(current_user, user)
     if request.method == "POST":
         if request.form.get("action") == "resubscribe":
             if not owner:
