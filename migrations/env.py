@@ -52,9 +52,25 @@ def run_migrations_online():
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("include_object", include_object)
     with db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        # SQLite: a batch migration rebuilds a table (copy, drop, rename), and with
+        # foreign keys enforced dropping a table that other rows point at fails. They are
+        # off while migrating (the pragma means nothing inside a transaction, so it goes
+        # to the driver's connection before one begins) and checked after, so a migration
+        # cannot leave a dangling reference behind.
+        raw = (connection.connection.dbapi_connection
+               if connection.dialect.name == "sqlite" else None)
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=db.metadata, **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if raw is not None:
+                dangling = raw.execute("PRAGMA foreign_key_check").fetchall()
+                raw.execute("PRAGMA foreign_keys=ON")
+        if raw is not None and dangling:
+            raise RuntimeError(f"the migration left references to missing rows: {dangling[:5]}")
 
 
 if context.is_offline_mode():

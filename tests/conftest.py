@@ -56,8 +56,9 @@ def db_session(request, app) -> Iterator:
             # commits: count changes as they happen instead (see test_page_cache).
             connection.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
         # Rolled-back tests reuse version numbers: no page may outlive its test.
-        if app.extensions["page_cache"] is not None:
-            app.extensions["page_cache"].clear()
+        for cache in ("page_cache", "results_cache", "recommendations_cache"):
+            if app.extensions[cache] is not None:
+                app.extensions[cache].clear()
         original = db.session
         db.session = db._make_scoped_session(
             {"bind": connection, "join_transaction_mode": "create_savepoint",

@@ -160,6 +160,9 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # change (marketplace.pagecache); 0 turns the cache off.
         "PAGE_CACHE_SIZE": int(env.get("PAGE_CACHE_SIZE") or 256),
         "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS") or 30),
+        # Pages of search results (cards, nothing personal) kept per worker for every
+        # reader, signed in or not, until postings change (opportunities.browse); 0: off.
+        "RESULTS_CACHE_SIZE": int(env.get("RESULTS_CACHE_SIZE") or 512),
         # With no worker (embedded default), periodic jobs run after requests.
         "INLINE_PERIODIC_JOBS": True,
         # "json": every log record one JSON object per line on stderr (the default in a

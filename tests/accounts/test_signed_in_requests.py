@@ -112,7 +112,7 @@ def test_the_unread_count_is_asked_once_per_request(app, login_as, client, count
     assert sum("notification" in statement for statement in counter.statements) == 1
 
 
-def test_a_students_results_page_is_two_queries_with_their_saved_postings_marked(
+def test_a_students_results_page_reads_kept_cards_and_marks_their_saved_postings(
         login_as, client, count_queries):
     student = StudentFactory()
     kept = OpportunityFactory(title="Kept role")
@@ -126,9 +126,13 @@ def test_a_students_results_page_is_two_queries_with_their_saved_postings_marked
     client.get("/opportunities")
     with count_queries() as counter:
         page = client.get("/opportunities").text
-    # The person, their session and their unread count; then the page, its count and
-    # which of its postings they saved.
-    assert counter.count == 2, counter.statements
+    # The person, their session, their unread count and their clusters (best match puts
+    # them first); the catalog version the kept cards are checked against; which of the
+    # cards they saved. The cards' own query is not run again.
+    assert counter.count == 3, counter.statements
+    assert "student_cluster" in counter.statements[0]
+    assert "catalog_version" in counter.statements[1]
+    assert "saved_opportunity" in counter.statements[2]
     assert '<span class="badge">2<span class="visually-hidden"> unread' in page
     cards = {re.search(r"<h2><a [^>]*>([^<]+)</a>", card).group(1): card
              for card in re.findall(r'<li class="result">.*?</ul>\s*</li>', page, re.S)}

@@ -548,3 +548,52 @@ def test_stage_query_is_one_statement(count_queries):
 def test_waits_in_words(age, words):
     now = utcnow()
     assert homes.waited(now - age, now) == words
+
+
+def test_suggested_postings_are_kept_until_the_catalog_or_the_interests_change(
+        client, login_as, count_queries):
+    student = student_with(clusters=[HEALTH])
+    clinic = OpportunityFactory(title="Clinic Intern", career_cluster=HEALTH)
+    db.session.commit()
+    login_as(student)
+    client.get("/notifications/")
+    with count_queries() as asked:
+        assert "Clinic Intern" in suggestions(client.get("/students/").text)
+    with count_queries() as kept:
+        assert "Clinic Intern" in suggestions(client.get("/students/").text)
+    # Kept: the query scoring the newest postings is the one not run again.
+    assert kept.count == asked.count - 1, (asked.statements, kept.statements)
+    assert set(kept.statements) < set(asked.statements)
+    clinic.title = "Ward Assistant"  # any change to a posting retires what was kept
+    db.session.commit()
+    assert "Ward Assistant" in suggestions(client.get("/students/").text)
+    # Saving it is a new interest: it leaves the suggestions at once.
+    db.session.add(SavedOpportunity(user_id=student.id, opportunity_id=clinic.id))
+    db.session.commit()
+    assert "Ward Assistant" not in suggestions(client.get("/students/").text)
+
+
+def suggestions(page: str) -> str:
+    """The suggested postings' part of a student's home."""
+    start = page.find('<ul class="results">')
+    return page[start:page.find("</ul>", start)] if start >= 0 else ""
+
+
+def test_the_kept_suggestions_know_every_save_not_only_the_latest_few():
+    from marketplace.blueprints.home.recommendations import INTEREST_WINDOW, interests_of
+
+    student = student_with(clusters=[HEALTH])
+    postings = [OpportunityFactory(career_cluster=HEALTH) for _ in range(INTEREST_WINDOW + 3)]
+    db.session.flush()
+    for posting in postings:
+        db.session.add(SavedOpportunity(user_id=student.id, opportunity_id=posting.id))
+    db.session.flush()
+    before = interests_of(student)
+    oldest = db.session.get(SavedOpportunity, (student.id, postings[0].id))
+    db.session.delete(oldest)
+    db.session.flush()
+    after = interests_of(student)
+    # Only the latest few are read for their skills; the set left out is counted whole.
+    assert len(before.touched) == INTEREST_WINDOW
+    assert before.seen == (INTEREST_WINDOW + 3, sum(p.id for p in postings))
+    assert after.seen != before.seen

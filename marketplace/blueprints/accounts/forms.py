@@ -215,6 +215,10 @@ class StudentProfileForm(StudentDetailsForm):
         self.school_id.choices = [("", "Choose your school")] + [
             (str(school_id), name) for school_id, name in schools]
         self.has_schools = bool(schools)
+        # Once set, the school is shown, not asked (``update_student_profile``).
+        profile = kwargs.get("obj")
+        chosen = getattr(profile, "school_id", None)
+        self.school_fixed = dict(schools).get(chosen) if chosen is not None else None
 
     def validate_date_of_birth(self, field) -> None:
         if field.data is not None:

@@ -372,7 +372,8 @@ def edit_student_profile():
                 first_generation=form.first_generation.value,
                 pell_eligible=form.pell_eligible.value, time_zone=form.time_zone.data,
                 date_of_birth=form.date_of_birth.data,
-                school_id=form.school_id.data if form.has_schools else profile.school_id,
+                school_id=(form.school_id.data if form.has_schools and not form.school_fixed
+                           else profile.school_id),
                 cte_concentrator=form.cte_concentrator.data,
                 guardian_email=form.guardian_email.data or None,
                 preferred_language=form.preferred_language.data,
@@ -553,7 +554,7 @@ def graduation():
     year = counts = None
     if "graduation_year" in request.args and form.validate():
         year = form.graduation_year.data
-        counts = accounts.graduation_counts(year)
+        counts = accounts.graduation_counts(year, current_user)
     return render_template("accounts/graduation.html", form=form, counts=counts, year=year)
 
 

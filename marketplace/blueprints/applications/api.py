@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from marketplace.blueprints.accounts.models import Organization, OrganizationStatus
+from marketplace.blueprints.accounts.policies import students_in_scope
 from marketplace.blueprints.applications.models import (
     Application,
     ApplicationStatus,
@@ -22,6 +23,7 @@ from marketplace.blueprints.applications.services import (
     record_list_access,
 )
 from marketplace.blueprints.opportunities.models import Opportunity
+from marketplace.blueprints.opportunities.policies import can_view_opportunity
 from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
 from marketplace.core.api.views import (
@@ -90,8 +92,8 @@ def placement_ids(application_ids: list[int]) -> dict[int, int]:
 @role_required(Role.STUDENT)
 def create_application(opportunity_id: int):
     opportunity = db.session.get(Opportunity, opportunity_id)
-    if opportunity is None or not opportunity.is_public:
-        abort(404)
+    if opportunity is None or not can_view_opportunity(current_user, opportunity):
+        abort(404)  # a student sees public postings open to their school only
     if request.mimetype == "multipart/form-data":
         cover_letter, resume = request.form.get("cover_letter", ""), request.files.get("resume")
     else:
@@ -109,7 +111,7 @@ def create_application(opportunity_id: int):
 @documented("/applications", "get", "Applications you may see, newest first, a page at a time",
             response=APPLICATION_LIST, parameters=PAGE_PARAMETERS,
             errors=("401",), roles="students (their own), employers (their organization's "
-            "postings), staff (all)")
+            "postings), staff (all; a school's staff, their school's students')")
 @role_required(*SIGNED_IN)
 def list_applications():
     statement = sa.select(Application).options(joinedload(Application.opportunity))
@@ -120,7 +122,10 @@ def list_applications():
         statement = statement.join(Opportunity).join(Organization).where(
             Opportunity.organization_id == current_user.organization_id,
             Organization.status != OrganizationStatus.SUSPENDED)
-    elif current_user.role is not Role.STAFF:
+    elif current_user.role is Role.STAFF:
+        # The same rule as can_view_application: a school's staff, their school's students.
+        statement = statement.where(students_in_scope(current_user, Application.student_id))
+    else:
         statement = statement.where(sa.false())
     applications, next_cursor = page_of(statement, Application.id)
     record_list_access(current_user, applications)  # one entry for the page, with its ids
@@ -203,7 +208,8 @@ def placement_json(placement: Placement) -> dict:
 @bp.route("/placements")
 @documented("/placements", "get", "Placements you may see, newest first",
             response=PLACEMENT_LIST, parameters=PAGE_PARAMETERS, errors=("401",),
-            roles="students (their own), employers (their organization's), staff (all)")
+            roles="students (their own), employers (their organization's), staff (all; a "
+            "school's staff, their school's students')")
 @role_required(*SIGNED_IN)
 def list_placements():
     statement = sa.select(Placement)
@@ -214,7 +220,9 @@ def list_placements():
                                    ).join(Organization).where(
             Opportunity.organization_id == current_user.organization_id,
             Organization.status != OrganizationStatus.SUSPENDED)
-    elif current_user.role is not Role.STAFF:
+    elif current_user.role is Role.STAFF:
+        statement = statement.where(students_in_scope(current_user, Placement.student_id))
+    else:
         statement = statement.where(sa.false())
     rows, next_cursor = page_of(statement, Placement.id)
     return jsonify({"items": [placement_json(p) for p in rows], "next_cursor": next_cursor})

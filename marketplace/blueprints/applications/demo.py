@@ -14,6 +14,7 @@ from marketplace.blueprints.applications.models import (
     Placement,
     PlacementStatus,
 )
+from marketplace.blueprints.opportunities.audience import open_to_school
 from marketplace.blueprints.opportunities.models import Opportunity, OpportunityStatus
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
@@ -24,8 +25,11 @@ def seed_applications(rng: random.Random) -> bool:
     """Applications in every state and a few completed placements (their evidence: outcomes)."""
     from datetime import timedelta
 
+    # Open to every school: the students below are anyone's (and a rerun after the district
+    # demo's one-school posting picks the same postings as before).
     postings = db.session.scalars(sa.select(Opportunity).where(
-        Opportunity.status == OpportunityStatus.PUBLISHED).order_by(Opportunity.id)).all()
+        Opportunity.status == OpportunityStatus.PUBLISHED, open_to_school(None))
+        .order_by(Opportunity.id)).all()
     students = db.session.scalars(sa.select(User).where(User.role == Role.STUDENT)
                                   .order_by(User.id).limit(24)).all()
     if not postings or not students:

@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.accounts.policies import staff_school_limit, students_in_scope
 from marketplace.blueprints.applications.forms import (
     ApplicationActionForm,
     ApplicationForm,
@@ -53,6 +54,7 @@ from marketplace.blueprints.applications.services import (
 from marketplace.blueprints.opportunities.models import (
     Opportunity,
 )
+from marketplace.blueprints.opportunities.policies import can_view_opportunity
 from marketplace.blueprints.opportunities.views import managed_opportunity, render_detail
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
@@ -139,7 +141,8 @@ def render_applicant(application: Application, form: MoveApplicationForm | None 
                            if ApplicationStatus(value) in moves]
     placement = db.session.scalar(sa.select(Placement).where(
         Placement.application_id == application.id))
-    previous_id, next_id = neighbours(application)
+    previous_id, next_id = neighbours(application, students_in_scope(
+        current_user, Application.student_id))
     return render_template("applications/applicant.html", application=application, form=form,
                            moves=[move for move in MOVE_ORDER if move in moves],
                            next_step=NEXT_STEP.get(application.status) if NEXT_STEP.get(
@@ -227,8 +230,8 @@ def detail_for_student(opportunity: Opportunity, student) -> dict:
 @role_required(Role.STUDENT)
 def apply_to_opportunity(opportunity_id: int):
     opportunity = db.session.get(Opportunity, opportunity_id)
-    if opportunity is None or not opportunity.is_public:
-        abort(404)
+    if opportunity is None or not can_view_opportunity(current_user, opportunity):
+        abort(404)  # a student sees public postings open to their school only
     form = ApplicationForm()
     status = 422
     if form.validate_on_submit():
@@ -252,13 +255,16 @@ def apply_to_opportunity(opportunity_id: int):
 def access_log():
     page = max(1, min(request.args.get("page", 1, type=int), 10_000))
     each = request.args.get("view") == "entries"
+    # A school's staff read the looks at their school's students' records only.
+    scope = students_in_scope(current_user, RecordAccess.student_id)
     if each:  # every single view, as logged
         rows = db.session.scalars(
-            sa.select(RecordAccess).options(sa.orm.joinedload(RecordAccess.viewer))
+            sa.select(RecordAccess).where(scope)
+            .options(sa.orm.joinedload(RecordAccess.viewer))
             .order_by(RecordAccess.id.desc()).offset((page - 1) * 100).limit(101)).all()
         has_next, rows = len(rows) > 100, rows[:100]
     else:  # one line per person and application, with how often and when last
-        rows, has_next = access_log_page(page)
+        rows, has_next = access_log_page(page, scope=scope)
     students = {user.id: user for user in db.session.scalars(sa.select(User).where(
         User.id.in_({row.student_id for row in rows})))} if rows else {}
     lists = db.session.scalars(
@@ -266,7 +272,24 @@ def access_log():
         .options(sa.orm.joinedload(AuditEntry.actor))
         .order_by(AuditEntry.id.desc()).limit(50)).all() if page == 1 else []
     return render_template("applications/access_log.html", rows=rows, students=students,
-                           page=page, has_next=has_next, lists=lists, each=each)
+                           page=page, has_next=has_next, lists=listed_applications(lists),
+                           each=each)
+
+
+def listed_applications(entries: list[AuditEntry]) -> list[tuple[AuditEntry, list[int]]]:
+    """Each API read of a list with the applications on it that this staff member may
+    see (a school's staff: their school's students'); a read of none of those is left
+    out. One query, for a school's staff only."""
+    listed = [(entry, list((entry.details or {}).get("application_ids") or []))
+              for entry in entries]
+    if staff_school_limit(current_user) is None:
+        return listed
+    ids = {application_id for _, ids in listed for application_id in ids}
+    seen = set(db.session.scalars(sa.select(Application.id).where(
+        Application.id.in_(ids), students_in_scope(current_user, Application.student_id)))
+    ) if ids else set()
+    kept = [(entry, [i for i in ids if i in seen]) for entry, ids in listed]
+    return [(entry, ids) for entry, ids in kept if ids]
 
 
 @bp.route("/staff/applications")
@@ -276,7 +299,8 @@ def list_applications():
     statement = sa.select(Application).options(
         sa.orm.joinedload(Application.student),
         sa.orm.joinedload(Application.opportunity).joinedload(Opportunity.organization),
-    ).order_by(Application.id.desc()).limit(200)
+    ).where(students_in_scope(current_user, Application.student_id)
+            ).order_by(Application.id.desc()).limit(200)
     if status in {s.value for s in ApplicationStatus}:
         statement = statement.where(Application.status == status)
     else:

@@ -82,7 +82,8 @@ def credential_api(credential_id: int):
     except NotFound:
         abort(404)
     if not can_see_credential(current_user, credential):
-        abort(403)
+        # Staff are refused only another school's students': for them it is not there.
+        abort(404 if current_user.role is Role.STAFF else 403)
     return jsonify(credential_json(credential))
 
 
@@ -99,7 +100,7 @@ def revoke_credential_api(credential_id: int):
     except NotFound:
         abort(404)
     if not can_revoke_credential(current_user, credential):
-        abort(403)
+        abort(404)  # staff only reach here: another school's student's
     services.revoke(credential, body["reason"], current_user)
     db.session.commit()
     return jsonify(credential_json(credential))

@@ -20,6 +20,7 @@ from flask_login import current_user
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
+from marketplace.blueprints.accounts.policies import can_staff_see_student, students_in_scope
 from marketplace.blueprints.accounts.services import find_user_by_email
 from marketplace.blueprints.credentials import keys, services
 from marketplace.blueprints.credentials.models import Credential
@@ -289,10 +290,15 @@ def verify_page():
 @role_required(Role.STAFF)
 def staff_credentials():
     find = FindForm(request.args)
-    statement = sa.select(Credential).order_by(Credential.issued_at.desc()).limit(100)
+    # A school's staff see (and revoke) their school's students' credentials only.
+    statement = sa.select(Credential).where(
+        students_in_scope(current_user, Credential.student_id)
+    ).order_by(Credential.issued_at.desc()).limit(100)
     student = None
     if find.email.data:
         student = find_user_by_email(find.email.data.strip())
+        if student is not None and not can_staff_see_student(current_user, student.id):
+            student = None  # another school's student is nobody to a school's staff
         statement = statement.where(Credential.student_id == (student.id if student else -1))
     return render_template("credentials/staff.html", credentials=db.session.scalars(
         statement).all(), find=find, student=student, revoke_form=RevokeForm(),
@@ -303,10 +309,8 @@ def staff_credentials():
 @role_required(Role.STAFF)
 def revoke_credential(credential_id: int):
     credential = db.session.get(Credential, credential_id)
-    if credential is None:
-        abort(404)
-    if not can_revoke_credential(current_user, credential):
-        abort(403)
+    if credential is None or not can_revoke_credential(current_user, credential):
+        abort(404)  # staff only reach here: another school's student's is not there
     form = RevokeForm()
     if form.validate_on_submit():
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.accounts.policies import can_staff_see_student
 from marketplace.blueprints.events.models import Conversation, Event, EventStatus
 from marketplace.blueprints.events.services import can_log
 from marketplace.core.policies import Role
@@ -41,8 +42,10 @@ def can_export_contacts(user, event: Event) -> bool:
 
 
 def can_view_conversation(user: User, conversation: Conversation) -> bool:
+    """The student, the organization's people, and staff who may see the student (a
+    school's staff: their school's students)."""
     role = _role(user)
-    return (role is Role.STAFF
+    return ((role is Role.STAFF and can_staff_see_student(user, conversation.student_id))
             or (role is Role.STUDENT and conversation.student_id == user.id)
             or (role is Role.EMPLOYER and conversation.organization_id == user.organization_id))
 
@@ -53,3 +56,8 @@ def can_share_profile(user: User, conversation: Conversation) -> bool:
 
 def can_check_in(user, event: Event) -> bool:
     return _role(user) is Role.STAFF and event.status is EventStatus.PUBLISHED
+
+
+def can_lift_pause(user, student_id: int) -> bool:
+    """Staff lift the registration pause of a student they may see."""
+    return can_staff_see_student(user, student_id)

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.accounts.policies import students_in_scope
 from marketplace.blueprints.events import services as events
 from marketplace.blueprints.events.forms import (
     ActionForm,
@@ -37,6 +38,7 @@ from marketplace.blueprints.events.models import (
 from marketplace.blueprints.events.policies import (
     can_check_in,
     can_export_contacts,
+    can_lift_pause,
     can_log_conversation,
     can_manage_event,
     can_register,
@@ -391,8 +393,10 @@ def edit_event(event_id: int):
 @role_required(Role.STAFF)
 def manage_event(event_id: int):
     event = load_event(event_id)
+    # A school's staff see (and count) their school's students only.
     registrations = db.session.scalars(sa.select(EventRegistration).where(
-        EventRegistration.event_id == event.id)
+        EventRegistration.event_id == event.id,
+        students_in_scope(current_user, EventRegistration.student_id))
         .options(joinedload(EventRegistration.student).joinedload(User.student_profile))
         .order_by(EventRegistration.status, EventRegistration.waitlist_position,
                   EventRegistration.id)).all()
@@ -400,7 +404,8 @@ def manage_event(event_id: int):
         FairEmployer.event_id == event.id).options(joinedload(FairEmployer.organization))
         .order_by(FairEmployer.status, FairEmployer.id)).all()
     return render_template("events/manage.html", event=event,
-                           report=events.event_report(event), registrations=registrations,
+                           report=events.event_report(event, current_user),
+                           registrations=registrations,
                            employers=employers, action_form=ActionForm(),
                            decision_form=DecisionForm(), zone=viewer_zone())
 
@@ -476,7 +481,9 @@ def kiosk(event_id: int):
 @role_required(Role.STAFF)
 def staff_events():
     pauses = db.session.scalars(sa.select(RegistrationPause).where(
-        RegistrationPause.lifted_at.is_(None)).options(joinedload(RegistrationPause.student))
+        RegistrationPause.lifted_at.is_(None),
+        students_in_scope(current_user, RegistrationPause.student_id))
+        .options(joinedload(RegistrationPause.student))
         .order_by(RegistrationPause.paused_at)).all()
     upcoming = db.session.scalars(sa.select(Event).where(
         Event.ends_at > utcnow() - timedelta(days=1)).order_by(Event.starts_at)
@@ -492,6 +499,8 @@ def staff_events():
 @bp.route("/staff/events/pauses/<int:student_id>/lift", methods=["POST"])
 @role_required(Role.STAFF)
 def lift_pause(student_id: int):
+    if not can_lift_pause(current_user, student_id):
+        abort(404)
     if ActionForm().validate_on_submit():
         try:
             events.lift_pause(student_id, current_user)

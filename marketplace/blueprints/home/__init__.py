@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from marketplace.blueprints.home import api, views
+from marketplace.blueprints.home import api, recommendations, views
 
 __all__ = ["api", "init_app"]
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
+    recommendations.init_app(app)

@@ -15,10 +15,12 @@ saved and applied to; the home page and ``GET /api/v1/me/recommendations`` share
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import aliased, contains_eager
 
 from marketplace.blueprints.accounts.models import (
@@ -27,6 +29,7 @@ from marketplace.blueprints.accounts.models import (
     OrganizationStatus,
     User,
 )
+from marketplace.blueprints.accounts.services import viewer_clusters
 from marketplace.blueprints.applications.models import Application
 from marketplace.blueprints.mentoring.models import (
     Booking,
@@ -34,11 +37,13 @@ from marketplace.blueprints.mentoring.models import (
     MentoringSlot,
     SlotStatus,
 )
+from marketplace.blueprints.opportunities.audience import open_to_school, student_school_id
 from marketplace.blueprints.opportunities.models import (
     Opportunity,
     OpportunityStatus,
     SavedOpportunity,
 )
+from marketplace.blueprints.opportunities.pagecache import PageCache, catalog_version
 from marketplace.core.clock import institution_today
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
@@ -61,15 +66,49 @@ class Interests:
     skills: list[str] = field(default_factory=list)  # as the postings wrote them
     organizations: dict[str, str] = field(default_factory=dict)  # lower-case -> as written
     applied_to: set[str] = field(default_factory=set)  # lower-case: applied, not only saved
+    touched: frozenset[int] = frozenset()  # the postings those were read from
+    seen: tuple = (0, None)  # how many postings they saved or applied to, and their ids' sum
 
     @property
     def empty(self) -> bool:
         return not (self.clusters or self.major or self.skills or self.organizations)
 
 
+@dataclass(frozen=True)
+class OrganizationName:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class PostingSummary:
+    """What a suggestion shows of its posting: kept between requests (``kept_postings``),
+    so plain values, not a row of the database session."""
+
+    id: int
+    title: str
+    organization: OrganizationName
+    kind: object  # OpportunityKind
+    work_mode: object  # WorkMode
+    career_cluster: str | None
+    location: str | None
+    application_deadline: object  # date | None
+
+    @property
+    def organization_id(self) -> int:
+        return self.organization.id
+
+    @classmethod
+    def of(cls, opportunity: Opportunity) -> PostingSummary:
+        return cls(opportunity.id, opportunity.title,
+                   OrganizationName(opportunity.organization_id, opportunity.organization.name),
+                   opportunity.kind, opportunity.work_mode, opportunity.career_cluster,
+                   opportunity.location, opportunity.application_deadline)
+
+
 @dataclass
 class PostingPick:
-    opportunity: Opportunity
+    opportunity: PostingSummary
     reasons: list[str]
 
     @property
@@ -107,7 +146,7 @@ def interests_of(student: User) -> Interests:
     """The student's clusters and major, and the skills and organizations of what they
     saved and applied to (the latest few). One query beyond the profile. Reads only."""
     profile = student.student_profile
-    interests = Interests(clusters=list(profile.clusters) if profile else [],
+    interests = Interests(clusters=list(viewer_clusters(student)) if profile else [],
                           major=((profile.major or "").strip() if profile else ""))
     saved = sa.select(SavedOpportunity.opportunity_id.label("id"),
                       SavedOpportunity.created_at.label("at"),
@@ -118,14 +157,20 @@ def interests_of(student: User) -> Interests:
                         sa.literal(True).label("applied")).where(
         Application.student_id == student.id)
     touched = sa.union_all(saved, applied).subquery()
+    # All of them, not only the latest few: their number and the sum of their ids say
+    # when the set the suggestions leave out has changed (``kept_postings``).
+    every = sa.union_all(saved, applied).subquery()
     rows = db.session.execute(
-        sa.select(Opportunity.skills, Organization.name, touched.c.applied)
+        sa.select(Opportunity.skills, Organization.name, touched.c.applied, touched.c.id,
+                  sa.select(sa.func.count()).select_from(every).scalar_subquery()
+                  .label("seen"),
+                  sa.select(sa.func.sum(every.c.id)).scalar_subquery().label("seen_ids"))
         .join(Opportunity, Opportunity.id == touched.c.id)
         .join(Organization, Organization.id == Opportunity.organization_id)
         .order_by(touched.c.at.desc()).limit(INTEREST_WINDOW)).all()
     counts: Counter[str] = Counter()
     written: dict[str, str] = {}
-    for skills, organization, was_applied in rows:
+    for skills, organization, was_applied, *_ in rows:
         for skill in skills or []:
             if isinstance(skill, str) and skill.strip():
                 counts[skill.strip().lower()] += 1
@@ -134,6 +179,8 @@ def interests_of(student: User) -> Interests:
         if was_applied:
             interests.applied_to.add(organization.lower())
     interests.skills = [written[key] for key, _ in counts.most_common(INTEREST_SKILLS)]
+    interests.touched = frozenset(row.id for row in rows)
+    interests.seen = (rows[0].seen, rows[0].seen_ids) if rows else (0, None)
     return interests
 
 
@@ -145,8 +192,43 @@ def recommend(student: User, postings: int = POSTINGS, mentors: int = MENTORS) -
     interests = interests_of(student)
     if interests.empty:
         return Recommendations([], [], interests)
-    return Recommendations(recommend_postings(student, interests, postings),
+    return Recommendations(kept_postings(student, interests, postings),
                            recommend_mentors(student, interests, mentors), interests)
+
+
+@dataclass(frozen=True)
+class KeptPicks:
+    picks: list[PostingPick]
+    version: int
+    expires: float  # time.monotonic()
+
+
+def init_app(app) -> None:
+    size = app.config["RESULTS_CACHE_SIZE"]
+    app.extensions["recommendations_cache"] = (
+        PageCache(size, app.config["PAGE_CACHE_SECONDS"]) if size > 0 else None)
+
+
+def kept_postings(student: User, interests: Interests, limit: int) -> list[PostingPick]:
+    """``recommend_postings``, kept under the catalog version: the picks follow only
+    from the catalog, the day, the student's school and the interests (with the postings
+    they were read from, which are left out), so students with the same ones share them, and a
+    change to any posting or organization, a new save or application, or a new day
+    asks again. What is kept are plain values (``PostingSummary``)."""
+    cache: PageCache | None = current_app.extensions.get("recommendations_cache")
+    version = catalog_version() if cache is not None else None
+    if version is None:
+        return recommend_postings(student, interests, limit)
+    key = (tuple(interests.clusters), interests.major, tuple(interests.skills),
+           interests.touched, interests.seen, student_school_id(student), institution_today(),
+           limit)
+    now = time.monotonic()
+    kept = cache.get(key, version, now)
+    if kept is None:
+        kept = KeptPicks(recommend_postings(student, interests, limit), version,
+                         now + cache.seconds)
+        cache.put(key, kept)
+    return kept.picks
 
 
 CANDIDATE_WINDOW = 2000
@@ -169,7 +251,8 @@ def recommend_postings(student: User, interests: Interests, limit: int) -> list[
     window = (sa.select(Opportunity, *vector)
               .where(Opportunity.status == OpportunityStatus.PUBLISHED,
                      sa.or_(Opportunity.application_deadline.is_(None),
-                            Opportunity.application_deadline >= today))
+                            Opportunity.application_deadline >= today),
+                     open_to_school(student_school_id(student)))
               .order_by(Opportunity.published_at.desc(), Opportunity.id.desc())
               .limit(CANDIDATE_WINDOW).subquery())
     o = aliased(Opportunity, window)
@@ -206,7 +289,7 @@ def recommend_postings(student: User, interests: Interests, limit: int) -> list[
     for opportunity in rows:
         reasons = posting_reasons(opportunity, interests)
         if reasons:
-            picks.append(PostingPick(opportunity, reasons))
+            picks.append(PostingPick(PostingSummary.of(opportunity), reasons))
         if len(picks) == limit:
             break
     return picks

@@ -9,7 +9,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from marketplace.blueprints.accounts.services import current_session
+from marketplace.blueprints.accounts.services import current_session, viewer_clusters
 from marketplace.blueprints.applications.models import ApplicationStatus
 from marketplace.blueprints.home import services as homes
 from marketplace.core.clock import institution_today, zone_city
@@ -55,4 +55,5 @@ def student_dashboard():
                            stages=list(homes.Stage), steps=homes.StepKind,
                            ApplicationStatus=ApplicationStatus, today=institution_today(),
                            zone=current_user.time_zone,
-                           city=zone_city(current_user.time_zone))
+                           city=zone_city(current_user.time_zone),
+                           clusters=viewer_clusters(current_user))

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, jsonify, request
 from flask_login import current_user
 
+from marketplace.blueprints.accounts.policies import students_in_scope
 from marketplace.blueprints.mentoring import services as mentoring
 from marketplace.blueprints.mentoring.forms import parse_slot_filters
 from marketplace.blueprints.mentoring.models import Booking, BookingStatus, MentoringSlot, SlotMode
@@ -308,7 +309,10 @@ def list_bookings():
     elif current_user.role is Role.ALUMNI:
         statement = statement.join(MentoringSlot).where(
             MentoringSlot.alumni_id == current_user.id)
-    elif current_user.role is not Role.STAFF:
+    elif current_user.role is Role.STAFF:
+        # The rule of can_view_booking: a school's staff, their school's students'.
+        statement = statement.where(students_in_scope(current_user, Booking.student_id))
+    else:
         statement = statement.where(sa.false())
     rows, next_cursor = page_of(statement, Booking.id)
     return jsonify({"items": [booking_json(b) for b in rows], "next_cursor": next_cursor})

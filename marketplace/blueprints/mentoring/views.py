@@ -126,7 +126,14 @@ def show_slot(slot_id: int):
             .order_by(Booking.id.desc()).limit(1))
     if slot.status is SlotStatus.CANCELLED and not (owner or staff or my_booking):
         abort(404)
+    # The alum sees who booked; staff the students they may see (a school's, its own).
+    bookings = []
+    if owner:
+        bookings = slot.bookings
+    elif staff:
+        bookings = [b for b in slot.bookings if can_view_booking(current_user, b)]
     return render_template("mentoring/slot.html", slot=slot, owner=owner, staff=staff,
+                           bookings=bookings,
                            my_booking=my_booking, zone=viewer_zone(), form=BookForm(),
                            action_form=ActionForm(), now=utcnow(),
                            mentor_listed=can_view_mentor(current_user, slot.alumni))
@@ -333,4 +340,4 @@ def mentoring_overview():
     mentors = db.session.scalar(sa.select(sa.func.count(sa.distinct(MentoringSlot.alumni_id))))
     return render_template("mentoring/staff.html", counts=counts, statuses=list(BookingStatus),
                            open_slots=open_slots, mentors=mentors,
-                           repeat_no_shows=no_show_counts(minimum=2))
+                           repeat_no_shows=no_show_counts(minimum=2, viewer=current_user))

@@ -6,8 +6,10 @@ import sqlalchemy as sa
 from flask import abort, jsonify, request
 from flask_login import current_user
 
+from marketplace.blueprints.accounts.policies import staff_school_limit
 from marketplace.blueprints.opportunities import hooks
 from marketplace.blueprints.opportunities import services as postings
+from marketplace.blueprints.opportunities.audience import open_to_school
 from marketplace.blueprints.opportunities.browse import (
     COUNT_BOUND,
     FALSE_VALUES,
@@ -18,6 +20,7 @@ from marketplace.blueprints.opportunities.browse import (
     browse,
     decode_cursor,
     encode_cursor,
+    reader_filters,
 )
 from marketplace.blueprints.opportunities.forms import parse_filters
 from marketplace.blueprints.opportunities.models import (
@@ -56,6 +59,10 @@ OPPORTUNITY_FIELDS = {
     "positions": {"type": "integer", "minimum": 1},
     "career_cluster": {"type": "string", "enum": list(CAREER_CLUSTERS)},
     "skills": {"type": "array", "items": {"type": "string"}},
+    "schools": {"type": "array", "items": {"type": "integer"},
+                "description": "In a district, the ids of the schools whose students may see "
+                               "the posting and apply; empty (the default): every school. "
+                               "A college has no schools."},
 }
 
 
@@ -156,6 +163,7 @@ def opportunity_json(opportunity: Opportunity) -> dict:
                                  if opportunity.application_deadline else None),
         "positions": opportunity.positions, "career_cluster": opportunity.career_cluster,
         "skills": list(opportunity.skills or []),
+        "schools": opportunity.school_ids,
     }
     if can_manage_opportunity(current_user, opportunity):
         data["risk_flags"] = list(opportunity.risk_flags or [])
@@ -184,6 +192,9 @@ def validated_values(body: dict, current: Opportunity | None = None) -> dict:
         elif field == "skills" and not (isinstance(value, list)
                                         and all(isinstance(s, str) for s in value)):
             errors[field] = "Must be a list of text."
+        elif field == "schools" and not (isinstance(value, list) and all(
+                isinstance(i, int) and not isinstance(i, bool) for i in value)):
+            errors[field] = "Must be a list of school ids."
     if errors:
         raise ValidationFailed("Some fields are not valid.", errors)
     # A patch is checked as the whole posting it would produce.
@@ -197,8 +208,11 @@ def validated_values(body: dict, current: Opportunity | None = None) -> dict:
     except ValidationFailed as error:
         raise ValidationFailed(error.message, {("remote" if name == "work_mode" else name): text
                                                for name, text in error.fields.items()}) from None
+    if "schools" in body:  # checked against the district's schools by the service
+        values["school_ids"] = body["schools"]
     if current is not None:  # a patch changes only what it names
-        names = {"work_mode" if field == "remote" else field for field in body}
+        names = {{"remote": "work_mode", "schools": "school_ids"}.get(field, field)
+                 for field in body}
         values = {name: value for name, value in values.items() if name in names}
     return values
 
@@ -220,7 +234,8 @@ def _managed(opportunity_id: int) -> Opportunity:
 @bp.route("/opportunities")
 @documented("/opportunities", "get", "Browse and search published postings",
             response=OPPORTUNITY_LIST, parameters=FILTER_PARAMETERS, errors=("400",),
-            roles="anyone (staff may list any state with status=)", public=True)
+            roles="anyone: those open to every school, and to a student's own school "
+            "(staff may list any state with status=)", public=True)
 @public
 def list_opportunities():
     status = request.args.get("status")
@@ -231,9 +246,8 @@ def list_opportunities():
     arguments = request.args.copy()
     if by_status:
         arguments.pop("cursor", None)
-    student = current_user.is_authenticated and current_user.role is Role.STUDENT
     try:
-        filters = parse_filters(arguments, student_id=current_user.id if student else None)
+        filters = parse_filters(arguments, **reader_filters(current_user))
     except ValidationFailed as error:
         error.status, error.code = 400, "bad_request"
         raise
@@ -248,7 +262,10 @@ def list_opportunities():
 def _list_by_status(status: str):
     if status not in {s.value for s in OpportunityStatus}:
         abort(400, description="Unknown status.")
-    statement = sa.select(Opportunity).where(Opportunity.status == status)
+    # A school's staff: the postings open to their school (or every school), as in review.
+    school_id = staff_school_limit(current_user)
+    audience = sa.true() if school_id is None else open_to_school(school_id)
+    statement = sa.select(Opportunity).where(Opportunity.status == status, audience)
     if request.args.get("cursor"):
         cursor = decode_cursor(request.args["cursor"], "id")
         if cursor is None:
@@ -256,10 +273,11 @@ def _list_by_status(status: str):
         statement = statement.where(Opportunity.id < cursor[1])
     # The count in the same query, as for browsing.
     count = (sa.select(sa.func.count()).select_from(
-        sa.select(Opportunity.id).where(Opportunity.status == status)
+        sa.select(Opportunity.id).where(Opportunity.status == status, audience)
         .limit(COUNT_BOUND + 1).subquery()).scalar_subquery())
     rows = db.session.execute(statement.add_columns(count.label("total"))
-                              .options(sa.orm.joinedload(Opportunity.organization))
+                              .options(sa.orm.joinedload(Opportunity.organization),
+                                       sa.orm.selectinload(Opportunity.school_rows))
                               .order_by(Opportunity.id.desc()).limit(51)).all()
     total = (rows[0].total if rows else db.session.scalar(sa.select(count))
              if request.args.get("cursor") else 0)
@@ -271,8 +289,9 @@ def _list_by_status(status: str):
 
 @bp.route("/opportunities/<int:opportunity_id>")
 @documented("/opportunities/{opportunity_id}", "get", "One posting", response=OPPORTUNITY,
-            errors=("404",), roles="anyone for published postings; its employers and staff "
-            "for any state", public=True)
+            errors=("404",), roles="anyone for published postings open to every school, a "
+            "school's students for those open to it; its employers and staff for any state",
+            public=True)
 @public
 def get_opportunity(opportunity_id: int):
     return jsonify(opportunity_json(_get(opportunity_id)))
@@ -371,7 +390,8 @@ SAVED = schema("Saved", {"type": "object", "properties": {"saved": {"type": "boo
 @role_required(Role.STUDENT)
 def save_opportunity(opportunity_id: int):
     opportunity = db.session.get(Opportunity, opportunity_id)
-    if opportunity is None or not opportunity.is_public:
+    # A student manages nothing: public postings open to their school only.
+    if opportunity is None or not can_view_opportunity(current_user, opportunity):
         abort(404)
     saved = postings.toggle_saved(opportunity, current_user)
     db.session.commit()

@@ -5,6 +5,14 @@ what the words mean (any of them matches, all of them rank first) is in
 ``search``. Pages are cut by a cursor holding the last row's sort key and id, so
 page 500 costs what page 1 does and the number of queries per page is fixed: the
 count of matches rides in the page's own query.
+
+Result cards are the same for every reader of the same search, so a page of them is
+kept (the results cache, ``init_app``) under the catalog version it was read at: the
+next reader of that search, signed in or not, gets it without its query until a posting
+or an organization changes. What is personal is never kept: which of them a student
+saved is asked per request, and best match without words is kept per set of clusters.
+In a district what a reader may see depends on their school (``audience``): pages are
+kept per school.
 """
 
 from __future__ import annotations
@@ -13,25 +21,31 @@ import base64
 import binascii
 import json
 import re
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
+from flask import current_app
+from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace.blueprints.accounts.models import (
     Organization,
     OrganizationStatus,
-    StudentCluster,
+    User,
 )
+from marketplace.blueprints.accounts.policies import staff_school_limit
+from marketplace.blueprints.accounts.services import viewer_clusters
+from marketplace.blueprints.opportunities.audience import open_to_school, student_school_id
 from marketplace.blueprints.opportunities.models import (
     Opportunity,
     OpportunityStatus,
-    SavedOpportunity,
 )
+from marketplace.blueprints.opportunities.pagecache import PageCache, catalog_version
 from marketplace.blueprints.opportunities.search import TYPO_FALLBACK, Search
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
+from marketplace.core.policies import Role
 
 SORTS = ("relevance", "newest", "deadline")
 
@@ -76,6 +90,11 @@ class BrowseFilters:
     limit: int = PAGE_SIZE
     # A signed-in student: best match without words puts their clusters first.
     student_id: int | None = None
+    # Whose postings (``audience``): those open to every school and, with ``school_id``,
+    # to that school too (a student's, a school's staff's); ``every_school``: all of them
+    # (district or college staff). Set from the reader by ``reader_filters``.
+    school_id: int | None = None
+    every_school: bool = False
 
     @property
     def default_sort(self) -> str:
@@ -89,6 +108,24 @@ class BrowseFilters:
         if self.sort != self.default_sort:
             args["sort"] = self.sort
         return {key: value for key, value in args.items() if value}
+
+    def audience(self) -> sa.ColumnElement[bool]:
+        """The WHERE clause keeping the postings these readers may see."""
+        return sa.true() if self.every_school else open_to_school(self.school_id)
+
+
+def reader_filters(user) -> dict:
+    """The ``BrowseFilters`` fields that depend on who reads: a student (best match by
+    their clusters; their school's postings), staff (their school's, or every school's),
+    anyone else nothing (postings open to every school)."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    if user.role is Role.STUDENT:
+        return {"student_id": user.id, "school_id": student_school_id(user)}
+    if user.role is Role.STAFF:
+        school_id = staff_school_limit(user)
+        return {"school_id": school_id, "every_school": school_id is None}
+    return {}
 
 
 
@@ -150,20 +187,25 @@ def _public(*columns) -> sa.Select:
                    Organization.status == OrganizationStatus.VERIFIED))
 
 
-def public_postings() -> sa.Select:
-    """Published postings of verified organizations: what students may see."""
-    return _public(Opportunity).options(contains_eager(Opportunity.organization))
+def public_postings(school_id: int | None = None) -> sa.Select:
+    """Published postings of verified organizations open to every school and, with
+    ``school_id``, to that school: what a student of it (or without one) may see."""
+    return (_public(Opportunity).where(open_to_school(school_id))
+            .options(contains_eager(Opportunity.organization)))
 
 
-def featured_postings(limit: int = 3) -> list[Opportunity]:
-    """Public postings with a paid feature running, newest feature first."""
+def featured_postings(limit: int = 3, filters: BrowseFilters | None = None) -> list[Opportunity]:
+    """Public postings with a paid feature running, newest feature first: those the
+    readers of ``filters`` may see (without: those open to every school)."""
     now = utcnow()
     # Almost always none: one look at the partial index, without the ORM, says so.
     if db.session.execute(sa.select(Opportunity.id).where(
             Opportunity.featured_until > now).limit(1)).first() is None:
         return []
+    audience = filters.audience() if filters is not None else open_to_school(None)
     return list(db.session.scalars(
-        public_postings().where(Opportunity.featured_until > now)
+        _public(Opportunity).where(audience, Opportunity.featured_until > now)
+        .options(contains_eager(Opportunity.organization))
         .order_by(Opportunity.featured_until.desc(), Opportunity.id.desc()).limit(limit)
     ).unique())
 
@@ -195,6 +237,7 @@ def _matching(filters: BrowseFilters, *columns, organization: bool = True,
             Opportunity.status == OpportunityStatus.PUBLISHED,
             Opportunity.organization_id.not_in(sa.select(Organization.id).where(
                 Organization.status != OrganizationStatus.VERIFIED)))
+    statement = statement.where(filters.audience())
     if filters.kind:
         statement = statement.where(Opportunity.kind == filters.kind)
     if filters.cluster:
@@ -217,15 +260,14 @@ def _count(filters: BrowseFilters, search: Search | None) -> sa.ScalarSelect:
             .scalar_subquery())
 
 
-def _clusters_first(filters: BrowseFilters) -> sa.Subquery:
+def _clusters_first(filters: BrowseFilters, clusters: tuple[str, ...]) -> sa.Subquery:
     """Ids of the next page in best-match order without words: the postings in the
     student's clusters newest first, then the others newest first.
 
     Two walks down the newest-first index (one page each), not a sort of every posting
     by a computed flag; the cursor says which walk it is in and where.
     """
-    clusters = sa.select(StudentCluster.cluster).where(
-        StudentCluster.user_id == filters.student_id).scalar_subquery()
+    clusters = list(clusters)
     parts = []
     for flag, in_part in ((1, Opportunity.career_cluster.in_(clusters)),
                           (0, Opportunity.career_cluster.not_in(clusters))):
@@ -262,15 +304,61 @@ CARD_COLUMNS = (
 FEATURED = Opportunity.__table__.alias("featured")
 
 
+@dataclass(frozen=True)
+class KeptPage:
+    """A page of result cards as ``ResultsCache`` keeps it."""
+
+    page: Page
+    version: int
+    expires: float  # time.monotonic()
+
+
+def init_app(app) -> None:
+    size = app.config["RESULTS_CACHE_SIZE"]
+    app.extensions["results_cache"] = (PageCache(size, app.config["PAGE_CACHE_SECONDS"])
+                                       if size > 0 else None)
+
+
+def clusters_of(student_id: int) -> tuple[str, ...]:
+    """The student's clusters, sorted (read with the signed-in person: no query)."""
+    student = db.session.get(User, student_id)
+    return viewer_clusters(student) if student is not None else ()
+
+
 def browse(filters: BrowseFilters, cards: bool = False) -> Page:
     """One page of public postings and the cursor of the next page (None at the end).
 
     A search is first run with its words as typed; when they find fewer than
     ``TYPO_FALLBACK`` postings and the search is short, it is run again forgiving typos
     (see ``search``), and its later pages too (their cursor says so).
+
+    Pages of cards are kept in the results cache under the catalog version (see the
+    module's note); a kept page is the same object for every reader, not to be changed.
     """
+    clusters = None
+    if filters.sort == "relevance" and not filters.q:  # best match without words
+        clusters = clusters_of(filters.student_id) if filters.student_id is not None else ()
+    cache: PageCache | None = current_app.extensions.get("results_cache") if cards else None
+    version = catalog_version() if cache is not None else None
+    if version is None:
+        return _search(filters, cards, clusters)
+    # The readers' school too: a student of one school never gets another's kept page.
+    key = (filters.q, filters.kind, filters.cluster, filters.remote, filters.paid,
+           filters.location, filters.sort, filters.limit, clusters,
+           "every school" if filters.every_school else filters.school_id,
+           None if filters.cursor is None
+           else (tuple(filters.cursor), getattr(filters.cursor, "typos", False)))
+    now = time.monotonic()
+    kept = cache.get(key, version, now)
+    if kept is None:
+        kept = KeptPage(_search(filters, cards, clusters), version, now + cache.seconds)
+        cache.put(key, kept)
+    return kept.page
+
+
+def _search(filters: BrowseFilters, cards: bool, clusters: tuple[str, ...] | None) -> Page:
     if not filters.q:
-        return _browse(filters, cards, None)
+        return _browse(filters, cards, None, clusters)
     dialect = db.session.get_bind().dialect.name
     typos = getattr(filters.cursor, "typos", False)
     page = _browse(filters, cards, Search(filters.q, dialect, typos=typos))
@@ -281,24 +369,24 @@ def browse(filters: BrowseFilters, cards: bool = False) -> Page:
     return page
 
 
-def _browse(filters: BrowseFilters, cards: bool, search: Search | None) -> Page:
+def _browse(filters: BrowseFilters, cards: bool, search: Search | None,
+            clusters: tuple[str, ...] | None = None) -> Page:
     """One page of ``browse``, with ``search`` for the words (None without words).
 
-    Items are whole postings, or with ``cards`` rows of ``CARD_COLUMNS`` (and, for a
-    student, ``saved``: whether they saved it).
+    Items are whole postings, or with ``cards`` rows of ``CARD_COLUMNS``.
 
     Best match with words ranks the ``RANK_WINDOW`` newest matching postings, not every
     match: ranking reads each candidate's whole text vector, so a common word among a
     hundred thousand postings would cost tens of milliseconds, while the newest few
     hundred are found along the newest-first index. The page says when the window is
     full; newest and deadline order still reach every match. Best match without words
-    puts a student's career clusters first, then the newest.
+    puts a student's career ``clusters`` first, then the newest.
 
     The page's query also counts the matches (up to ``COUNT_BOUND``): still one query.
     """
     columns = CARD_COLUMNS if cards else (Opportunity,)
     relevance = filters.sort == "relevance"
-    clusters_first = relevance and search is None
+    clusters_first = relevance and search is None and clusters is not None
     keys: tuple
     if relevance and search is not None:
         search.prepare(db.session)
@@ -315,7 +403,7 @@ def _browse(filters: BrowseFilters, cards: bool, search: Search | None) -> Page:
                                   .scalar_subquery().label("window_size")))
         keys, descending = (window.c.rank,), True
     elif clusters_first:
-        page_ids = _clusters_first(filters)
+        page_ids = _clusters_first(filters, clusters)
         statement = (_public(*columns).join(page_ids, page_ids.c.id == Opportunity.id)
                      .add_columns(page_ids.c.cluster_first.label("cluster_first")))
         keys, descending = (page_ids.c.cluster_first, Opportunity.published_at), True
@@ -328,13 +416,10 @@ def _browse(filters: BrowseFilters, cards: bool, search: Search | None) -> Page:
         else:
             keys, descending = (Opportunity.published_at,), True
     statement = statement.add_columns(_count(filters, search).label("total"))
-    if cards and filters.student_id is not None:
-        # Whether the student saved each posting, in the same round trip.
-        statement = statement.add_columns(sa.exists().where(
-            SavedOpportunity.user_id == filters.student_id,
-            SavedOpportunity.opportunity_id == Opportunity.id).label("saved"))
     if not cards:
-        statement = statement.options(contains_eager(Opportunity.organization))
+        # The API shows each posting's schools: one more query per page, not per posting.
+        statement = statement.options(contains_eager(Opportunity.organization),
+                                      selectinload(Opportunity.school_rows))
     elif filters.cursor is None:
         # Whether the featured strip has anything to show, in the same round trip.
         statement = statement.add_columns(

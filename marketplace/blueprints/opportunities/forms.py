@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -24,6 +25,7 @@ from wtforms.validators import (
 )
 
 from marketplace.blueprints.opportunities import rules
+from marketplace.blueprints.opportunities.audience import school_names
 from marketplace.blueprints.opportunities.browse import (
     CONTROL,
     FALSE_VALUES,
@@ -41,7 +43,7 @@ from marketplace.blueprints.opportunities.models import (
 )
 from marketplace.blueprints.opportunities.search import WORD
 from marketplace.core.errors import ValidationFailed
-from marketplace.core.forms import FiniteDecimalField, Form
+from marketplace.core.forms import FiniteDecimalField, Form, MultiCheckboxField
 from marketplace.core.reference import CAREER_CLUSTERS, cluster_choices
 
 
@@ -87,6 +89,29 @@ class OpportunityForm(Form):
         NumberRange(*rules.POSITIONS, message="Enter 1 to 500 positions.")])
     skills = SkillsField("Skills", validators=[Optional(), Length(max=rules.SKILLS_TEXT_MAX)],
                          description="Separate skills with commas, e.g. Excel, patient care.")
+    # In a district only (the form shows them when there are schools to choose).
+    audience = RadioField("Open to", default="all", choices=[
+        ("all", "Students of every school"), ("some", "Students of these schools only")])
+    schools = MultiCheckboxField("Schools", coerce=int, validate_choice=False,
+                                 description="Their students see the posting and may apply; "
+                                             "other students and visitors do not see it.")
+
+    def __init__(self, *args, obj=None, **kwargs):
+        super().__init__(*args, obj=obj, **kwargs)
+        self.school_names = school_names()
+        self.schools.choices = list(self.school_names.items())
+        if obj is not None and not self.is_submitted():
+            self.schools.data = obj.school_ids
+            self.audience.data = "some" if obj.school_ids else "all"
+
+    def validate_schools(self, field):
+        if self.audience.data != "some" or field.process_errors:
+            return  # ticks count only for "these schools"; a number that is not one: said
+        if not field.data:
+            raise ValidationError("Tick at least one school, or open the posting to every "
+                                  "school.")
+        if any(school_id not in self.school_names for school_id in field.data):
+            raise ValidationError("Choose the schools from the list.")
 
     def validate_skills(self, field):
         problem = rules.skills_error(self.skill_list())
@@ -112,7 +137,15 @@ class OpportunityForm(Form):
             "end_date": self.end_date.data,
             "application_deadline": self.application_deadline.data,
             "positions": self.positions.data, "skills": self.skill_list(),
-        }
+        } | self.audience_values()
+
+    def audience_values(self) -> dict:
+        """The posting's schools, when the form offered the choice (a district) and it was
+        sent: a field not sent is not changed."""
+        if not (self.school_names and self.audience.raw_data):
+            return {}
+        return {"school_ids": list(self.schools.data or []) if self.audience.data == "some"
+                else []}
 
 
 class ActionForm(Form):
@@ -132,11 +165,14 @@ class BulkApproveForm(Form):
     opportunity_ids = SelectMultipleField("Postings", coerce=int, validate_choice=False)
 
 
-def parse_filters(args: MultiDict, student_id: int | None = None) -> BrowseFilters:
+def parse_filters(args: MultiDict, student_id: int | None = None, school_id: int | None = None,
+                  every_school: bool = False) -> BrowseFilters:
     """Read and check browse arguments; every problem is reported by field.
 
     ``student_id``: the signed-in student, whose best match without words puts their
-    career clusters first (for anyone else it is the newest)."""
+    career clusters first (for anyone else it is the newest). ``school_id`` and
+    ``every_school``: whose postings the reader sees (``browse.reader_filters`` gives all
+    three)."""
     errors: dict[str, str] = {}
     q = " ".join(CONTROL.sub(" ", args.get("q") or "").split())
     if len(q) > MAX_QUERY_LENGTH:
@@ -179,4 +215,5 @@ def parse_filters(args: MultiDict, student_id: int | None = None) -> BrowseFilte
     if errors:
         raise ValidationFailed("Some search options are not valid.", errors)
     return BrowseFilters(q, kind, cluster, remote, paid, location, sort, cursor,
-                         int(limit_text), student_id)
+                         int(limit_text), student_id, school_id=school_id,
+                         every_school=every_school)

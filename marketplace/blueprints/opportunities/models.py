@@ -112,6 +112,9 @@ class Opportunity(db.Model):
     organization: Mapped[Organization] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    # In a district: the schools whose students may see it. None: every school.
+    school_rows: Mapped[list[OpportunitySchool]] = relationship(
+        cascade="all, delete-orphan", order_by="OpportunitySchool.school_id")
 
     __table_args__ = (
         # Browse: newest first, and by deadline, among published postings.
@@ -133,6 +136,17 @@ class Opportunity(db.Model):
         # Result cards show this; browse's card rows carry it as a column.
         return self.organization.name
 
+    @property
+    def school_ids(self) -> list[int]:
+        """The schools it is open to; empty: open to every school."""
+        return [row.school_id for row in self.school_rows]
+
+    @school_ids.setter
+    def school_ids(self, ids) -> None:
+        existing = {row.school_id: row for row in self.school_rows}
+        self.school_rows = [existing.get(school_id) or OpportunitySchool(school_id=school_id)
+                            for school_id in sorted(set(ids))]
+
     def can_move_to(self, status: OpportunityStatus) -> bool:
         return status in TRANSITIONS[self.status]
 
@@ -145,10 +159,25 @@ class Opportunity(db.Model):
         return f"<Opportunity {self.id} {self.title!r} {self.status}>"
 
 
+class OpportunitySchool(db.Model):
+    """A school whose students may see a posting (issue 19). A posting without any is open
+    to every school, as every posting is in a college, which has no schools. A change here
+    bumps the catalog version like a change to the posting (triggers of migration 0023)."""
+
+    __tablename__ = "opportunity_school"
+
+    opportunity_id: Mapped[int] = mapped_column(sa.ForeignKey("opportunity.id"),
+                                                primary_key=True)
+    # The school table belongs to the schools domain, above this one: only its id is
+    # kept here (as on the student profile).
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"), primary_key=True,
+                                           index=True)
+
+
 class CatalogVersion(db.Model):
     """One row counting committed changes to postings and organizations.
 
-    The database bumps it (triggers from migration 0008), so every writer is
+    The database bumps it (triggers from migrations 0008 and 0023), so every writer is
     counted: the ORM, bulk updates and jobs alike. Pages that visitors see
     without logging in are cached under the version they were rendered at
     (``marketplace.pagecache``).

@@ -13,8 +13,14 @@ from marketplace.blueprints.accounts.models import (
     OrganizationType,
     User,
 )
+from marketplace.blueprints.accounts.policies import staff_school_limit
 from marketplace.blueprints.notifications.services import notify
 from marketplace.blueprints.opportunities import hooks
+from marketplace.blueprints.opportunities.audience import (
+    checked_school_ids,
+    is_open_to,
+    open_to_school,
+)
 from marketplace.blueprints.opportunities.models import (
     EDITABLE,
     Opportunity,
@@ -89,8 +95,11 @@ def _check_fields(values: dict) -> None:
 
 
 def create_opportunity(organization: Organization, by: User, **values) -> Opportunity:
-    """A new draft for ``organization``. Flushes."""
+    """A new draft for ``organization``; ``school_ids``: the schools it is open to (none:
+    every school). Flushes."""
     _check_fields(values)
+    if "school_ids" in values:
+        values["school_ids"] = checked_school_ids(values["school_ids"])
     if not values.get("paid"):
         values.update(pay_min=None, pay_max=None, pay_period=None)
     opportunity = Opportunity(organization=organization, created_by=by,
@@ -101,7 +110,9 @@ def create_opportunity(organization: Organization, by: User, **values) -> Opport
 
 
 def update_opportunity(opportunity: Opportunity, by: User, **values) -> bool:
-    """Apply edits. A material change to a published posting sends it back to review.
+    """Apply edits. A material change to a published posting sends it back to review;
+    the schools it is open to (``school_ids``) are not one (a change to them bumps the
+    catalog version by trigger, so kept pages of results are retired).
 
     Returns True when the posting went back to review. Flushes.
     """
@@ -110,6 +121,8 @@ def update_opportunity(opportunity: Opportunity, by: User, **values) -> bool:
                                 "duplicate it to post it again.")
     merged = {field: getattr(opportunity, field) for field in EDITABLE_FIELDS} | values
     _check_fields(merged)
+    if "school_ids" in values:
+        values["school_ids"] = checked_school_ids(values["school_ids"])
     new_kind = values.get("kind")
     if new_kind is not None and new_kind != opportunity.kind \
             and opportunity.status is not OpportunityStatus.DRAFT \
@@ -144,6 +157,7 @@ def duplicate_opportunity(opportunity: Opportunity, by: User) -> Opportunity:
     values = {field: getattr(opportunity, field) for field in EDITABLE_FIELDS}
     values["skills"] = list(values["skills"] or [])
     values["application_deadline"] = None  # the old one is usually past
+    values["school_ids"] = opportunity.school_ids
     copy = Opportunity(organization_id=opportunity.organization_id, created_by=by,
                        status=OpportunityStatus.DRAFT, **values)
     db.session.add(copy)
@@ -264,9 +278,18 @@ def _already_decided(opportunity: Opportunity) -> Conflict:
                     f"by {who}. Nothing was changed.")
 
 
+def _reviewable_by(opportunity: Opportunity, by: User) -> None:
+    """A school's staff decide the postings open to their school (or to every school):
+    another school's do not exist for them, as in their queue."""
+    school_id = staff_school_limit(by)
+    if school_id is not None and not is_open_to(opportunity, school_id):
+        raise NotFound("No such posting.")
+
+
 def approve_opportunity(opportunity_id: int, by: User) -> Opportunity:
     """Publish a posting waiting for review; tell the employer. Locks, flushes."""
     opportunity = lock_opportunity(opportunity_id)
+    _reviewable_by(opportunity, by)
     if opportunity.status is not OpportunityStatus.PENDING_REVIEW:
         raise _already_decided(opportunity)
     if opportunity.organization.status is not OrganizationStatus.VERIFIED:
@@ -295,6 +318,7 @@ def reject_opportunity(opportunity_id: int, by: User, reason: str) -> Opportunit
         raise ValidationFailed("Give the employer a reason for the rejection.",
                                {"reason": "Required."})
     opportunity = lock_opportunity(opportunity_id)
+    _reviewable_by(opportunity, by)
     if opportunity.status is not OpportunityStatus.PENDING_REVIEW:
         raise _already_decided(opportunity)
     _move(opportunity, OpportunityStatus.REJECTED)
@@ -330,14 +354,18 @@ def expire_opportunities() -> int:
     return result.rowcount
 
 
-def review_queue(limit: int = 200) -> list[Opportunity]:
+def review_queue(limit: int = 200, school_id: int | None = None) -> list[Opportunity]:
     """Postings waiting for a decision: first those the hooks put first (billing: whose
-    fee authorization expires first), then the oldest."""
+    fee authorization expires first), then the oldest. With ``school_id`` (a school's
+    staff), those open to that school or to every school only."""
     first = [key for keys in hooks.review_order.results() for key in keys]
+    audience = sa.true() if school_id is None else open_to_school(school_id)
     return db.session.scalars(
-        sa.select(Opportunity).where(Opportunity.status == OpportunityStatus.PENDING_REVIEW)
+        sa.select(Opportunity).where(Opportunity.status == OpportunityStatus.PENDING_REVIEW,
+                                     audience)
         .options(sa.orm.joinedload(Opportunity.organization),
-                 sa.orm.joinedload(Opportunity.created_by))
+                 sa.orm.joinedload(Opportunity.created_by),
+                 sa.orm.selectinload(Opportunity.school_rows))
         .order_by(*first, Opportunity.submitted_at, Opportunity.id)
         .limit(limit)).all()
 

@@ -15,12 +15,19 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from marketplace.blueprints.accounts.policies import staff_school_limit
 from marketplace.blueprints.opportunities import hooks
 from marketplace.blueprints.opportunities import services as postings
+from marketplace.blueprints.opportunities.audience import (
+    open_to_school,
+    school_names,
+    student_school_id,
+)
 from marketplace.blueprints.opportunities.browse import (
     BrowseFilters,
     browse,
     featured_postings,
+    reader_filters,
 )
 from marketplace.blueprints.opportunities.forms import (
     ActionForm,
@@ -174,22 +181,22 @@ def saved_ids(opportunity_ids: list[int]) -> set[int]:
 @public
 def list_opportunities():
     errors = {}
-    student_id = current_user.id if _is_student() else None
+    # Who reads: a student's clusters order best match; their school, what they see.
+    reader = reader_filters(current_user)
     try:
-        filters = parse_filters(request.args, student_id=student_id)
+        filters = parse_filters(request.args, **reader)
     except DomainError as error:
         errors = error.fields
-        filters = BrowseFilters(sort="relevance" if student_id else "newest",
-                                student_id=student_id)
+        filters = BrowseFilters(sort="relevance" if reader.get("student_id") else "newest",
+                                **reader)
     page = browse(filters, cards=True)
     items = page.items
     featured = ([] if filters.cursor is not None or page.any_featured is False
-                else featured_postings())
+                else featured_postings(filters=filters))
     if featured:
         keep_page_until(min(o.featured_until for o in featured))
-    saved = ({o.id for o in items if o.saved} if student_id is not None else set())
-    if featured:
-        saved |= saved_ids([o.id for o in featured])
+    # The cards are kept for every reader (``browse``); which the student saved is theirs.
+    saved = saved_ids([o.id for o in items] + [o.id for o in featured])
     return render_template(
         "opportunities/list.html", items=items, next_cursor=page.next_cursor, filters=filters,
         featured=featured, ranked_window=page.ranked_window, total=page.total,
@@ -202,9 +209,11 @@ def list_opportunities():
 @cached_for_visitors
 @public
 def show_opportunity(opportunity_id: int):
-    # With its organization in the same query: the page and the check both need it.
+    # With its organization and the schools it is open to in the same query: the page
+    # and the check need them.
     opportunity = db.session.get(Opportunity, opportunity_id,
-                                 options=[joinedload(Opportunity.organization)])
+                                 options=[joinedload(Opportunity.organization),
+                                          joinedload(Opportunity.school_rows)])
     # Drafts, pending, rejected and expired postings do not exist for students.
     if opportunity is None or not can_view_opportunity(current_user, opportunity):
         abort(404)
@@ -226,6 +235,10 @@ def render_detail(opportunity: Opportunity, **values):
     if student:
         extra = hooks.detail_context.merged(extra, opportunity, current_user)
     extra.update(values)
+    # Who it is open to, named, when it is not every school.
+    extra["open_to"] = ([name for school_id, name in school_names().items()
+                         if school_id in opportunity.school_ids]
+                        if opportunity.school_ids else [])
     return render_template("opportunities/detail.html", opportunity=opportunity,
                            description=render_markdown(opportunity.description),
                            saved=opportunity.id in saved_ids([opportunity.id]),
@@ -236,7 +249,8 @@ def render_detail(opportunity: Opportunity, **values):
 @role_required(Role.STUDENT)
 def save_opportunity(opportunity_id: int):
     opportunity = db.session.get(Opportunity, opportunity_id)
-    if opportunity is None or not opportunity.is_public:
+    # A student manages nothing: public postings open to their school only.
+    if opportunity is None or not can_view_opportunity(current_user, opportunity):
         abort(404)
     if not SaveForm().validate_on_submit():
         abort(400)
@@ -252,7 +266,9 @@ def list_saved():
     items = db.session.scalars(
         sa.select(Opportunity).join(SavedOpportunity,
                                     SavedOpportunity.opportunity_id == Opportunity.id)
-        .where(SavedOpportunity.user_id == current_user.id)
+        .where(SavedOpportunity.user_id == current_user.id,
+               # Saved while it was open to them: no longer theirs to see.
+               open_to_school(student_school_id(current_user)))
         .order_by(SavedOpportunity.created_at.desc())).all()
     return render_template("opportunities/saved.html", items=items, excerpt=plain_excerpt)
 
@@ -260,10 +276,13 @@ def list_saved():
 @bp.route("/staff/review")
 @role_required(Role.STAFF)
 def review_queue():
-    queue = postings.review_queue()
+    # A school's staff review the postings open to their school (or to every school).
+    queue = postings.review_queue(school_id=staff_school_limit(current_user))
     extra = hooks.review_context.merged(
         {"fees": {}, "expiring_soon": lambda payment: False}, queue)
+    names = school_names() if any(o.school_ids for o in queue) else {}
     return render_template("opportunities/review.html", queue=queue, now=utcnow(), **extra,
+                           school_names=names,
                            median_wait=postings.median_wait_this_month(),
                            decision_form=DecisionForm(), bulk_form=BulkApproveForm())
 

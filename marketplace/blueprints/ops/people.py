@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from marketplace.blueprints.accounts.models import Organization, User
+from marketplace.blueprints.accounts.policies import students_in_scope
 from marketplace.blueprints.applications.models import Application, Placement
 from marketplace.blueprints.mentoring.models import Booking, MentoringSlot
 from marketplace.blueprints.opportunities.models import Opportunity
@@ -113,10 +114,11 @@ class PersonRecords:
 LIMIT = 200  # per list: a page, not an export
 
 
-def person_records(person: User) -> PersonRecords:
+def person_records(person: User, viewer: User | None = None) -> PersonRecords:
     """A person's records by role, each list newest first: a student's applications,
     placements, mentoring bookings and evidence per outcome; an employer's organization's
-    postings; an alum's slots and the sessions booked on them. A fixed number of queries."""
+    postings; an alum's slots and the sessions booked on them (by the students
+    ``viewer`` may see, when given). A fixed number of queries."""
     records = PersonRecords()
     if person.role is Role.STUDENT:
         records.applications = db.session.scalars(
@@ -153,7 +155,8 @@ def person_records(person: User) -> PersonRecords:
             .limit(LIMIT)).all()
         records.sessions = db.session.scalars(
             sa.select(Booking).join(MentoringSlot, MentoringSlot.id == Booking.slot_id)
-            .where(MentoringSlot.alumni_id == person.id)
+            .where(MentoringSlot.alumni_id == person.id,
+                   students_in_scope(viewer, Booking.student_id))
             .options(joinedload(Booking.student), joinedload(Booking.slot))
             .order_by(Booking.starts_at.desc(), Booking.id.desc())
             .limit(LIMIT)).unique().all()

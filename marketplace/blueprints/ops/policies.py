@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from marketplace.blueprints.accounts.models import User
-from marketplace.blueprints.schools.policies import can_see_student
+from marketplace.blueprints.accounts.policies import can_staff_see_student
 from marketplace.core.policies import Role
 
 
@@ -12,6 +12,7 @@ def can_view_person(user: User, person: User | None) -> bool:
     deactivated or erased); a school's staff, for that school's students only."""
     if person is None or not user.is_authenticated or user.role is not Role.STAFF:
         return False
-    if person.role is Role.STUDENT and not can_see_student(user, person.id):
+    if person.role is Role.STUDENT and not can_staff_see_student(user, person.id):
         return False
     return person.active and person.erased_at is None
+

@@ -17,13 +17,13 @@ from flask import (
 from flask_login import current_user
 
 from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.accounts.policies import students_in_scope
 from marketplace.blueprints.applications.services import record_profile_access
 from marketplace.blueprints.notifications.models import EmailDelivery
 from marketplace.blueprints.ops import people
 from marketplace.blueprints.ops.forms import RetryJobForm
 from marketplace.blueprints.ops.policies import can_view_person
 from marketplace.blueprints.ops.services import console_state, retry_failed_job
-from marketplace.blueprints.schools.services import students_in_scope
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 from marketplace.core.forms import show_domain_error
@@ -91,8 +91,11 @@ EMAILS_PER_PAGE = 50
 def email_log():
     page = request.args.get("page", 1, type=int)
     page = max(1, min(page, 10_000))
+    # A school's staff read what went to their school's students only (not to guardians,
+    # hosts or other schools' students).
     deliveries = db.session.scalars(
-        sa.select(EmailDelivery).order_by(EmailDelivery.id.desc())
+        sa.select(EmailDelivery).where(students_in_scope(current_user, EmailDelivery.user_id))
+        .order_by(EmailDelivery.id.desc())
         .offset((page - 1) * EMAILS_PER_PAGE).limit(EMAILS_PER_PAGE + 1)).all()
     return render_template("ops/emails.html", deliveries=deliveries[:EMAILS_PER_PAGE],
                            page=page, has_next=len(deliveries) > EMAILS_PER_PAGE)
@@ -123,4 +126,4 @@ def show_person(user_id: int):
         record_profile_access(current_user, person)
         db.session.commit()
     return render_template("ops/person.html", person=person,
-                           records=people.person_records(person))
+                           records=people.person_records(person, current_user))

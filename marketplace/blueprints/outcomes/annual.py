@@ -92,7 +92,8 @@ def annual_report(graduation_year: int, today: date | None = None,
     """Everything the report shows for one class (of one school, when ``school_id`` is
     given): one grouped query for the class, one per gap table, one per campaign.
 
-    A school's report leaves the outreach campaigns out: a campaign writes to the whole
+    A school's report shows only the outreach campaigns made for that school (by its
+    staff: their arms are its students alone); a district campaign writes to the whole
     class, so its arms count other schools' students."""
     today = today or datetime.now(UTC).date()
     graduated = reports.has_graduated(graduation_year, today)
@@ -112,8 +113,10 @@ def annual_report(graduation_year: int, today: date | None = None,
                              charts.heatmap(summary)))
     trends = [charts.trend_chart(view.months, view.series, key, label)
               for key, label in reports.OUTCOMES.items()]
-    campaigns = [] if school_id is not None else db.session.scalars(
-        sa.select(Campaign).where(Campaign.graduation_year == graduation_year)
+    campaigns = db.session.scalars(
+        sa.select(Campaign).where(Campaign.graduation_year == graduation_year,
+                                  sa.true() if school_id is None
+                                  else Campaign.school_id == school_id)
         .order_by(Campaign.created_at)).all()
     now = utcnow()
     return AnnualReport(

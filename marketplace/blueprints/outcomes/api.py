@@ -13,7 +13,11 @@ from marketplace.blueprints.accounts.models import User
 from marketplace.blueprints.applications.services import complete_placement
 from marketplace.blueprints.outcomes import imports
 from marketplace.blueprints.outcomes.models import OutcomeEvidence, SourceKind
-from marketplace.blueprints.outcomes.policies import school_scope
+from marketplace.blueprints.outcomes.policies import (
+    can_record_for,
+    can_view_student_progress,
+    school_scope,
+)
 from marketplace.blueprints.outcomes.reports import GROUPS, parse_year, summary
 from marketplace.core.api import bp
 from marketplace.core.api.openapi import documented, schema
@@ -94,8 +98,9 @@ def complete_placement_api(placement_id: int):
             response=EVIDENCE, errors=("401", "403", "404"), roles="that student, staff")
 @role_required(Role.STUDENT, Role.STAFF)
 def student_evidence(student_id: int):
-    if not (current_user.role is Role.STAFF or current_user.id == student_id):
-        abort(403)
+    if not can_view_student_progress(current_user, student_id):
+        # Another school's student is not there for a school's staff.
+        abort(404 if current_user.role is Role.STAFF else 403)
     student = db.session.get(User, student_id)
     if student is None or student.role is not Role.STUDENT:
         abort(404)
@@ -220,7 +225,7 @@ IMPORT_RESULT = schema("ImportResult", {
 def record_student_evidence(student_id: int):
     body = json_body()
     student = db.session.get(User, student_id)
-    if student is None or student.role is not Role.STUDENT:
+    if not can_record_for(current_user, student):
         abort(404)
     occurred_on = date.fromisoformat(body["occurred_on"])  # the schema checked its format
     if not body["description"].strip():

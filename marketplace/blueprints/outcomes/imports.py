@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.blueprints.accounts.models import StudentProfile, User
+from marketplace.blueprints.accounts.policies import students_in_scope
 from marketplace.blueprints.outcomes.import_files import (
     ALIASES,
     COLUMNS,
@@ -48,8 +49,9 @@ from marketplace.blueprints.outcomes.models import (
     SourceKind,
     StaffRecord,
 )
+from marketplace.blueprints.outcomes.policies import can_record_for, staff_school_limit
 from marketplace.blueprints.outcomes.services import record_evidence
-from marketplace.core.errors import Conflict, ValidationFailed
+from marketplace.core.errors import Conflict, NotFound, ValidationFailed
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role
 from marketplace.core.reference import OUTCOMES
@@ -120,9 +122,23 @@ def _students_by_email(emails: set[str]) -> dict[str, User]:
     return found
 
 
+def _seen_by(by: User, users: dict[str, User]) -> set[int]:
+    """The ids of ``users`` that ``by`` may see (the school scope), a batch per query."""
+    ids = sorted(user.id for user in users.values())
+    seen: set[int] = set()
+    for start in range(0, len(ids), 900):
+        seen.update(db.session.scalars(sa.select(User.id).where(
+            User.id.in_(ids[start:start + 900]), students_in_scope(by, User.id))))
+    return seen
+
+
 def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
     """Check every row, then write them all (flushes), or raise ImportRefused. The result
-    counts the rows by what happened to them and keeps the first rows' changes."""
+    counts the rows by what happened to them and keeps the first rows' changes.
+
+    A school's staff import their school's students only: a row naming another school, or
+    an existing student they may not see, is a bad row; a roster row without a school
+    gets theirs."""
     rows, ignored = read_rows(data, kind)
     result = ImportResult(kind=kind, rows=len(rows), ignored=ignored)
     emails = {row.get("email", "").lower() for _, row in rows}
@@ -130,9 +146,14 @@ def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
     checked: list[tuple[int, dict]] = []
     seen: dict[tuple, int] = {}
     this_year = datetime.now(UTC).year
-    # One look-up for the file, and only when it names a school.
-    schools = schools_by_name() if kind == "roster" and "school" in rows[0][1] else {}
+    own_school = staff_school_limit(by)
+    visible = _seen_by(by, users) if own_school is not None else None
+    # One look-up for the file, and only when a roster names a school or a school's staff
+    # import (their school goes on each roster row, and its name in what is refused).
+    schools = schools_by_name() if own_school is not None or (
+        kind == "roster" and "school" in rows[0][1]) else {}
     school_names = {school_id: name for school_id, name in schools.values()}
+    own_name = school_names.get(own_school, "your school")
     for line, row in rows:
         problems = []
         email = row.get("email", "").lower()
@@ -141,6 +162,9 @@ def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
         user = users.get(email)
         if user is not None and user.role is not Role.STUDENT:
             problems.append(f"{email} belongs to a {user.role.value} account, not a student")
+        elif user is not None and visible is not None and user.id not in visible:
+            problems.append(f"{email} is not one of {own_name}'s students: you import "
+                            "your school's students only")
         if row.get(EXTRA):
             problems.append("it has more fields than the first line names (a comma inside "
                             "a value needs quotes)")
@@ -165,6 +189,12 @@ def import_csv(kind: str, data: bytes, by: User) -> ImportResult:
                 problems.append(f"pell_eligible: {error}")
             profile, errors = profile_fields(row, email, schools)
             problems.extend(errors)
+            if own_school is not None:
+                named = profile.get("school_id")
+                if named is not None and named != own_school:
+                    problems.append(f"school: “{short(row['school'])}” is not your school "
+                                    f"(you import {own_name}'s students only)")
+                profile["school_id"] = own_school  # an empty or missing school: theirs
             values.update(name=name, year=year, major=major or None, first_gen=first_gen,
                           pell=pell, profile=profile, school_names=school_names)
             key = (email,)
@@ -289,6 +319,8 @@ def record_staff_evidence(student: User, outcome: str, occurred_on: date, descri
     if outcome not in STAFF_OUTCOMES:
         raise ValidationFailed("Choose one of the four outcomes staff record.",
                                {"outcome": "Not an outcome staff record."})
+    if not can_record_for(by, student):
+        raise NotFound("No such student.")
     existing = db.session.scalar(sa.select(StaffRecord).where(
         StaffRecord.student_id == student.id, StaffRecord.outcome == outcome,
         StaffRecord.occurred_on == occurred_on, StaffRecord.description == description))

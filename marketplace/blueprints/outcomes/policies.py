@@ -1,10 +1,11 @@
 """Who may see and act on career plans, submitted documents and a student's progress,
 and whose students the outcomes pages count.
 
-Deny by default: a student sees their own; career staff see and review everyone's;
-nobody else (employers, alumni) sees a student's plan, documents or progress. In a
-district, a school's staff see their school's students on the dashboard, its
-drill-downs, exports and annual report (``school_scope``).
+Deny by default: a student sees their own; career staff see and review everyone's (in a
+district, a school's staff only their school's students: ``accounts.policies``' school
+scope); nobody else (employers, alumni) sees a student's plan, documents or progress.
+The dashboard, its drill-downs, exports and annual report count a school's staff's
+school (``school_scope``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from marketplace.blueprints.accounts import policies as accounts_policies
 from marketplace.blueprints.accounts.hooks import school_choices
 from marketplace.blueprints.accounts.models import User
-from marketplace.blueprints.outcomes import hooks
 from marketplace.blueprints.outcomes.models import CareerPlan, DocumentSubmission, ExportJob
 from marketplace.core.policies import Role
 
@@ -25,9 +26,13 @@ def _signed_in(user) -> bool:
 
 
 def can_view_student_progress(user: User | None, student_id: int) -> bool:
+    """The student themself; staff who may see the student (a school's staff: their
+    school's students)."""
     if not _signed_in(user):
         return False
-    return user.role is Role.STAFF or (user.role is Role.STUDENT and user.id == student_id)
+    if user.role is Role.STUDENT:
+        return user.id == student_id
+    return accounts_policies.can_staff_see_student(user, student_id)
 
 
 def can_view_plan(user: User | None, plan: CareerPlan) -> bool:
@@ -44,12 +49,26 @@ def can_review(user: User | None) -> bool:
 
 
 def staff_school_limit(user: User | None) -> int | None:
-    """The one school whose students ``user`` sees on the outcomes pages (a school's staff,
-    as schools answers ``hooks.staff_school``), or None: every school (district or college
-    staff)."""
-    if not _signed_in(user) or user.role is not Role.STAFF:
+    """The one school whose students ``user`` sees on the outcomes pages (a school's
+    staff), or None: every school (district or college staff)."""
+    if not _signed_in(user):
         return None
-    return hooks.staff_school.first(user)
+    return accounts_policies.staff_school_limit(user)
+
+
+def can_record_for(user: User | None, student: User | None) -> bool:
+    """Staff record evidence (by hand or imported) for a student they may see."""
+    return (student is not None and student.role is Role.STUDENT and can_review(user)
+            and accounts_policies.can_staff_see_student(user, student.id))
+
+
+def can_open_campaign(user: User | None, campaign) -> bool:
+    """Staff open a campaign's progress and results; a school's staff only those made
+    for their school (a campaign keeps the school its segment was limited to)."""
+    if not can_review(user):
+        return False
+    limit = staff_school_limit(user)
+    return limit is None or campaign.school_id == limit
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,8 @@ def review_document_api(document_id: int):
 @role_required(Role.STUDENT, Role.STAFF)
 def student_progress(student_id: int):
     if not can_view_student_progress(current_user, student_id):
+        if current_user.role is Role.STAFF:
+            abort(404)  # another school's student: not there for a school's staff
         raise PermissionDenied("You can see only your own progress.")
     student = db.session.get(User, student_id)
     if student is None or student.role is not Role.STUDENT:

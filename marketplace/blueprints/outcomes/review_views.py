@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from marketplace.blueprints.accounts.policies import students_in_scope
 from marketplace.blueprints.outcomes import documents, reviews, rules, spectrum
 from marketplace.blueprints.outcomes.models import (
     CareerPlan,
@@ -17,7 +18,7 @@ from marketplace.blueprints.outcomes.models import (
     OutcomeRule,
     ReviewStatus,
 )
-from marketplace.blueprints.outcomes.policies import can_view_document
+from marketplace.blueprints.outcomes.policies import can_view_document, staff_school_limit
 from marketplace.blueprints.outcomes.review_forms import (
     CareerPlanForm,
     DecisionForm,
@@ -25,7 +26,7 @@ from marketplace.blueprints.outcomes.review_forms import (
     RuleForm,
 )
 from marketplace.blueprints.outcomes.views import bp
-from marketplace.core.errors import DomainError, ValidationFailed
+from marketplace.core.errors import DomainError, NotFound, ValidationFailed
 from marketplace.core.extensions import db
 from marketplace.core.forms import show_domain_error
 from marketplace.core.policies import Role, role_required
@@ -114,13 +115,16 @@ def download_own_document(document_id: int):
 @role_required(Role.STAFF)
 def review_queue():
     """Plans and documents waiting, oldest first, each with how long it has waited."""
+    # A school's staff review their school's students' only.
     plans = db.session.scalars(
         sa.select(CareerPlan).options(joinedload(CareerPlan.student))
-        .where(CareerPlan.status == ReviewStatus.SUBMITTED)
+        .where(CareerPlan.status == ReviewStatus.SUBMITTED,
+               students_in_scope(current_user, CareerPlan.student_id))
         .order_by(CareerPlan.submitted_at, CareerPlan.id).limit(200)).all()
     docs = db.session.scalars(
         sa.select(DocumentSubmission).options(joinedload(DocumentSubmission.student))
-        .where(DocumentSubmission.status == ReviewStatus.SUBMITTED)
+        .where(DocumentSubmission.status == ReviewStatus.SUBMITTED,
+               students_in_scope(current_user, DocumentSubmission.student_id))
         .order_by(DocumentSubmission.submitted_at, DocumentSubmission.id).limit(200)).all()
     return render_template("outcomes/review_queue.html", plans=plans, documents=docs,
                            wait=reviews.wait_text)
@@ -157,8 +161,12 @@ def review_document(document_id: int):
 
 def _review_page(subject: str, model, subject_id: int, template: str, name: str, **extra):
     """A plan's or a document's review page: its decision form (posted: decided, or shown
-    again with what is wrong) and its history."""
-    row = db.session.get(model, subject_id) or abort(404)
+    again with what is wrong) and its history. 404 unless this staff member may see the
+    student (a school's staff: their school's)."""
+    try:
+        row = reviews.load_subject(subject, subject_id, current_user)
+    except NotFound:
+        abort(404)
     form = DecisionForm().for_status(row.status)
     if request.method == "POST":
         done = _decide(subject, row, form)
@@ -235,6 +243,7 @@ def change_evidence_rule(key: str):
 @bp.route("/staff/outcomes/spectrum")
 @role_required(Role.STAFF)
 def spectrum_by_class():
-    return render_template("outcomes/spectrum.html", classes=spectrum.stages_by_class(),
+    return render_template("outcomes/spectrum.html", classes=spectrum.stages_by_class(
+                               staff_school_limit(current_user)),
                            stages=list(spectrum.Stage),
                            rule=rules.current_rule(rules.SPECTRUM))

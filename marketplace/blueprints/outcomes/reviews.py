@@ -171,7 +171,7 @@ def decide(subject: str, subject_id: int, decision: ReviewStatus, comment: str |
         raise ValidationFailed(f"Keep the comment under {MAX_COMMENT} characters.",
                                {"comment": f"At most {MAX_COMMENT} characters."})
     row = lock_row(SUBJECTS[subject], subject_id)
-    if row is None:
+    if row is None or not can_view_plan(by, row):  # another school's student: not there
         raise NotFound("No such career plan." if subject == PLAN else "No such document.")
     if decision not in REVIEW_MOVES.get(row.status, frozenset()):
         raise InvalidTransition(f"This is {row.status.label.lower()}; it cannot be "

@@ -22,7 +22,7 @@ from marketplace.blueprints.applications.models import (
 )
 from marketplace.blueprints.mentoring.models import Booking, BookingStatus
 from marketplace.blueprints.opportunities.models import SavedOpportunity
-from marketplace.blueprints.outcomes.models import CareerPlan, OutcomeEvidence
+from marketplace.blueprints.outcomes.models import CareerPlan, OutcomeEvidence, OutcomeRule
 from marketplace.blueprints.outcomes.rules import RULES, SPECTRUM, current_rule
 from marketplace.blueprints.outcomes.services import counts_as_evidence
 from marketplace.core.extensions import db
@@ -112,13 +112,31 @@ def _activity(row) -> Activity:
                     outcomes=int(outcomes or 0))
 
 
+def _activity_query() -> sa.Select:
+    """One student's activity tests and the spectrum rule's parameters in force (None
+    when staff never wrote a version): built once, run with the student's id."""
+    params = (sa.select(OutcomeRule.params).where(OutcomeRule.key == SPECTRUM)
+              .order_by(OutcomeRule.version.desc()).limit(1).scalar_subquery())
+    return sa.select(*_flags(sa.bindparam("student_id", type_=sa.Integer)),
+                     params.label("rule"))
+
+
+ACTIVITY = _activity_query()
+
+
+def activity_and_rule(student_id: int) -> tuple[Activity, dict]:
+    """The student's activity and the spectrum rule's parameters: one query."""
+    *flags, params = db.session.execute(ACTIVITY, {"student_id": student_id}).one()
+    return _activity(flags), {**RULES[SPECTRUM].defaults(), **(params or {})}
+
+
 def activity_of(student_id: int) -> Activity:
     """One query of EXISTS tests and a count of outcomes reached."""
-    return _activity(db.session.execute(sa.select(*_flags(student_id))).one())
+    return activity_and_rule(student_id)[0]
 
 
 def stage_for(student_id: int) -> Stage:
-    return stage_of(activity_of(student_id), current_rule(SPECTRUM).params)
+    return stage_of(*activity_and_rule(student_id))
 
 
 @dataclass
@@ -128,13 +146,16 @@ class ClassStages:
     stages: dict[Stage, int]
 
 
-def stages_by_class() -> list[ClassStages]:
-    """Every active student's stage, counted per graduating class: one query."""
+def stages_by_class(school_id: int | None = None) -> list[ClassStages]:
+    """Every active student's stage (of one school's students, when given), counted per
+    graduating class: one query."""
     params = current_rule(SPECTRUM).params
     rows = db.session.execute(
         sa.select(StudentProfile.graduation_year, *_flags(User.id))
         .select_from(User).outerjoin(StudentProfile, StudentProfile.user_id == User.id)
-        .where(User.role == Role.STUDENT, User.active.is_(True))).all()
+        .where(User.role == Role.STUDENT, User.active.is_(True),
+               sa.true() if school_id is None else StudentProfile.school_id == school_id)
+        ).all()
     counts: dict[int | None, Counter] = {}
     for year, *flags in rows:
         counts.setdefault(year, Counter())[stage_of(_activity(flags), params)] += 1

@@ -27,7 +27,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange
 
 from marketplace.blueprints.accounts.models import AlumniProfile, StudentProfile, User
-from marketplace.blueprints.accounts.services import find_user_by_email
+from marketplace.blueprints.accounts.services import find_user_by_email, viewer_clusters
+from marketplace.blueprints.opportunities.audience import student_school_id
 from marketplace.blueprints.opportunities.browse import public_postings
 from marketplace.blueprints.opportunities.models import Opportunity
 from marketplace.blueprints.outcomes import (
@@ -61,13 +62,14 @@ def my_outcomes():
         by_outcome[row.outcome].append(row)
     stage = stage_for(current_user.id)
     missing = [key for key in NEXT_OUTCOME_ORDER if not by_outcome.get(key)]
-    clusters = current_user.student_profile.clusters if current_user.student_profile else []
+    clusters = list(viewer_clusters(current_user)) if current_user.student_profile else []
     suggestions = []
     mentors = []
     if clusters:
 
         suggestions = db.session.scalars(
-            public_postings().where(Opportunity.career_cluster.in_(clusters))
+            public_postings(student_school_id(current_user))
+            .where(Opportunity.career_cluster.in_(clusters))
             .order_by(Opportunity.published_at.desc()).limit(5)).unique().all()
         mentors = db.session.scalars(
             sa.select(User).join(AlumniProfile).where(AlumniProfile.cluster.in_(clusters),
@@ -221,7 +223,8 @@ def record_outcome_evidence():
     form = RecordEvidenceForm()
     if form.validate_on_submit():
         student = find_user_by_email(form.email.data)
-        if student is None or student.role is not Role.STUDENT:
+        if not policies.can_record_for(current_user, student):
+            # Another school's student is, for a school's staff, no student at all.
             form.email.errors = [*form.email.errors, "No student account has this e-mail."]
         elif form.occurred_on.data > datetime.now(UTC).date():
             form.occurred_on.errors = [*form.occurred_on.errors, "The date is in the future."]

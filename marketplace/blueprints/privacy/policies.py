@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.accounts.policies import can_staff_see_student
 from marketplace.blueprints.privacy.models import DeletionRequest
 from marketplace.core.policies import Role
 
@@ -25,10 +26,16 @@ def can_see_deletion_queue(user: User) -> bool:
     return user.is_authenticated and user.role is Role.STAFF
 
 
+def can_see_deletion_request(user: User, request: DeletionRequest) -> bool:
+    """Staff see a request in the queue; a school's staff only their school's students'
+    (the district's staff see every request, employers', alumni's and staff's too)."""
+    return can_see_deletion_queue(user) and can_staff_see_student(user, request.user_id)
+
+
 def can_decide_deletion(user: User, request: DeletionRequest) -> bool:
-    """Staff carry out or decline a request, never their own: a staff account is removed
-    only by another member of staff."""
-    return can_see_deletion_queue(user) and request.user_id != user.id
+    """Staff who see a request carry it out or decline it, never their own: a staff
+    account is removed only by another member of staff."""
+    return can_see_deletion_request(user, request) and request.user_id != user.id
 
 
 def can_download_own_resume(user: User, application) -> bool:

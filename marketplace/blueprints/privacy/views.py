@@ -29,6 +29,7 @@ from marketplace.blueprints.privacy.policies import (
     can_decide_deletion,
     can_download_own_resume,
     can_export_data,
+    can_see_deletion_request,
 )
 from marketplace.blueprints.privacy.services import (
     carry_out_deletion,
@@ -122,15 +123,16 @@ def withdraw_my_deletion(request_id: int):
 @bp.route("/staff/deletion-requests")
 @role_required(Role.STAFF)
 def deletion_queue_page():
-    return render_template("privacy/queue.html", requests=deletion_queue(),
-                           decided=recent_decisions(), carry_out_form=CarryOutForm(),
+    return render_template("privacy/queue.html", requests=deletion_queue(current_user),
+                           decided=recent_decisions(current_user),
+                           carry_out_form=CarryOutForm(),
                            decline_form=DeclineForm(), can_decide=can_decide_deletion)
 
 
 def _decidable(request_id: int) -> DeletionRequest:
     deletion = db.session.get(DeletionRequest, request_id)
-    if deletion is None:
-        abort(404)
+    if deletion is None or not can_see_deletion_request(current_user, deletion):
+        abort(404)  # a school's staff: another school's student's request is not there
     if not can_decide_deletion(current_user, deletion):
         abort(403, description="Another member of staff carries out or declines your own "
                                "request.")

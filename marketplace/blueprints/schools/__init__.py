@@ -7,9 +7,8 @@ from __future__ import annotations
 from flask import Flask, g
 from flask_babel import Babel
 
-from marketplace.blueprints.accounts.hooks import assign_school, school_choices
+from marketplace.blueprints.accounts.hooks import assign_school, school_choices, staff_school
 from marketplace.blueprints.applications.hooks import placement_needs_consent
-from marketplace.blueprints.outcomes.hooks import staff_school
 from marketplace.blueprints.schools import api, commands, jobs, services, views
 
 __all__ = ["api", "init_app", "jobs"]

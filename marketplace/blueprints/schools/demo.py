@@ -1,5 +1,6 @@
 """The district demo (``seed-demo --district``): two high schools with their staff, minors
-with guardians, CTE concentrators, and a job shadow waiting for a guardian's consent."""
+with guardians, CTE concentrators, a job shadow waiting for a guardian's consent, and a
+posting open to one school's students only."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ MINORS = (("jaden.ruiz@demo.edu", "Jaden Ruiz", 0, 16, "maria.ruiz@family.exampl
           ("noah.kim@demo.edu", "Noah Kim", 1, 15, "sun.kim@family.example", "en", True),
           ("sofia.diaz@demo.edu", "Sofia Diaz", 1, 16, "ana.diaz@family.example", "es", False))
 SHADOW_TITLE = "Hospital Job Shadow: a day with the nursing team"
+# Open to Roosevelt's students only: Lincoln's (and visitors) do not see it.
+ONE_SCHOOL_TITLE = "Pharmacy Technician Job Shadow (Roosevelt High School students)"
 
 
 def seed_district(password_hash: str, employer_email: str) -> bool:
@@ -67,6 +70,8 @@ def seed_district(password_hash: str, employer_email: str) -> bool:
         added = True
     db.session.flush()
     employer = db.session.scalar(sa.select(User).where(User.email == employer_email))
+    if employer is not None:
+        added = _seed_one_school_posting(employer, schools[0].id) or added
     if employer is None or db.session.scalar(sa.select(Opportunity.id).where(
             Opportunity.title == SHADOW_TITLE)):
         return added
@@ -91,4 +96,26 @@ def seed_district(password_hash: str, employer_email: str) -> bool:
     db.session.flush()
     move_application(application.id, ApplicationStatus.OFFERED, employer)
     move_application(application.id, ApplicationStatus.HIRED, student)
+    return True
+
+
+def _seed_one_school_posting(employer: User, school_id: int) -> bool:
+    """A published job shadow open to one school's students only. Flushes; safe to rerun.
+    True when it was added."""
+    if db.session.scalar(sa.select(Opportunity.id).where(Opportunity.title == ONE_SCHOOL_TITLE)):
+        return False
+    today = institution_today()
+    db.session.add(Opportunity(
+        organization_id=employer.organization_id, created_by_id=employer.id,
+        title=ONE_SCHOOL_TITLE, kind=OpportunityKind.JOB_SHADOW,
+        status=OpportunityStatus.PUBLISHED, description=(
+            "Two afternoons at our hospital pharmacy: how prescriptions are checked, filled "
+            "and delivered to the wards. Arranged with Roosevelt's health sciences program, "
+            "so open to its students only."),
+        location="Miami Valley Hospital, Dayton, OH", paid=False, hours_per_week=6,
+        start_date=today + timedelta(days=28), end_date=today + timedelta(days=35),
+        application_deadline=today + timedelta(days=21), positions=3,
+        career_cluster="healthcare_human_services", skills=["Attention to detail"],
+        risk_flags=[], submitted_at=utcnow(), published_at=utcnow(), school_ids=[school_id]))
+    db.session.flush()
     return True

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from marketplace.blueprints.accounts.policies import can_staff_see_student, staff_school_limit
 from marketplace.blueprints.applications.models import Placement
 from marketplace.blueprints.opportunities.policies import can_manage_opportunity
-from marketplace.blueprints.schools.services import can_staff_see_student, staff_school_id
 from marketplace.core.policies import Role
 
 
@@ -35,9 +35,9 @@ def can_resend_consent(user, placement: Placement) -> bool:
 
 def can_read_district_reports(user) -> bool:
     """District staff see every school's numbers; school staff their school's (the
-    report narrows itself by ``staff_school_id``)."""
+    report narrows itself by ``staff_school_limit``)."""
     return getattr(user, "is_authenticated", False) and user.role is Role.STAFF
 
 
 __all__ = ["can_log_hours", "can_name_supervisor", "can_read_district_reports",
-           "can_resend_consent", "can_see_student", "staff_school_id"]
+           "can_resend_consent", "can_see_student", "staff_school_limit"]

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from marketplace.blueprints.accounts.models import StudentProfile, User
+from marketplace.blueprints.accounts.policies import staff_school_limit
 from marketplace.blueprints.applications.models import Placement, PlacementStatus
 from marketplace.blueprints.schools.models import School
-from marketplace.blueprints.schools.services import setting, staff_school_id
+from marketplace.blueprints.schools.services import setting
 from marketplace.core.extensions import db
 from marketplace.core.policies import Role
 from marketplace.core.text import CSV_BOM, csv_safe
@@ -57,7 +58,7 @@ def perkins_5s3(graduation_year: int, viewer) -> Report5S3:
     """The report for ``viewer``'s scope: district staff every school (and "All schools"),
     school staff their school only. Two queries, whatever the cohort's size."""
     min_hours = setting().min_wbl_hours
-    scope = staff_school_id(viewer)
+    scope = staff_school_limit(viewer)
     cohort = (sa.select(User.id, User.name, StudentProfile.school_id,
                         StudentProfile.first_generation, StudentProfile.pell_eligible)
               .join(StudentProfile, StudentProfile.user_id == User.id)

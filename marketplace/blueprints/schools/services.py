@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.blueprints.accounts.models import StudentProfile, User
+from marketplace.blueprints.accounts.policies import can_staff_see_student, students_in_scope
 from marketplace.blueprints.applications.models import Placement, PlacementStatus
 from marketplace.blueprints.applications.services import (
     complete_placement_by_supervisor,
@@ -96,25 +97,13 @@ def assign_school_staff(user: User, school: School) -> None:
 
 
 def staff_school_id(user) -> int | None:
-    """The one school a staff member is limited to, or None (district or college staff)."""
+    """The one school a staff member is limited to, or None (district or college staff).
+    Asks the database: registered on ``accounts.hooks.staff_school``; everything else
+    asks ``accounts.policies.staff_school_limit``, which keeps the answer per request."""
     if not getattr(user, "is_authenticated", False) or user.role is not Role.STAFF:
         return None
     return db.session.scalar(sa.select(SchoolStaff.school_id).where(
         SchoolStaff.user_id == user.id))
-
-
-def student_school_id(student_id: int) -> int | None:
-    return db.session.scalar(sa.select(StudentProfile.school_id).where(
-        StudentProfile.user_id == student_id))
-
-
-def students_in_scope(user, student_column) -> sa.ColumnElement[bool]:
-    """A WHERE clause keeping the students ``user`` may see: all, or their school's."""
-    school_id = staff_school_id(user)
-    if school_id is None:
-        return sa.true()
-    return student_column.in_(sa.select(StudentProfile.user_id).where(
-        StudentProfile.school_id == school_id))
 
 
 # --- Minors and consent -----------------------------------------------------------------
@@ -250,14 +239,6 @@ def resend_consent(consent_id: int, by: User, guardian_email: str | None) -> Gua
     db.session.flush()
     enqueue_after_commit("send_consent_request", consent.id)
     return consent
-
-
-def can_staff_see_student(user, student_id: int) -> bool:
-    """Staff see a student if they are district staff or the student is at their school."""
-    if not getattr(user, "is_authenticated", False) or user.role is not Role.STAFF:
-        return False
-    school_id = staff_school_id(user)
-    return school_id is None or student_school_id(student_id) == school_id
 
 
 def waiting_for_consent(user) -> list[GuardianConsent]:

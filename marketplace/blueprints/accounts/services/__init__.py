@@ -51,6 +51,7 @@ from marketplace.blueprints.accounts.services.sessions import (
     note_session_seen,
     open_session,
     signed_in_user,
+    viewer_clusters,
 )
 from marketplace.blueprints.accounts.services.tokens import (
     LAST_USED_EVERY,
@@ -111,6 +112,7 @@ __all__ = [
     "set_organization_trusted",
     "set_personal_email",
     "signed_in_user",
+    "viewer_clusters",
     "token_status",
     "update_alumni_profile",
     "update_organization",

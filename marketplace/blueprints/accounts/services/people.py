@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.blueprints.accounts import hooks
@@ -20,6 +20,7 @@ from marketplace.blueprints.accounts.models import (
     StudentProfile,
     User,
 )
+from marketplace.blueprints.accounts.policies import students_in_scope
 from marketplace.blueprints.accounts.services.sessions import end_all_sessions
 from marketplace.blueprints.accounts.services.tokens import revoke_api_tokens
 from marketplace.blueprints.notifications.services import notify
@@ -346,13 +347,22 @@ def check_school_fields(fields: dict) -> dict:
 def update_student_profile(user: User, *, name: str, clusters: list[str], **fields) -> None:
     """Overwrite the student's name and profile fields. Flushes; safe to rerun.
     Raises ValidationFailed for a wrong date of birth, school, guardian address or
-    language (``check_school_fields``)."""
+    language (``check_school_fields``), and for a school other than the one already set
+    (the student chooses it once; the roster import changes it)."""
     fields = check_school_fields(fields)
-    user.name = name.strip()
     profile = user.student_profile or StudentProfile(user=user)
+    if profile.school_id is not None and fields.get("school_id", profile.school_id) \
+            != profile.school_id:
+        # A student's school decides which postings they see and which school's staff
+        # see them: chosen once by the student, then changed by the roster (staff).
+        raise ValidationFailed("Please check your profile.", {
+            "school_id": "Your school is on the district's roster: ask your career center "
+                         "to change it."})
+    user.name = name.strip()
     for key, value in fields.items():
         setattr(profile, key, value)
     profile.clusters = clusters
+    g.pop("viewer_clusters", None)  # read with the person at sign-in: no longer so
     db.session.flush()
 
 
@@ -402,14 +412,15 @@ def confirm_personal_email(user: User) -> None:
     audit(user, "user.personal_email_confirmed", subject_type="user", subject_id=user.id)
 
 
-def graduation_counts(year: int) -> dict:
-    """How many active students of the class ``year`` there are, and how many gave a
-    personal e-mail (the others keep signing in with their school address)."""
+def graduation_counts(year: int, viewer: User | None = None) -> dict:
+    """How many active students of the class ``year`` there are (that ``viewer`` may see:
+    a school's staff, their school's), and how many gave a personal e-mail (the others
+    keep signing in with their school address)."""
     rows = db.session.execute(sa.select(
         sa.func.count(User.id), sa.func.count(User.personal_email)).join(
         StudentProfile, StudentProfile.user_id == User.id).where(
         User.role == Role.STUDENT, User.active.is_(True),
-        StudentProfile.graduation_year == year)).one()
+        StudentProfile.graduation_year == year, students_in_scope(viewer, User.id))).one()
     return {"students": rows[0], "with_personal_email": rows[1]}
 
 
@@ -418,11 +429,13 @@ def graduate_class(year: int, by: User | None) -> list[User]:
     account, signing in with the personal e-mail where one was given, keeping its id (so
     applications, placements, bookings and outcome evidence stay theirs) and its student
     profile (the class reports count it). Flushes; audit-logged; tells each by e-mail.
-    Safe to rerun: graduates are no longer students."""
+    Safe to rerun: graduates are no longer students. Asked by a school's staff member, only
+    their school's class graduates."""
     students = db.session.scalars(sa.select(User).join(
         StudentProfile, StudentProfile.user_id == User.id).where(
         User.role == Role.STUDENT, User.active.is_(True),
-        StudentProfile.graduation_year == year).order_by(User.id).with_for_update()).all()
+        StudentProfile.graduation_year == year, students_in_scope(by, User.id))
+        .order_by(User.id).with_for_update()).all()
     for user in students:
         profile = user.student_profile
         user.role = Role.ALUMNI

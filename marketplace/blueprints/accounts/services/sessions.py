@@ -6,11 +6,19 @@ import hashlib
 import re
 import secrets
 from datetime import timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import g, request, session
+from flask import g, has_request_context, request, session
+from sqlalchemy.orm import contains_eager
 
-from marketplace.blueprints.accounts.models import User, UserSession
+from marketplace.blueprints.accounts.models import (
+    AlumniProfile,
+    StudentCluster,
+    StudentProfile,
+    User,
+    UserSession,
+)
 from marketplace.blueprints.accounts.policies import can_manage_session
 from marketplace.blueprints.notifications.services import unread_count_of
 from marketplace.core.db import utcnow
@@ -53,9 +61,10 @@ def _cookie_key() -> str | None:
     return key
 
 
-def _found(row: UserSession | None, digest: str) -> UserSession | None:
-    """Keep the id of the row found for this request's cookie on ``g`` (for
-    ``current_session``), and note when a "last seen" is due."""
+def _found(row, digest: str):
+    """Keep the id of the session row found for this request's cookie on ``g`` (for
+    ``current_session``), and note when a "last seen" is due. ``row``: the row, or its
+    ``id`` and ``last_seen_at`` (None: no row)."""
     if row is not None:
         g.user_session = (digest, row.id)
         if row.last_seen_at < utcnow() - LAST_SEEN_EVERY:
@@ -63,10 +72,21 @@ def _found(row: UserSession | None, digest: str) -> UserSession | None:
     return row
 
 
-# Every signed-in request asks this: built once, not per request.
+# Every signed-in request asks this: built once, not per request. The person's profile
+# comes with them (pages write times in the zone it names), and a student's career
+# clusters as one string (browse, the home and the outcomes page order by them). Of the
+# session row, only what every request needs: the few pages that show the row read it
+# (``current_session``).
 SIGNED_IN = (
-    sa.select(User, UserSession, unread_count_of(User.id).label("unread"))
+    sa.select(User, UserSession.id.label("session_id"),
+              UserSession.last_seen_at.label("last_seen_at"),
+              unread_count_of(User.id).label("unread"),
+              sa.select(sa.func.aggregate_strings(StudentCluster.cluster, ","))
+              .where(StudentCluster.user_id == User.id).scalar_subquery().label("clusters"))
     .join(UserSession, UserSession.user_id == User.id)
+    .outerjoin(StudentProfile, StudentProfile.user_id == User.id)
+    .outerjoin(AlumniProfile, AlumniProfile.user_id == User.id)
+    .options(contains_eager(User.student_profile), contains_eager(User.alumni_profile))
     .where(User.id == sa.bindparam("user_id"), UserSession.key_hash == sa.bindparam("digest"),
            UserSession.ended_at.is_(None)))
 
@@ -75,7 +95,8 @@ def signed_in_user(user_id: int) -> User | None:
     """The person behind this request's cookie if their session on this browser is still
     open: one query joining the person to the session row (None when the cookie holds
     no key, or the session was ended or is someone else's). The same query counts their
-    unread notifications, which every page's header shows."""
+    unread notifications, which every page's header shows, and reads a student's
+    clusters (``viewer_clusters``)."""
     key = _cookie_key()
     if key is None:
         return None
@@ -83,17 +104,30 @@ def signed_in_user(user_id: int) -> User | None:
     found = db.session.execute(SIGNED_IN, {"user_id": user_id, "digest": digest}).first()
     if found is None:
         return None
-    _found(found[1], digest)
+    _found(SimpleNamespace(id=found.session_id, last_seen_at=found.last_seen_at), digest)
     g.unread_notifications = found.unread
+    clusters = (found.clusters or "").split(",")
+    g.viewer_clusters = (found[0].id, tuple(sorted(key for key in clusters if key)))
     return found[0]
+
+
+def viewer_clusters(user: User) -> tuple[str, ...]:
+    """``user``'s career clusters, sorted: as read with the signed-in person when ``user``
+    is them (no query), else from their profile."""
+    profile = user.student_profile
+    changed = profile is not None and "cluster_rows" in sa.inspect(profile).dict
+    kept = g.get("viewer_clusters") if has_request_context() and not changed else None
+    if kept is not None and kept[0] == user.id:
+        return kept[1]
+    return tuple(sorted(profile.clusters)) if profile else ()
 
 
 def current_session(user: User) -> UserSession | None:
     """The live session row behind this request's cookie, or None (ended, or not ``user``'s).
 
-    The row the user loader found is taken again from the session's identity map rather
-    than asked for twice; ending it in this request shows at once, since that changes
-    the same object."""
+    The user loader found the row's id: the row is read by it (once per request, then
+    from the session's identity map), so ending it in this request shows at once, since
+    that changes the same object."""
     key = _cookie_key()
     if key is None:
         return None

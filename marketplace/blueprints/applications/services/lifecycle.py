@@ -27,10 +27,16 @@ from marketplace.blueprints.applications.models import (
     PlacementStatus,
     RecordAccess,
 )
-from marketplace.blueprints.applications.policies import can_view_application
+from marketplace.blueprints.applications.policies import (
+    can_complete_placement,
+    can_view_application,
+)
 from marketplace.blueprints.notifications.services import notify
 from marketplace.blueprints.opportunities.models import Opportunity
-from marketplace.blueprints.opportunities.policies import can_manage_opportunity
+from marketplace.blueprints.opportunities.policies import (
+    can_manage_opportunity,
+    can_view_opportunity,
+)
 from marketplace.core.audit import audit
 from marketplace.core.clock import institution_today
 from marketplace.core.db import lock_row, utcnow
@@ -139,7 +145,8 @@ def apply(opportunity: Opportunity, student: User, cover_letter: str,
     """
     if student.role is not Role.STUDENT:
         raise PermissionDenied("Only students apply.")
-    if not opportunity.is_public:
+    # Public, and open to every school or to the student's (issue 19).
+    if not can_view_opportunity(student, opportunity):
         raise NotFound("No such posting.")
     if opportunity.application_deadline and opportunity.application_deadline < \
             institution_today():
@@ -309,7 +316,7 @@ def complete_placement(placement_id: int, by: User, hours: float, start_date=Non
     only staff may confirm it earlier, with a reason that goes to the audit log.
     """
     placement = lock_row(Placement, placement_id)
-    if placement is None or not can_manage_opportunity(by, placement.opportunity):
+    if placement is None or not can_complete_placement(by, placement):
         raise NotFound("No such placement.")
     errors = {}
     if not isinstance(hours, int | float) or isinstance(hours, bool) or not 0.5 <= hours <= 2000:

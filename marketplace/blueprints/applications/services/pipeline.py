@@ -114,11 +114,15 @@ def pipeline_board(opportunity: Opportunity, viewer: User,
     return Board(stages=stages, counts=counts, total=sum(counts.values()), new=len(new))
 
 
-def neighbours(application: Application) -> tuple[int | None, int | None]:
-    """The previous and next application of the same posting, in the board's order."""
+def neighbours(application: Application, scope: sa.ColumnElement | None = None
+               ) -> tuple[int | None, int | None]:
+    """The previous and next application of the same posting, in the board's order, among
+    those ``scope`` (a clause on ``Application``) keeps."""
     rows = db.session.execute(
         sa.select(Application.id, Application.status, Application.created_at)
-        .where(Application.opportunity_id == application.opportunity_id)).all()
+        .where(sa.or_(Application.id == application.id, scope if scope is not None
+                      else sa.true()),
+               Application.opportunity_id == application.opportunity_id)).all()
     ids = [row.id for row in board_order(rows)]
     here = ids.index(application.id)
     return (ids[here - 1] if here > 0 else None,
@@ -192,8 +196,11 @@ def views_of_student(student_id: int) -> list[ViewerSummary]:
     return _summaries([RecordAccess.student_id == student_id])
 
 
-def access_log_page(page: int, per_page: int = 100) -> tuple[list[ViewerSummary], bool]:
+def access_log_page(page: int, per_page: int = 100, scope: sa.ColumnElement | None = None
+                    ) -> tuple[list[ViewerSummary], bool]:
     """Staff's access log a page at a time, one line per person and application, the most
-    recently looked at first. Returns (lines, whether there is a further page)."""
-    lines = _summaries([], limit=per_page + 1, offset=(page - 1) * per_page)
+    recently looked at first; ``scope``, a clause on ``RecordAccess``, keeps the students
+    the reader may see. Returns (lines, whether there is a further page)."""
+    lines = _summaries([scope] if scope is not None else [], limit=per_page + 1,
+                       offset=(page - 1) * per_page)
     return lines[:per_page], len(lines) > per_page

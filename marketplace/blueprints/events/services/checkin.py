@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.accounts.policies import can_staff_see_student
 from marketplace.blueprints.events.models import (
     CheckInCode,
     Event,
@@ -135,11 +136,15 @@ def doors_open(event: Event) -> bool:
 
 def check_in(event_id: int, code_text: str | None, by: User) -> CheckIn:
     """Check a student in by their code. A second check-in changes nothing and says so; a
-    student without a place is registered on the spot when there is room. Locks the
+    student without a place is registered on the spot when there is room. A school's
+    staff check in their school's students only (another's code: NotFound). Locks the
     event row. Flushes."""
     if by.role is not Role.STAFF:
         raise PermissionDenied("Only career staff check students in.")
     student = student_for_code(code_text)
+    if not can_staff_see_student(by, student.id):
+        # A school's staff check in their school's students: another's is not there.
+        raise NotFound("No student of your school has this code.")
     event = lock_row(Event, event_id)
     if event is None or event.status is EventStatus.DRAFT:
         raise NotFound("No such event.")

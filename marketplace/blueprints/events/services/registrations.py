@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.blueprints.accounts.models import StudentProfile, User
+from marketplace.blueprints.accounts.policies import can_staff_see_student
 from marketplace.blueprints.events.models import (
     Event,
     EventRegistration,
@@ -323,7 +324,7 @@ def lift_pause(student_id: int, by: User) -> RegistrationPause:
     if by.role is not Role.STAFF:
         raise PermissionDenied("Only career staff lift a pause.")
     pause = active_pause(student_id)
-    if pause is None:
+    if pause is None or not can_staff_see_student(by, student_id):
         raise NotFound("This student's registrations are not paused.")
     pause.lifted_at = utcnow()
     pause.lifted_by_id = by.id

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from marketplace.blueprints.accounts.models import StudentProfile
+from marketplace.blueprints.accounts.policies import students_in_scope
 from marketplace.blueprints.events.models import (
     Conversation,
     Event,
@@ -42,15 +43,17 @@ class EventReport:
         default_factory=list)
 
 
-def event_report(event: Event) -> EventReport:
+def event_report(event: Event, viewer=None) -> EventReport:
     """Counts by registration status, overall, by class year and by first-generation,
-    and the conversations employers logged; three grouped queries."""
+    and the conversations employers logged; three grouped queries. With a ``viewer``
+    (staff), only the students they may see count (a school's staff: their school's)."""
     def grouped(column):
         rows = db.session.execute(
             sa.select(column, EventRegistration.status, sa.func.count(EventRegistration.id))
             .select_from(EventRegistration)
             .outerjoin(StudentProfile, StudentProfile.user_id == EventRegistration.student_id)
-            .where(EventRegistration.event_id == event.id)
+            .where(EventRegistration.event_id == event.id,
+                   students_in_scope(viewer, EventRegistration.student_id))
             .group_by(column, EventRegistration.status)).all()
         groups: dict = {}
         for key, status, count in rows:
@@ -68,7 +71,8 @@ def event_report(event: Event) -> EventReport:
                   sa.func.count(sa.distinct(Conversation.student_id)),
                   sa.func.coalesce(sa.func.sum(sa.case((Conversation.follow_up, 1), else_=0)),
                                    0))
-        .where(Conversation.event_id == event.id)).one()
+        .where(Conversation.event_id == event.id,
+               students_in_scope(viewer, Conversation.student_id))).one()
     return EventReport(
         totals=totals, conversations=conversations, students_met=met, follow_ups=follow_ups,
         by_year=sorted(years.items(), key=lambda item: (item[0] is None, -(item[0] or 0))),

@@ -18,6 +18,7 @@ from marketplace.blueprints.accounts.models import (
     OrganizationStatus,
     User,
 )
+from marketplace.blueprints.accounts.services import viewer_clusters
 from marketplace.blueprints.applications.models import (
     OPEN_STATUSES,
     Application,
@@ -31,15 +32,16 @@ from marketplace.blueprints.mentoring.models import (
     BookingStatus,
     MentoringSlot,
 )
+from marketplace.blueprints.opportunities.audience import open_to_school, student_school_id
 from marketplace.blueprints.opportunities.models import (
     Opportunity,
     OpportunityStatus,
     SavedOpportunity,
 )
-from marketplace.blueprints.outcomes.rules import SPECTRUM, current_rule
 from marketplace.blueprints.outcomes.spectrum import (  # noqa: F401 - re-exported
     Activity,
     Stage,
+    activity_and_rule,
     activity_of,
     stage_of,
 )
@@ -111,9 +113,9 @@ def student_home(student: User) -> StudentHome:
     """Stage, next step, suggestions, open applications by status, upcoming sessions
     and the deadlines of saved postings: a fixed number of queries."""
     profile = student.student_profile
-    clusters = list(profile.clusters) if profile else []
-    activity = activity_of(student.id)
-    stage = stage_of(activity, current_rule(SPECTRUM).params)  # the one rule, as staff set it
+    clusters = list(viewer_clusters(student)) if profile else []
+    activity, rule = activity_and_rule(student.id)
+    stage = stage_of(activity, rule)  # the one rule, as staff set it
     recommendations = recommend(student)
     by_status: dict[ApplicationStatus, list[Application]] = defaultdict(list)
     for application in db.session.scalars(
@@ -144,6 +146,7 @@ def student_home(student: User) -> StudentHome:
         .options(contains_eager(Opportunity.organization))
         .where(Opportunity.status == OpportunityStatus.PUBLISHED,
                Organization.status == OrganizationStatus.VERIFIED,
+               open_to_school(student_school_id(student)),
                Opportunity.application_deadline >= institution_today(),
                Opportunity.id.not_in(applied))
         .order_by(Opportunity.application_deadline, Opportunity.id).limit(5)).unique().all()

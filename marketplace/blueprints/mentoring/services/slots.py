@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from marketplace.blueprints.accounts.models import AlumniProfile, User
+from marketplace.blueprints.accounts.policies import students_in_scope
 from marketplace.blueprints.mentoring.models import (
     Booking,
     BookingStatus,
@@ -190,12 +191,14 @@ def open_slots(filters: SlotFilters, zone: str, limit: int = 200,
     return list(db.session.scalars(statement).unique())
 
 
-def no_show_counts(minimum: int = 2) -> list[tuple[User, int, int]]:
-    """Students with at least ``minimum`` no-shows: (student, no-shows, completed)."""
+def no_show_counts(minimum: int = 2, viewer: User | None = None) -> list[tuple[User, int, int]]:
+    """Students with at least ``minimum`` no-shows: (student, no-shows, completed); with a
+    ``viewer`` (staff), only the students they may see (a school's staff: their school's)."""
     no_shows = sa.func.sum(sa.case((Booking.status == BookingStatus.NO_SHOW, 1), else_=0))
     completed = sa.func.sum(sa.case((Booking.status == BookingStatus.COMPLETED, 1), else_=0))
     rows = db.session.execute(
-        sa.select(Booking.student_id, no_shows, completed).group_by(Booking.student_id)
+        sa.select(Booking.student_id, no_shows, completed)
+        .where(students_in_scope(viewer, Booking.student_id)).group_by(Booking.student_id)
         .having(no_shows >= minimum).order_by(no_shows.desc())).all()
     users = {user.id: user for user in db.session.scalars(
         sa.select(User).where(User.id.in_([row[0] for row in rows])))}

@@ -99,7 +99,7 @@ def create_campaign_api():
 @role_required(Role.STAFF)
 def campaign_api(campaign_id: int):
     try:
-        campaign = services.campaign_for(campaign_id)
+        campaign = services.campaign_for(campaign_id, current_user)
     except NotFound:
         abort(404)
     return jsonify(campaign_json(campaign))

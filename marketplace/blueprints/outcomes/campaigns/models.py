@@ -73,6 +73,10 @@ class Campaign(db.Model):
     skipped_recent: Mapped[int] = mapped_column(default=0)
     skipped_unsubscribed: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    # Made by a school's staff: that school, whose students alone the segment held; only
+    # its staff (and the district's) open it. None: the whole district (or a college).
+    # The school table is the schools domain's; only its id is kept here.
+    school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -23,6 +23,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from marketplace.blueprints.accounts.models import StudentCluster, StudentProfile, User
 from marketplace.blueprints.notifications.services import notify
+from marketplace.blueprints.opportunities.audience import is_open_to
 from marketplace.blueprints.opportunities.models import Opportunity
 from marketplace.blueprints.outcomes.campaigns.models import (
     Arm,
@@ -34,6 +35,7 @@ from marketplace.blueprints.outcomes.campaigns.models import (
     NextStep,
 )
 from marketplace.blueprints.outcomes.models import StudentAttainment
+from marketplace.blueprints.outcomes.policies import can_open_campaign, staff_school_limit
 from marketplace.blueprints.outcomes.reports import group_column
 from marketplace.core.audit import audit
 from marketplace.core.db import utcnow
@@ -88,9 +90,11 @@ def check_segment(segment: Segment) -> dict[str, str]:
     return problems
 
 
-def segment_ids(segment: Segment) -> sa.Select:
+def segment_ids(segment: Segment, school_id: int | None = None) -> sa.Select:
     """Ids of the active students of the segment: its class, its group, and not yet
-    reached the outcome. Erased and closed accounts are never written to."""
+    reached the outcome; of one school only, when ``school_id`` is given (a school's
+    staff reach their school's students alone). Erased and closed accounts are never
+    written to."""
     attained = StudentAttainment.__table__.c[segment.missing_outcome]
     statement = (sa.select(User.id).join(StudentProfile, StudentProfile.user_id == User.id)
                  .outerjoin(StudentAttainment, StudentAttainment.student_id == User.id)
@@ -98,6 +102,8 @@ def segment_ids(segment: Segment) -> sa.Select:
                         User.erased_at.is_(None),
                         StudentProfile.graduation_year == segment.graduation_year,
                         attained.is_(None)))
+    if school_id is not None:
+        statement = statement.where(StudentProfile.school_id == school_id)
     if segment.group_by is not None:
         column, needs_cluster = group_column(segment.group_by)
         if needs_cluster:
@@ -110,10 +116,12 @@ def segment_ids(segment: Segment) -> sa.Select:
     return statement.distinct()
 
 
-def preview(segment: Segment, holdout_percent: int = DEFAULT_HOLDOUT) -> dict:
-    """How many students the segment holds, how many would be held out, and how many of
-    the rest a message could reach now (not unsubscribed, none in the last 7 days)."""
-    ids = segment_ids(segment).subquery()
+def preview(segment: Segment, holdout_percent: int = DEFAULT_HOLDOUT,
+            school_id: int | None = None) -> dict:
+    """How many students the segment holds (of ``school_id`` only, when given), how many
+    would be held out, and how many of the rest a message could reach now (not
+    unsubscribed, none in the last 7 days)."""
+    ids = segment_ids(segment, school_id).subquery()
     size = db.session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0
     blocked = db.session.scalar(
         sa.select(sa.func.count()).select_from(ids).where(sa.or_(
@@ -138,7 +146,8 @@ def create_campaign(segment: Segment, subject: str, message: str, next_step: Nex
     """Make a campaign, draw and store its arms, and queue its sending. Flushes.
 
     The draw is a uniform random sample of exactly ``holdout_size`` students; the same
-    segment drawn twice gives two independent splits.
+    segment drawn twice gives two independent splits. Made by a school's staff, the
+    segment holds their school's students only and the campaign keeps the school.
     """
     problems = check_segment(segment)
     subject, message = " ".join(subject.split()), message.strip()
@@ -152,15 +161,18 @@ def create_campaign(segment: Segment, subject: str, message: str, next_step: Nex
         problems["message"] = "At most 4,000 characters."
     if not 0 <= holdout_percent <= MAX_HOLDOUT:
         problems["holdout"] = f"A holdout between 0 and {MAX_HOLDOUT} %."
+    school_id = staff_school_limit(by)
     if next_step is NextStep.POSTING:
         posting = db.session.get(Opportunity, posting_id) if posting_id else None
-        if posting is None or not posting.is_public:
+        # A school's campaign may link a posting open to its school; a district's, only
+        # one open to every school (its segment spans them all).
+        if posting is None or not posting.is_public or not is_open_to(posting, school_id):
             problems["posting_id"] = "Choose a posting students can see."
     elif posting_id is not None:
         posting_id = None  # only a posting step links a posting
     if problems:
         raise ValidationFailed("Some fields need attention.", problems)
-    ids = list(db.session.scalars(segment_ids(segment).order_by(User.id)))
+    ids = list(db.session.scalars(segment_ids(segment, school_id).order_by(User.id)))
     if not ids:
         raise ValidationFailed("Nobody is in this segment.",
                                {"missing_outcome": "Every student of this segment has "
@@ -172,7 +184,8 @@ def create_campaign(segment: Segment, subject: str, message: str, next_step: Nex
                         group_value=segment.group_value.strip() if segment.group_by else None,
                         subject=subject, message=message, next_step=next_step,
                         posting_id=posting_id, holdout_percent=holdout_percent,
-                        segment_size=len(ids), holdout_size=len(held), created_by_id=by.id)
+                        segment_size=len(ids), holdout_size=len(held), created_by_id=by.id,
+                        school_id=school_id)
     db.session.add(campaign)
     db.session.flush()
     db.session.execute(sa.insert(CampaignMember), [
@@ -381,12 +394,19 @@ def results(campaign: Campaign, now: datetime | None = None) -> Results:
     return Results(campaign, contacted[0], holdout[0], windows)
 
 
-def campaign_for(campaign_id: int) -> Campaign:
+def campaign_for(campaign_id: int, viewer: User) -> Campaign:
+    """The campaign, if ``viewer`` may open it (another school's: NotFound)."""
     campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
+    if campaign is None or not can_open_campaign(viewer, campaign):
         raise NotFound("No such campaign.")
     return campaign
 
 
-def recent_campaigns(limit: int = 50) -> list[Campaign]:
-    return db.session.scalars(sa.select(Campaign).order_by(Campaign.id.desc()).limit(limit)).all()
+def recent_campaigns(viewer: User, limit: int = 50) -> list[Campaign]:
+    """The latest campaigns ``viewer`` may open: a school's staff their school's, the
+    district's staff every one."""
+    school_id = staff_school_limit(viewer)
+    statement = sa.select(Campaign).order_by(Campaign.id.desc()).limit(limit)
+    if school_id is not None:
+        statement = statement.where(Campaign.school_id == school_id)
+    return db.session.scalars(statement).all()

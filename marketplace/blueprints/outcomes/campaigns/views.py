@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from marketplace.blueprints.accounts.models import StudentProfile
 from marketplace.blueprints.outcomes.campaigns import services
 from marketplace.blueprints.outcomes.campaigns.models import NEXT_STEP_LABELS, NextStep
-from marketplace.blueprints.outcomes.policies import can_resubscribe
+from marketplace.blueprints.outcomes.policies import can_resubscribe, staff_school_limit
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import csrf, db
 from marketplace.core.forms import Form, show_domain_error
@@ -66,9 +66,12 @@ class CampaignForm(Form):
         description="Chosen at random and sent nothing, so the effect can be measured.")
 
 
-def classes() -> list[int]:
+def classes(school_id: int | None = None) -> list[int]:
+    """The graduating classes to choose from (of one school's students, when given)."""
     return list(db.session.scalars(sa.select(StudentProfile.graduation_year).distinct()
-                                   .where(StudentProfile.graduation_year.is_not(None))
+                                   .where(StudentProfile.graduation_year.is_not(None),
+                                          sa.true() if school_id is None else
+                                          StudentProfile.school_id == school_id)
                                    .order_by(StudentProfile.graduation_year.desc())))
 
 
@@ -76,14 +79,16 @@ def classes() -> list[int]:
 @role_required(Role.STAFF)
 def list_campaigns():
     return render_template("outcomes/campaigns/list.html",
-                           campaigns=services.recent_campaigns(), outcomes=OUTCOMES)
+                           campaigns=services.recent_campaigns(current_user),
+                           outcomes=OUTCOMES)
 
 
 @bp.route("/staff/outcomes/campaigns/new", methods=["GET", "POST"])
 @role_required(Role.STAFF)
 def new_campaign():
     form = CampaignForm()
-    form.graduation_year.choices = [(year, f"Class of {year}") for year in classes()]
+    school_id = staff_school_limit(current_user)  # a school's staff reach their own only
+    form.graduation_year.choices = [(year, f"Class of {year}") for year in classes(school_id)]
     form.group.choices = group_choices()
     if request.method == "GET":  # from the dashboard's "write to them"
         if request.args.get("outcome") in OUTCOMES:
@@ -97,7 +102,7 @@ def new_campaign():
         segment = services.Segment(form.graduation_year.data, form.missing_outcome.data,
                                    group_by, group_value)
         if request.form.get("action") != "send":
-            estimate = services.preview(segment, form.holdout.data)
+            estimate = services.preview(segment, form.holdout.data, school_id)
         else:
             try:
                 campaign = services.create_campaign(
@@ -120,7 +125,7 @@ def new_campaign():
 @role_required(Role.STAFF)
 def show_campaign(campaign_id: int):
     try:
-        campaign = services.campaign_for(campaign_id)
+        campaign = services.campaign_for(campaign_id, current_user)
     except DomainError:
         abort(404)
     return render_template("outcomes/campaigns/show.html", campaign=campaign,

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.blueprints.accounts.models import User
+from marketplace.blueprints.accounts.policies import students_in_scope
 from marketplace.blueprints.notifications.services import notify
 from marketplace.blueprints.privacy.models import DeletionRequest, DeletionStatus
 from marketplace.blueprints.privacy.policies import (
@@ -33,17 +34,21 @@ def requests_of(user: User) -> list[DeletionRequest]:
         DeletionRequest.user_id == user.id).order_by(DeletionRequest.id.desc())).all()
 
 
-def deletion_queue() -> list[DeletionRequest]:
-    """Requests waiting for staff, oldest first, with their people loaded."""
+def deletion_queue(viewer: User) -> list[DeletionRequest]:
+    """Requests waiting for staff that ``viewer`` may see (a school's staff: their
+    school's students'), oldest first, with their people loaded."""
     return db.session.scalars(
-        sa.select(DeletionRequest).where(DeletionRequest.status == DeletionStatus.PENDING)
+        sa.select(DeletionRequest).where(DeletionRequest.status == DeletionStatus.PENDING,
+                                         students_in_scope(viewer, DeletionRequest.user_id))
         .options(sa.orm.joinedload(DeletionRequest.user))
         .order_by(DeletionRequest.requested_at, DeletionRequest.id).limit(500)).all()
 
 
-def recent_decisions(limit: int = 50) -> list[DeletionRequest]:
+def recent_decisions(viewer: User, limit: int = 50) -> list[DeletionRequest]:
+    """The latest decided requests ``viewer`` may see, newest first."""
     return db.session.scalars(
-        sa.select(DeletionRequest).where(DeletionRequest.status != DeletionStatus.PENDING)
+        sa.select(DeletionRequest).where(DeletionRequest.status != DeletionStatus.PENDING,
+                                         students_in_scope(viewer, DeletionRequest.user_id))
         .options(sa.orm.joinedload(DeletionRequest.user),
                  sa.orm.joinedload(DeletionRequest.decided_by))
         .order_by(DeletionRequest.decided_at.desc(), DeletionRequest.id.desc())
