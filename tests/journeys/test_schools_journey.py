@@ -108,6 +108,20 @@ def test_minor_consent_supervisor_evidence_and_5s3(page, make_user, live_app, ma
         page.get_by_label("Supervisor's e-mail").fill(supervisor)
         page.get_by_role("button", name="Save supervisor").click()
         expect(page.get_by_role("status").first).to_contain_text("Supervisor saved")
+        # The host opens the job shadow to the student's school only.
+        follow_nav(page, "Postings")
+        page.get_by_role("link", name=f"Clinic Job Shadow {tag}", exact=True).click()
+        page.get_by_label("Students of these schools only").check()
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.locator(".error-text").first).to_contain_text("Tick at least one school")
+        expect(page.get_by_label("Students of these schools only")).to_be_checked()
+        check_accessibility(page, "schools-posting-audience-error")
+        page.get_by_role("group", name="Schools").get_by_label(school_name).check()
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.get_by_role("status").first).to_contain_text("Saved")
+        expect(page.get_by_role("group", name="Schools").get_by_label(school_name)
+               ).to_be_checked()
+        check_accessibility(page, "schools-posting-audience")
         log_out(page)
 
         # The student logs a week's hours.
