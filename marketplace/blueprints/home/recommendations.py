@@ -15,12 +15,10 @@ saved and applied to; the home page and ``GET /api/v1/me/recommendations`` share
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import aliased, contains_eager
 
 from marketplace.blueprints.accounts.models import (
@@ -43,7 +41,7 @@ from marketplace.blueprints.opportunities.models import (
     OpportunityStatus,
     SavedOpportunity,
 )
-from marketplace.blueprints.opportunities.pagecache import PageCache, catalog_version
+from marketplace.blueprints.opportunities.pagecache import add_kept_values, kept_until_change
 from marketplace.core.clock import institution_today
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
@@ -196,17 +194,8 @@ def recommend(student: User, postings: int = POSTINGS, mentors: int = MENTORS) -
                            recommend_mentors(student, interests, mentors), interests)
 
 
-@dataclass(frozen=True)
-class KeptPicks:
-    picks: list[PostingPick]
-    version: int
-    expires: float  # time.monotonic()
-
-
 def init_app(app) -> None:
-    size = app.config["RESULTS_CACHE_SIZE"]
-    app.extensions["recommendations_cache"] = (
-        PageCache(size, app.config["PAGE_CACHE_SECONDS"]) if size > 0 else None)
+    add_kept_values(app, "recommendations_cache")
 
 
 def kept_postings(student: User, interests: Interests, limit: int) -> list[PostingPick]:
@@ -215,20 +204,11 @@ def kept_postings(student: User, interests: Interests, limit: int) -> list[Posti
     they were read from, which are left out), so students with the same ones share them, and a
     change to any posting or organization, a new save or application, or a new day
     asks again. What is kept are plain values (``PostingSummary``)."""
-    cache: PageCache | None = current_app.extensions.get("recommendations_cache")
-    version = catalog_version() if cache is not None else None
-    if version is None:
-        return recommend_postings(student, interests, limit)
     key = (tuple(interests.clusters), interests.major, tuple(interests.skills),
            interests.touched, interests.seen, student_school_id(student), institution_today(),
            limit)
-    now = time.monotonic()
-    kept = cache.get(key, version, now)
-    if kept is None:
-        kept = KeptPicks(recommend_postings(student, interests, limit), version,
-                         now + cache.seconds)
-        cache.put(key, kept)
-    return kept.picks
+    return kept_until_change("recommendations_cache", key,
+                             lambda: recommend_postings(student, interests, limit))
 
 
 CANDIDATE_WINDOW = 2000

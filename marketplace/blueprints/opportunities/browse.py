@@ -21,12 +21,10 @@ import base64
 import binascii
 import json
 import re
-import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace.blueprints.accounts.models import (
@@ -41,7 +39,7 @@ from marketplace.blueprints.opportunities.models import (
     Opportunity,
     OpportunityStatus,
 )
-from marketplace.blueprints.opportunities.pagecache import PageCache, catalog_version
+from marketplace.blueprints.opportunities.pagecache import add_kept_values, kept_until_change
 from marketplace.blueprints.opportunities.search import TYPO_FALLBACK, Search
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
@@ -304,19 +302,8 @@ CARD_COLUMNS = (
 FEATURED = Opportunity.__table__.alias("featured")
 
 
-@dataclass(frozen=True)
-class KeptPage:
-    """A page of result cards as ``ResultsCache`` keeps it."""
-
-    page: Page
-    version: int
-    expires: float  # time.monotonic()
-
-
 def init_app(app) -> None:
-    size = app.config["RESULTS_CACHE_SIZE"]
-    app.extensions["results_cache"] = (PageCache(size, app.config["PAGE_CACHE_SECONDS"])
-                                       if size > 0 else None)
+    add_kept_values(app, "results_cache")
 
 
 def clusters_of(student_id: int) -> tuple[str, ...]:
@@ -338,9 +325,7 @@ def browse(filters: BrowseFilters, cards: bool = False) -> Page:
     clusters = None
     if filters.sort == "relevance" and not filters.q:  # best match without words
         clusters = clusters_of(filters.student_id) if filters.student_id is not None else ()
-    cache: PageCache | None = current_app.extensions.get("results_cache") if cards else None
-    version = catalog_version() if cache is not None else None
-    if version is None:
+    if not cards:
         return _search(filters, cards, clusters)
     # The readers' school too: a student of one school never gets another's kept page.
     key = (filters.q, filters.kind, filters.cluster, filters.remote, filters.paid,
@@ -348,12 +333,8 @@ def browse(filters: BrowseFilters, cards: bool = False) -> Page:
            "every school" if filters.every_school else filters.school_id,
            None if filters.cursor is None
            else (tuple(filters.cursor), getattr(filters.cursor, "typos", False)))
-    now = time.monotonic()
-    kept = cache.get(key, version, now)
-    if kept is None:
-        kept = KeptPage(_search(filters, cards, clusters), version, now + cache.seconds)
-        cache.put(key, kept)
-    return kept.page
+    return kept_until_change("results_cache", key,
+                             lambda: _search(filters, cards, clusters))
 
 
 def _search(filters: BrowseFilters, cards: bool, clusters: tuple[str, ...] | None) -> Page:

@@ -83,6 +83,41 @@ def init_app(app: Flask) -> None:
                                     if size > 0 else None)
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A value kept by ``kept_until_change``."""
+
+    value: object
+    version: int
+    expires: float  # time.monotonic()
+
+
+def add_kept_values(app: Flask, name: str) -> None:
+    """Give ``app`` a cache of values kept until the catalog changes (``kept_until_change``),
+    as ``app.extensions[name]``: ``RESULTS_CACHE_SIZE`` entries per worker, 0: none."""
+    size = app.config["RESULTS_CACHE_SIZE"]
+    app.extensions[name] = (PageCache(size, app.config["PAGE_CACHE_SECONDS"])
+                            if size > 0 else None)
+
+
+def kept_until_change(name: str, key, compute: Callable[[], object]):
+    """``compute()``, kept in the app's cache ``name`` under ``key`` and the catalog
+    version it was computed at: the same for every caller with that key, until a posting
+    or an organization changes (or ``PAGE_CACHE_SECONDS`` pass). ``key`` must hold
+    everything the value depends on besides the catalog; the value is shared, never to
+    be changed. Without the cache (or its version), computed every time."""
+    cache: PageCache | None = current_app.extensions.get(name)
+    version = catalog_version() if cache is not None else None
+    if version is None:
+        return compute()
+    now = time.monotonic()
+    found = cache.get(key, version, now)
+    if found is None:
+        found = Kept(compute(), version, now + cache.seconds)
+        cache.put(key, found)
+    return found.value
+
+
 VERSION_QUERY = sa.select(CatalogVersion.version).where(CatalogVersion.id == 1)
 
 

@@ -6,7 +6,6 @@ import hashlib
 import re
 import secrets
 from datetime import timedelta
-from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request, session
@@ -61,15 +60,12 @@ def _cookie_key() -> str | None:
     return key
 
 
-def _found(row, digest: str):
+def _found(digest: str, session_id: int, last_seen_at) -> None:
     """Keep the id of the session row found for this request's cookie on ``g`` (for
-    ``current_session``), and note when a "last seen" is due. ``row``: the row, or its
-    ``id`` and ``last_seen_at`` (None: no row)."""
-    if row is not None:
-        g.user_session = (digest, row.id)
-        if row.last_seen_at < utcnow() - LAST_SEEN_EVERY:
-            g.session_seen = row.id  # noted once the request is answered
-    return row
+    ``current_session``), and note when a "last seen" is due."""
+    g.user_session = (digest, session_id)
+    if last_seen_at < utcnow() - LAST_SEEN_EVERY:
+        g.session_seen = session_id  # noted once the request is answered
 
 
 # Every signed-in request asks this: built once, not per request. The person's profile
@@ -104,7 +100,7 @@ def signed_in_user(user_id: int) -> User | None:
     found = db.session.execute(SIGNED_IN, {"user_id": user_id, "digest": digest}).first()
     if found is None:
         return None
-    _found(SimpleNamespace(id=found.session_id, last_seen_at=found.last_seen_at), digest)
+    _found(digest, found.session_id, found.last_seen_at)
     g.unread_notifications = found.unread
     clusters = (found.clusters or "").split(",")
     g.viewer_clusters = (found[0].id, tuple(sorted(key for key in clusters if key)))
@@ -136,9 +132,11 @@ def current_session(user: User) -> UserSession | None:
     if kept is not None and kept[0] == digest:
         row = db.session.get(UserSession, kept[1])
     else:
-        row = _found(db.session.scalar(sa.select(UserSession).where(
+        row = db.session.scalar(sa.select(UserSession).where(
             UserSession.key_hash == digest, UserSession.user_id == user.id,
-            UserSession.ended_at.is_(None))), digest)
+            UserSession.ended_at.is_(None)))
+        if row is not None:
+            _found(digest, row.id, row.last_seen_at)
     if row is None or row.user_id != user.id or row.ended_at is not None:
         return None
     return row
