@@ -130,6 +130,8 @@ def follow_nav(page, name: str, group: str | None = None) -> None:
         if details.get_attribute("open") is None:
             details.locator("summary").click()
     nav.get_by_role("link", name=name, exact=True).click()
+    # The click waits for the new page to start; its stylesheet may still be on the way.
+    page.wait_for_load_state()
 
 
 def log_out(page) -> None:
