@@ -9,6 +9,10 @@ FLASK := $(BIN)/flask --app marketplace
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
+# The suite runs in this many processes (pytest-xdist), whole files to each, the slow
+# ones first (tests/conftest.py).
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 # The Nu HTML Checker, from npm into .tools/ (tests/journeys/conftest.py runs it).
 VNU_VERSION := 26.9.27
 VNU_PACKAGE := .tools/node_modules/vnu-jar/package.json
@@ -89,10 +93,10 @@ run: $(STAMP) xmlsec pdflibs
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP) browser pdflibs vnu idp lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-services: $(STAMP) browser pdflibs vnu idp
-	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(REDIS_TEST_URL) $(PYTEST) $(PYTEST_ARGS)
 
 worker: $(STAMP) pdflibs
 	$(BIN)/python -m workers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -19,6 +20,16 @@ from tests.jobs_for_tests import test_metadata
 from tests.support import Client, app_config, fresh_database, read_calendar
 
 pytest_plugins = ["tests.idp.fixtures"]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test``: whole files to each process, in this order) the
+    files that take longest come first: browser journeys and files marked slow. Started
+    last, one of them would keep a process busy long after the other is done."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: not (item.get_closest_marker("browser")
+                                         or item.get_closest_marker("slow")))
 
 
 class ConnectionBoundSession(FlaskSession):

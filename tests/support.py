@@ -29,6 +29,9 @@ ON_SERVICES = bool(TEST_DATABASE_URL)
 TMP_ROOT = Path(tempfile.mkdtemp(prefix="cc-tests-"))
 ROOT = Path(__file__).resolve().parents[1]
 RUN_ID = uuid.uuid4().hex[:8]
+# Under pytest-xdist each worker process is one of "gw0", "gw1"...: databases named for a
+# purpose get the worker's name too, so two workers never drop each other's.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 # The web app and the workers the tests start share it, as hosts of one deployment do
 # (a worker signs the links it e-mails).
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
@@ -39,7 +42,7 @@ def fresh_database(name: str) -> str:
     if not TEST_DATABASE_URL:
         return f"sqlite:///{TMP_ROOT / (name + '.db')}"
     url = sa.make_url(TEST_DATABASE_URL)
-    database = f"cc_test_{name}"
+    database = f"cc_test_{name}" + (f"_{WORKER}" if WORKER else "")
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))

@@ -20,6 +20,8 @@ from tests.factories import (
 )
 from tests.support import form_fields
 
+pytestmark = pytest.mark.slow
+
 FACTORIES = {"anonymous": None, "student": StudentFactory, "employer": EmployerFactory,
              "alumni": AlumniFactory, "staff": StaffFactory}
 

@@ -38,7 +38,7 @@ ID_TABLES = {"opportunity_id": "opportunity", "application_id": "application",
              "conversation_id": "event_conversation"}
 
 pytestmark = [
-    pytest.mark.no_db,
+    pytest.mark.no_db, pytest.mark.slow,
     pytest.mark.skipif(not (TEST_DATABASE_URL and TEST_REDIS_URL),
                        reason="needs PostgreSQL and Redis (make test-services)"),
 ]

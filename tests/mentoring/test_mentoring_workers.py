@@ -23,7 +23,7 @@ from marketplace.core.policies import Role
 from tests.support import ON_SERVICES, TEST_REDIS_URL, WorkerProcess, app_config, fresh_database
 
 pytestmark = [
-    pytest.mark.services, pytest.mark.no_db,
+    pytest.mark.services, pytest.mark.no_db, pytest.mark.slow,
     pytest.mark.skipif(not ON_SERVICES, reason="needs PostgreSQL and Redis (make test-services)"),
 ]
 

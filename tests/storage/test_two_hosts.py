@@ -53,7 +53,7 @@ from tests.support import (
 )
 
 pytestmark = [
-    pytest.mark.services, pytest.mark.no_db,
+    pytest.mark.services, pytest.mark.no_db, pytest.mark.slow,
     pytest.mark.skipif(not ON_SERVICES, reason="needs PostgreSQL and Redis (make test-services)"),
 ]
 
