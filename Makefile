@@ -9,10 +9,10 @@ FLASK := $(BIN)/flask --app marketplace
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
-# The suite runs in this many processes (pytest-xdist), whole files to each, the slow
-# ones first (tests/conftest.py).
+# The suite runs in this many processes (pytest-xdist): the browser journeys in one, every
+# other file whole in one, the slow ones first (tests/conftest.py).
 TEST_WORKERS ?= 2
-PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 # The Nu HTML Checker, from npm into .tools/ (tests/journeys/conftest.py runs it).
 VNU_VERSION := 26.9.27
 VNU_PACKAGE := .tools/node_modules/vnu-jar/package.json

@@ -22,14 +22,32 @@ from tests.support import Client, app_config, fresh_database, read_calendar
 pytest_plugins = ["tests.idp.fixtures"]
 
 
-@pytest.hookimpl(trylast=True)
+def _xdist_scope(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return "journeys" if path.startswith("tests/journeys/") else path
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist (``make test``) the browser journeys go to one process, with one
+    browser, while the other works through the rest; every other file goes whole to one
+    process (its tests share module fixtures)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class JourneysTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _xdist_scope(nodeid)
+
+    return JourneysTogether(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``make test``: whole files to each process, in this order) the
-    files that take longest come first: browser journeys and files marked slow. Started
-    last, one of them would keep a process busy long after the other is done."""
+    """Under pytest-xdist the scopes are handed out in collection order
+    (``--no-loadscope-reorder``): the journeys first, then the files marked slow, then the
+    rest, so that no long file starts last and keeps a process busy alone at the end."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        items.sort(key=lambda item: not (item.get_closest_marker("browser")
-                                         or item.get_closest_marker("slow")))
+        items.sort(key=lambda item: (_xdist_scope(item.nodeid) != "journeys",
+                                     item.get_closest_marker("slow") is None))
 
 
 class ConnectionBoundSession(FlaskSession):
