@@ -39,7 +39,7 @@ def pytest_collection_modifyitems(config, items):
 def html_checker():
     """After the journeys, the Nu HTML Checker validates every page they visited: 0 errors.
 
-    check_accessibility() saves each page's HTML as served into test-artifacts/html/;
+    check_accessibility() saves each page's HTML as served into test-artifacts/html/<process>/;
     vnu.jar checks them all in one run when the last journey is done.
     """
     shutil.rmtree(HTML_PAGES, ignore_errors=True)
