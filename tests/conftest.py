@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from marketplace import create_app
 from marketplace.core.extensions import db
 from tests import factories
 from tests.jobs_for_tests import test_metadata
-from tests.support import Client, app_config, fresh_database, read_calendar
+from tests.support import WORKER, Client, app_config, fresh_database, read_calendar
 
 pytest_plugins = ["tests.idp.fixtures"]
 
@@ -45,7 +44,7 @@ def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist the scopes are handed out in collection order
     (``--no-loadscope-reorder``): the journeys first, then the files marked slow, then the
     rest, so that no long file starts last and keeps a process busy alone at the end."""
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+    if WORKER:
         items.sort(key=lambda item: (_xdist_scope(item.nodeid) != "journeys",
                                      item.get_closest_marker("slow") is None))
 

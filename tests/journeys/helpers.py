@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 import weakref
@@ -10,11 +9,13 @@ from pathlib import Path
 
 from playwright.sync_api import Error, expect
 
+from tests.support import WORKER
+
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 # The Nu HTML Checker validates these (conftest.py); one folder per pytest-xdist worker.
-HTML_PAGES = ARTIFACTS / "html" / (os.environ.get("PYTEST_XDIST_WORKER") or "pages")
+HTML_PAGES = ARTIFACTS / "html" / (WORKER or "pages")
 PASSWORD = "browser passphrase"
 
 # Each page's latest main-frame document response, kept by remember_documents().

@@ -77,10 +77,14 @@ class PageCache:
         return len(self._pages)
 
 
+def _cache_sized_by(app: Flask, setting: str) -> PageCache | None:
+    """A cache of ``app.config[setting]`` entries per worker; None when that is 0."""
+    size = app.config[setting]
+    return PageCache(size, app.config["PAGE_CACHE_SECONDS"]) if size > 0 else None
+
+
 def init_app(app: Flask) -> None:
-    size = app.config["PAGE_CACHE_SIZE"]
-    app.extensions["page_cache"] = (PageCache(size, app.config["PAGE_CACHE_SECONDS"])
-                                    if size > 0 else None)
+    app.extensions["page_cache"] = _cache_sized_by(app, "PAGE_CACHE_SIZE")
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,7 @@ class Kept:
 def add_kept_values(app: Flask, name: str) -> None:
     """Give ``app`` a cache of values kept until the catalog changes (``kept_until_change``),
     as ``app.extensions[name]``: ``RESULTS_CACHE_SIZE`` entries per worker, 0: none."""
-    size = app.config["RESULTS_CACHE_SIZE"]
-    app.extensions[name] = (PageCache(size, app.config["PAGE_CACHE_SECONDS"])
-                            if size > 0 else None)
+    app.extensions[name] = _cache_sized_by(app, "RESULTS_CACHE_SIZE")
 
 
 def kept_until_change(name: str, key, compute: Callable[[], object]):
