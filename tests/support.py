@@ -75,6 +75,9 @@ def app_config(database_url: str, **extra) -> dict:
         "OUTBOX_GRACE_SECONDS": 30,
         # Tests run periodic jobs themselves, when they mean to.
         "INLINE_PERIODIC_JOBS": False,
+        # On PostgreSQL each app's feed would hold a listening connection for the rest of
+        # the run: on for the feed's own tests and the browser journeys only.
+        "CHANGE_FEED": False,
     }
     if database_url.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

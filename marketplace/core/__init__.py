@@ -10,7 +10,18 @@ from pathlib import Path
 
 from flask import Flask
 
-from marketplace.core import clock, errorpages, inputs, jobs, outbox, relay, security, storage
+from marketplace.core import (
+    changes,
+    clock,
+    errorpages,
+    inputs,
+    jobs,
+    kept,
+    outbox,
+    relay,
+    security,
+    storage,
+)
 from marketplace.core.extensions import csrf, db, limiter, login_manager, migrate
 
 __all__ = ["init_app", "relay"]
@@ -19,6 +30,8 @@ __all__ = ["init_app", "relay"]
 def init_app(app: Flask) -> None:
     """Bind the extensions and register what is not any one domain's."""
     db.init_app(app)
+    changes.init_app(app)
+    kept.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)

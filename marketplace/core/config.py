@@ -163,6 +163,14 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # Pages of search results (cards, nothing personal) kept per worker for every
         # reader, signed in or not, until postings change (opportunities.browse); 0: off.
         "RESULTS_CACHE_SIZE": int(env.get("RESULTS_CACHE_SIZE") or 512),
+        # On PostgreSQL each worker listens for what changed (marketplace.core.changes)
+        # and keeps what a signed-in person's pages read until it does; "0" turns it off.
+        "CHANGE_FEED": env.get("CHANGE_FEED", "1") != "0",
+        # Signed-in browsers whose person a worker keeps (accounts.services.sessions).
+        "PEOPLE_CACHE_SIZE": int(env.get("PEOPLE_CACHE_SIZE") or 4096),
+        # Parts of a person's own pages kept rendered per worker (their home, their
+        # outcomes) until what they show changes (marketplace.core.kept); 0: none.
+        "FRAGMENT_CACHE_SIZE": int(env.get("FRAGMENT_CACHE_SIZE") or 1024),
         # With no worker (embedded default), periodic jobs run after requests.
         "INLINE_PERIODIC_JOBS": True,
         # "json": every log record one JSON object per line on stderr (the default in a

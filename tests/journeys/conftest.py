@@ -92,8 +92,10 @@ def live_app(fake_stripe, mailbox):
     stripe = {"STRIPE_SECRET_KEY": "sk_test_browser", "STRIPE_API_BASE": fake_stripe.base,
               "STRIPE_WEBHOOK_SECRET": fake_stripe.webhook_secret,
               "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(mailbox.port)}
+    # As deployed: on PostgreSQL (services round) pages keep what they read until the
+    # change feed hears otherwise (marketplace.core.changes).
     app = create_app(app_config(database_url, LOGIN_RATE_LIMIT="1000 per minute",
-                                ACCOUNT_RATE_LIMIT="1000 per minute",
+                                ACCOUNT_RATE_LIMIT="1000 per minute", CHANGE_FEED=True,
                                 **{**stripe, "MAIL_PORT": mailbox.port}))
     with app.app_context():
         upgrade()
@@ -105,6 +107,8 @@ def live_app(fake_stripe, mailbox):
         worker.stop()
     else:
         yield app
+    if app.extensions["change_feed"] is not None:
+        app.extensions["change_feed"].close()
 
 
 @pytest.fixture(scope="session")

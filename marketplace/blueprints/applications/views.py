@@ -56,9 +56,18 @@ from marketplace.blueprints.opportunities.models import (
 )
 from marketplace.blueprints.opportunities.policies import can_view_opportunity
 from marketplace.blueprints.opportunities.views import managed_opportunity, render_detail
+from marketplace.core import changes
+from marketplace.core.changes import user_topic
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 from marketplace.core.forms import show_domain_error
+from marketplace.core.kept import (
+    Snapshot,
+    in_session,
+    kept_while_unchanged,
+    rendered_once,
+    snapshot,
+)
 from marketplace.core.models import AuditEntry
 from marketplace.core.policies import Role, role_required
 from marketplace.core.storage import StorageUnavailable
@@ -221,9 +230,41 @@ def complete_placement_view(placement_id: int):
 def detail_for_student(opportunity: Opportunity, student) -> dict:
     """What a student sees on a posting's page: their application, or the form to apply
     (registered on ``opportunities.hooks.detail_context``)."""
-    application = db.session.scalar(sa.select(Application).where(
+    application = application_to(opportunity, student)
+    # A blank form's fields are the same for every student: rendered once per worker
+    # (the page adds the browser's CSRF token).
+    fields = (None if application is not None else rendered_once(
+        "applications/_apply_fields.html", key=("blank",),
+        given=lambda: {"form": ApplicationForm(meta={"csrf": False})}))
+    return {"apply_form": None, "apply_fields": fields, "application": application}
+
+
+# A student's applications, by posting, are kept per worker while the change feed hears
+# nothing of the student (``core.changes``), up to this many; past it, or without a live
+# feed, a posting's page asks for its own.
+APPLICATIONS_KEPT = 500
+
+
+def application_to(opportunity: Opportunity, student) -> Application | None:
+    """The student's application to ``opportunity``, if any."""
+    topics = (user_topic(student.id),)
+    if changes.stamp(*topics) is not None:
+        every = kept_while_unchanged("applied_cache", student.id, topics,
+                                     lambda: _every_application(student.id))
+        if every is not None:
+            kept = every.get(opportunity.id)
+            return (None if kept is None
+                    else in_session(kept) or db.session.get(Application, kept.columns["id"]))
+    return db.session.scalar(sa.select(Application).where(
         Application.opportunity_id == opportunity.id, Application.student_id == student.id))
-    return {"apply_form": ApplicationForm(), "application": application}
+
+
+def _every_application(student_id: int) -> dict[int, Snapshot] | None:
+    rows = db.session.scalars(sa.select(Application).where(
+        Application.student_id == student_id).limit(APPLICATIONS_KEPT + 1)).all()
+    if len(rows) > APPLICATIONS_KEPT:
+        return None
+    return {row.opportunity_id: snapshot(row) for row in rows}
 
 
 @bp.route("/opportunities/<int:opportunity_id>/apply", methods=["POST"])
@@ -247,7 +288,7 @@ def apply_to_opportunity(opportunity_id: int):
             flash("Application sent. You can follow it here.", "success")
             return redirect(url_for("applications.show_own_application",
                                     application_id=application.id))
-    return render_detail(opportunity, apply_form=form, application=None), status
+    return render_detail(opportunity, apply_form=form, apply_fields=None, application=None), status
 
 
 @bp.route("/staff/access-log")

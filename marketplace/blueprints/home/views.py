@@ -12,7 +12,9 @@ from flask_login import current_user
 from marketplace.blueprints.accounts.services import current_session, viewer_clusters
 from marketplace.blueprints.applications.models import ApplicationStatus
 from marketplace.blueprints.home import services as homes
+from marketplace.core.changes import user_topic
 from marketplace.core.clock import institution_today, zone_city
+from marketplace.core.kept import kept_fragment
 from marketplace.core.policies import Role, public, role_required
 
 bp = Blueprint("home", __name__)
@@ -51,9 +53,18 @@ def staff_dashboard():
 @bp.route("/students/")
 @role_required(Role.STUDENT)
 def student_dashboard():
-    return render_template("home/student.html", home=homes.student_home(current_user),
-                           stages=list(homes.Stage), steps=homes.StepKind,
-                           ApplicationStatus=ApplicationStatus, today=institution_today(),
-                           zone=current_user.time_zone,
-                           city=zone_city(current_user.time_zone),
-                           clusters=viewer_clusters(current_user))
+    today = institution_today()
+
+    def render() -> str:
+        return render_template("home/_student.html", home=homes.student_home(current_user),
+                               stages=list(homes.Stage), steps=homes.StepKind,
+                               ApplicationStatus=ApplicationStatus, today=today,
+                               zone=current_user.time_zone,
+                               city=zone_city(current_user.time_zone),
+                               clusters=viewer_clusters(current_user))
+
+    # Kept until anything it shows changes: the student's own rows, postings, mentors'
+    # slots, the stage rule (and the day).
+    content = kept_fragment(("student home", current_user.id, today), (
+        user_topic(current_user.id), "catalog", "mentoring", "rules"), render)
+    return render_template("home/student.html", content=content)

@@ -4,9 +4,11 @@ The opportunities list and detail pages look the same to every visitor without
 an account, and most of their cost is rendering. Each worker process keeps the
 last few hundred such pages, each under the catalog version it was rendered at
 (a counter the database bumps on every committed change to a posting or an
-organization, see ``CatalogVersion``). A visit reads the version (one indexed
-row) and serves the page kept for it, so a change shows on the next visit: a
-suspended organization's postings vanish at once, for every worker.
+organization, see ``CatalogVersion``). A visit reads the version and serves the
+page kept for it, so a change shows on the next visit: a suspended organization's
+postings vanish at once, for every worker. Where the change feed is live
+(``core.changes``) the version is its stamp of ``catalog``, known without a query;
+else the counter is read (one indexed row).
 
 Nothing personal is ever kept: only GET requests with an empty session and no
 logged-in user are served from or stored in the cache, and a page is not kept
@@ -17,9 +19,7 @@ posting when that feature ends.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,76 +30,30 @@ from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 
 from marketplace.blueprints.opportunities.models import CatalogVersion
+from marketplace.core import changes
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
+from marketplace.core.kept import PageCache, cache_sized_by, keep
 
 
 @dataclass(frozen=True)
 class CachedPage:
     body: bytes
     mimetype: str
-    version: int
+    version: object  # the catalog's (``catalog_version``)
     expires: float  # time.monotonic()
-
-
-class PageCache:
-    """A bounded least-recently-used map of URL to page; safe across threads."""
-
-    def __init__(self, size: int, seconds: float):
-        self.size = size
-        self.seconds = seconds
-        self._pages: OrderedDict[str, CachedPage] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str, version: int, now: float) -> CachedPage | None:
-        with self._lock:
-            page = self._pages.get(key)
-            if page is None:
-                return None
-            if page.version != version or page.expires <= now:
-                del self._pages[key]
-                return None
-            self._pages.move_to_end(key)
-            return page
-
-    def put(self, key: str, page: CachedPage) -> None:
-        with self._lock:
-            self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
-
-    def __len__(self) -> int:
-        return len(self._pages)
-
-
-def _cache_sized_by(app: Flask, setting: str) -> PageCache | None:
-    """A cache of ``app.config[setting]`` entries per worker; None when that is 0."""
-    size = app.config[setting]
-    return PageCache(size, app.config["PAGE_CACHE_SECONDS"]) if size > 0 else None
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["page_cache"] = _cache_sized_by(app, "PAGE_CACHE_SIZE")
-
-
-@dataclass(frozen=True)
-class Kept:
-    """A value kept by ``kept_until_change``."""
-
-    value: object
-    version: int
-    expires: float  # time.monotonic()
+    app.extensions["page_cache"] = cache_sized_by(app, "PAGE_CACHE_SIZE")
+    # Each student's saved postings (``views.saved_ids``), one entry per student.
+    app.extensions["saved_cache"] = cache_sized_by(app, "PEOPLE_CACHE_SIZE")
 
 
 def add_kept_values(app: Flask, name: str) -> None:
     """Give ``app`` a cache of values kept until the catalog changes (``kept_until_change``),
     as ``app.extensions[name]``: ``RESULTS_CACHE_SIZE`` entries per worker, 0: none."""
-    app.extensions[name] = _cache_sized_by(app, "RESULTS_CACHE_SIZE")
+    app.extensions[name] = cache_sized_by(app, "RESULTS_CACHE_SIZE")
 
 
 def kept_until_change(name: str, key, compute: Callable[[], object]):
@@ -108,22 +62,18 @@ def kept_until_change(name: str, key, compute: Callable[[], object]):
     or an organization changes (or ``PAGE_CACHE_SECONDS`` pass). ``key`` must hold
     everything the value depends on besides the catalog; the value is shared, never to
     be changed. Without the cache (or its version), computed every time."""
-    cache: PageCache | None = current_app.extensions.get(name)
-    version = catalog_version() if cache is not None else None
-    if version is None:
-        return compute()
-    now = time.monotonic()
-    found = cache.get(key, version, now)
-    if found is None:
-        found = Kept(compute(), version, now + cache.seconds)
-        cache.put(key, found)
-    return found.value
+    return keep(name, key, catalog_version, compute)
 
 
 VERSION_QUERY = sa.select(CatalogVersion.version).where(CatalogVersion.id == 1)
 
 
-def catalog_version() -> int | None:
+def catalog_version() -> object:
+    """The catalog's version: the change feed's stamp of ``catalog`` where it is live (no
+    query), else the counter read from the database."""
+    heard = changes.stamp("catalog")
+    if heard is not None:
+        return heard
     bind = db.session.get_bind()
     if isinstance(bind, sa.Engine) and bind.dialect.name == "postgresql":
         # A read in autocommit: no BEGIN and ROLLBACK round trips around it.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -13,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from marketplace.blueprints.accounts.policies import staff_school_limit
@@ -43,13 +46,20 @@ from marketplace.blueprints.opportunities.models import (
     OpportunityStatus,
     SavedOpportunity,
 )
-from marketplace.blueprints.opportunities.pagecache import cached_for_visitors, keep_page_until
+from marketplace.blueprints.opportunities.pagecache import (
+    cached_for_visitors,
+    keep_page_until,
+    kept_until_change,
+)
 from marketplace.blueprints.opportunities.policies import can_view_opportunity
 from marketplace.blueprints.opportunities.services import toggle_saved
+from marketplace.core import changes
+from marketplace.core.changes import user_topic
 from marketplace.core.db import utcnow
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 from marketplace.core.forms import show_domain_error
+from marketplace.core.kept import Snapshot, in_session, kept_while_unchanged, snapshot
 from marketplace.core.policies import Role, public, role_required
 from marketplace.core.text import plain_excerpt, render_markdown
 
@@ -168,12 +178,31 @@ def after_submission(opportunity: Opportunity, status: OpportunityStatus):
     return redirect(url_for("opportunities.list_own_opportunities"))
 
 
+# A student's saved postings, all of them, are kept per worker while the change feed
+# hears nothing of the student (``core.changes``), up to this many; past it, or without a
+# live feed, a page asks about its own postings.
+SAVED_KEPT = 1000
+
+
 def saved_ids(opportunity_ids: list[int]) -> set[int]:
     if not (_is_student() and opportunity_ids):
         return set()
+    student_id = current_user.id
+    topics = (user_topic(student_id),)
+    if changes.stamp(*topics) is not None:
+        every = kept_while_unchanged("saved_cache", student_id, topics,
+                                     lambda: _every_saved(student_id))
+        if every is not None:
+            return every.intersection(opportunity_ids)
     return set(db.session.scalars(sa.select(SavedOpportunity.opportunity_id).where(
-        SavedOpportunity.user_id == current_user.id,
+        SavedOpportunity.user_id == student_id,
         SavedOpportunity.opportunity_id.in_(opportunity_ids))))
+
+
+def _every_saved(student_id: int) -> frozenset[int] | None:
+    ids = db.session.scalars(sa.select(SavedOpportunity.opportunity_id).where(
+        SavedOpportunity.user_id == student_id).limit(SAVED_KEPT + 1)).all()
+    return frozenset(ids) if len(ids) <= SAVED_KEPT else None
 
 
 @bp.route("/opportunities")
@@ -209,15 +238,64 @@ def list_opportunities():
 @cached_for_visitors
 @public
 def show_opportunity(opportunity_id: int):
-    # With its organization and the schools it is open to in the same query: the page
-    # and the check need them.
-    opportunity = db.session.get(Opportunity, opportunity_id,
-                                 options=[joinedload(Opportunity.organization),
-                                          joinedload(Opportunity.school_rows)])
+    found = posting_page(opportunity_id)
+    opportunity = found.opportunity if found is not None else None
     # Drafts, pending, rejected and expired postings do not exist for students.
     if opportunity is None or not can_view_opportunity(current_user, opportunity):
         abort(404)
-    return render_detail(opportunity)
+    return render_detail(opportunity, posting_top=found.top)
+
+
+@dataclass(frozen=True)
+class KeptPosting:
+    """A posting's page as kept for every reader until the catalog changes: the posting
+    with its organization and the schools it is open to, and the part of its page every
+    reader sees (``_posting.html``), rendered."""
+
+    posting: Snapshot
+    top: Markup
+
+
+@dataclass(frozen=True)
+class PostingPage:
+    opportunity: Opportunity
+    top: Markup
+
+
+# The page and the check need the organization and the schools: in the same query.
+POSTING_PAGE_OPTIONS = (joinedload(Opportunity.organization), joinedload(Opportunity.school_rows))
+
+
+def posting_page(opportunity_id: int) -> PostingPage | None:
+    """The posting as a row of this request's session, and the part of its page every
+    reader sees: kept in the results cache until the catalog changes (for
+    ``PAGE_CACHE_SECONDS`` at most), then no query at all. (The mount point is in the
+    key: the part's links are built with it.)"""
+    kept = kept_until_change("results_cache", ("posting", opportunity_id, request.script_root),
+                             lambda: _kept_posting(opportunity_id))
+    if kept is None:
+        return None
+    opportunity = in_session(kept.posting) or db.session.get(
+        Opportunity, opportunity_id, options=list(POSTING_PAGE_OPTIONS))
+    return PostingPage(opportunity, kept.top) if opportunity is not None else None
+
+
+def _kept_posting(opportunity_id: int) -> KeptPosting | None:
+    opportunity = db.session.get(Opportunity, opportunity_id, options=list(POSTING_PAGE_OPTIONS))
+    if opportunity is None:
+        return None
+    return KeptPosting(snapshot(opportunity, "organization", "school_rows"),
+                       posting_top(opportunity))
+
+
+def posting_top(opportunity: Opportunity) -> Markup:
+    """The part of a posting's page every reader sees, rendered: the posting, who it is
+    open to (named, when it is not every school) and how to apply."""
+    open_to = ([name for school_id, name in school_names().items()
+                if school_id in opportunity.school_ids] if opportunity.school_ids else [])
+    return Markup(render_template("opportunities/_posting.html", opportunity=opportunity,
+                                  description=render_markdown(opportunity.description),
+                                  open_to=open_to))
 
 
 def _is_student() -> bool:
@@ -231,18 +309,14 @@ def render_detail(opportunity: Opportunity, **values):
     # The forms (and so a CSRF token in the session) only for students, who can use them:
     # a visitor's page then sets no cookie and can be served from the page cache.
     student = _is_student()
-    extra = {"apply_form": None, "application": None}
+    extra = {"apply_form": None, "apply_fields": None, "application": None}
     if student:
         extra = hooks.detail_context.merged(extra, opportunity, current_user)
     extra.update(values)
-    # Who it is open to, named, when it is not every school.
-    extra["open_to"] = ([name for school_id, name in school_names().items()
-                         if school_id in opportunity.school_ids]
-                        if opportunity.school_ids else [])
+    if extra.get("posting_top") is None:
+        extra["posting_top"] = posting_top(opportunity)
     return render_template("opportunities/detail.html", opportunity=opportunity,
-                           description=render_markdown(opportunity.description),
-                           saved=opportunity.id in saved_ids([opportunity.id]),
-                           save_form=SaveForm() if student else None, **extra)
+                           saved=opportunity.id in saved_ids([opportunity.id]), **extra)
 
 
 @bp.route("/opportunities/<int:opportunity_id>/save", methods=["POST"])

@@ -43,9 +43,12 @@ from marketplace.blueprints.outcomes.models import ExportJob, ExportStatus
 from marketplace.blueprints.outcomes.reviews import NEXT_OUTCOME_ORDER, split_reversed
 from marketplace.blueprints.outcomes.services import evidence_for
 from marketplace.blueprints.outcomes.spectrum import Stage, stage_for
+from marketplace.core.changes import user_topic
+from marketplace.core.clock import institution_today
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 from marketplace.core.forms import Form, show_domain_error
+from marketplace.core.kept import kept_fragment
 from marketplace.core.policies import Role, role_required
 from marketplace.core.reference import OUTCOMES
 
@@ -55,6 +58,14 @@ bp = Blueprint("outcomes", __name__)
 @bp.route("/me/outcomes")
 @role_required(Role.STUDENT)
 def my_outcomes():
+    # Kept until anything it shows changes: the student's evidence and other rows,
+    # postings, mentors (and the day, which the stage rule's windows count from).
+    content = kept_fragment(("my outcomes", current_user.id, institution_today()), (
+        user_topic(current_user.id), "catalog", "mentoring", "rules"), _my_outcomes)
+    return render_template("outcomes/mine.html", content=content)
+
+
+def _my_outcomes() -> str:
     by_outcome = defaultdict(list)
     # A withdrawn approval keeps its row and gains a reversing one: shown apart, with why.
     counting, withdrawn = split_reversed(evidence_for(current_user.id))
@@ -66,7 +77,6 @@ def my_outcomes():
     suggestions = []
     mentors = []
     if clusters:
-
         suggestions = db.session.scalars(
             public_postings(student_school_id(current_user))
             .where(Opportunity.career_cluster.in_(clusters))
@@ -75,7 +85,7 @@ def my_outcomes():
             sa.select(User).join(AlumniProfile).where(AlumniProfile.cluster.in_(clusters),
                                                       User.active.is_(True))
             .order_by(User.name).limit(5)).all()
-    return render_template("outcomes/mine.html", by_outcome=by_outcome, suggestions=suggestions,
+    return render_template("outcomes/_mine.html", by_outcome=by_outcome, suggestions=suggestions,
                            mentors=mentors, clusters=clusters, withdrawn=withdrawn,
                            stage=stage, stages=list(Stage),
                            next_outcome=missing[0] if missing else None)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request, session
@@ -20,9 +21,18 @@ from marketplace.blueprints.accounts.models import (
 )
 from marketplace.blueprints.accounts.policies import can_manage_session
 from marketplace.blueprints.notifications.services import unread_count_of
+from marketplace.core import changes
+from marketplace.core.changes import user_topic
 from marketplace.core.db import utcnow
 from marketplace.core.errors import NotFound
 from marketplace.core.extensions import db
+from marketplace.core.kept import (
+    Snapshot,
+    cache_sized_by,
+    in_session,
+    kept_while_unchanged,
+    snapshot,
+)
 
 SESSION_KEY = "sid"
 
@@ -87,24 +97,67 @@ SIGNED_IN = (
            UserSession.ended_at.is_(None)))
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """What ``SIGNED_IN`` found, as kept between requests: the person and their profiles
+    as a snapshot (never the objects of a request's session), and the rest."""
+
+    user: Snapshot
+    session_id: int
+    last_seen_at: datetime
+    unread: int
+    clusters: tuple[str, ...]
+
+    @classmethod
+    def of(cls, found) -> SignedIn:
+        return cls(snapshot(found[0], "student_profile", "alumni_profile"), found.session_id,
+                   found.last_seen_at, found.unread, _clusters(found.clusters))
+
+
+def _clusters(joined: str | None) -> tuple[str, ...]:
+    return tuple(sorted(key for key in (joined or "").split(",") if key))
+
+
+def init_app(app) -> None:
+    # Who is signed in on each browser, kept per worker while the change feed hears
+    # nothing of the person (``core.changes``): most signed-in pages then start
+    # without a query.
+    app.extensions["people_cache"] = cache_sized_by(app, "PEOPLE_CACHE_SIZE")
+
+
 def signed_in_user(user_id: int) -> User | None:
     """The person behind this request's cookie if their session on this browser is still
     open: one query joining the person to the session row (None when the cookie holds
     no key, or the session was ended or is someone else's). The same query counts their
     unread notifications, which every page's header shows, and reads a student's
-    clusters (``viewer_clusters``)."""
+    clusters (``viewer_clusters``).
+
+    Where the change feed is live, what the query found is kept per worker, under the
+    cookie's digest, until anything about the person changes (their account, a session,
+    a profile, a notification...): then the next request asks again."""
     key = _cookie_key()
     if key is None:
         return None
     digest = _digest(key)
-    found = db.session.execute(SIGNED_IN, {"user_id": user_id, "digest": digest}).first()
+    found = kept_while_unchanged("people_cache", (user_id, digest), (user_topic(user_id),),
+                                 lambda: _signed_in(user_id, digest))
     if found is None:
         return None
+    user = in_session(found.user)
+    if user is None:
+        # Just read (its row is in the session), or already in this request's session.
+        user = db.session.get(User, user_id)
+        if user is None:
+            return None
     _found(digest, found.session_id, found.last_seen_at)
     g.unread_notifications = found.unread
-    clusters = (found.clusters or "").split(",")
-    g.viewer_clusters = (found[0].id, tuple(sorted(key for key in clusters if key)))
-    return found[0]
+    g.viewer_clusters = (user.id, found.clusters)
+    return user
+
+
+def _signed_in(user_id: int, digest: str) -> SignedIn | None:
+    found = db.session.execute(SIGNED_IN, {"user_id": user_id, "digest": digest}).first()
+    return SignedIn.of(found) if found is not None else None
 
 
 def viewer_clusters(user: User) -> tuple[str, ...]:
@@ -151,7 +204,8 @@ def note_session_seen() -> None:
     try:
         db.session.execute(sa.update(UserSession).where(UserSession.id == session_id)
                            .values(last_seen_at=utcnow()))
-        db.session.commit()
+        with changes.unheard():  # no page shows it at once; the person's topic tells
+            db.session.commit()
     except sa.exc.OperationalError:
         db.session.rollback()
 

@@ -1,0 +1,262 @@
+"""The change feed (PostgreSQL): a worker keeps who is signed in, their saved postings and
+pages of results until the database announces a change, and never past one.
+
+Changes are made the way another worker would make them: on a connection of their own,
+committed. This process's own commits count at once; another's once the notification
+arrives (``heard``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.blueprints.accounts.models import User, UserSession
+from marketplace.blueprints.notifications.models import Notification
+from marketplace.blueprints.opportunities.models import Opportunity
+from marketplace.blueprints.outcomes.models import OutcomeEvidence
+from marketplace.core.changes import ChangeFeed, user_topic
+from marketplace.core.db import utcnow
+from marketplace.core.extensions import db
+from tests.factories import DEFAULT_PASSWORD, OpportunityFactory, StudentFactory
+from tests.support import ON_SERVICES, migrated_app
+
+pytestmark = pytest.mark.no_db
+postgresql = pytest.mark.skipif(not ON_SERVICES, reason="needs PostgreSQL (make test-services)")
+UNREAD = '>1<span class="visually-hidden"> unread'
+SAVED_BADGE = 'badge--ok">Saved<'
+
+
+def heard(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+@pytest.fixture(scope="module")
+def feed_app():
+    app = migrated_app("change_feed", CHANGE_FEED=True)
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield app
+    app.extensions["change_feed"].close()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def elsewhere(feed_app):
+    """Another worker's connection: its commits reach this process only as notifications."""
+    engine = sa.create_engine(feed_app.config["SQLALCHEMY_DATABASE_URI"])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def feed(feed_app) -> ChangeFeed:
+    feed = feed_app.extensions["change_feed"]
+    with feed_app.test_request_context():
+        feed.stamp()  # starts listening in this process
+    assert heard(lambda: feed.live), "the feed never connected"
+    return feed
+
+
+@pytest.fixture
+def student(feed_app, feed):
+    with feed_app.app_context():
+        person = StudentFactory(email=f"feed{time.monotonic_ns()}@school.edu")
+        posting = OpportunityFactory(title=f"Feed posting {person.id}")
+        db.session.commit()
+        return {"id": person.id, "email": person.email, "posting": posting.id}
+
+
+def signed_in(app, student):
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": student["email"],
+                                                "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302 and response.location.endswith("/students/")
+    return client
+
+
+def statements_during(app, request: Callable[[], object]) -> tuple[list[str], object]:
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        result = request()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    return seen, result
+
+
+@postgresql
+def test_a_signed_in_student_browses_without_a_query_once_kept(feed_app, student):
+    client = signed_in(feed_app, student)
+    first = client.get("/opportunities")
+    assert first.status_code == 200 and f"Feed posting {student['id']}" in first.text
+    seen, again = statements_during(feed_app, lambda: client.get("/opportunities"))
+    assert again.status_code == 200 and f"Feed posting {student['id']}" in again.text
+    assert seen == []  # the person, their saved postings and the page of results: kept
+    # A page that needs more than what is kept still asks the database.
+    seen, home = statements_during(feed_app, lambda: client.get("/students/"))
+    assert home.status_code == 200 and seen
+
+
+@postgresql
+def test_a_session_ended_by_another_worker_stops_working(feed_app, feed, elsewhere, student):
+    client = signed_in(feed_app, student)
+    assert client.get("/students/").status_code == 200
+    before = feed.stamp(user_topic(student["id"]))
+    with elsewhere.begin() as connection:
+        connection.execute(sa.update(UserSession).where(UserSession.user_id == student["id"])
+                           .values(ended_at=utcnow()))
+    assert heard(lambda: feed.stamp(user_topic(student["id"])) != before)
+    response = client.get("/students/")
+    assert response.status_code == 302 and "/auth/login" in response.location
+
+
+@postgresql
+def test_a_notification_from_another_worker_shows_in_the_header(feed_app, feed, elsewhere,
+                                                                 student):
+    client = signed_in(feed_app, student)
+    assert UNREAD not in client.get("/opportunities").text
+    before = feed.stamp(user_topic(student["id"]))
+    with elsewhere.begin() as connection:
+        connection.execute(sa.insert(Notification).values(
+            user_id=student["id"], kind="test", title="Hello", body="", created_at=utcnow()))
+    assert heard(lambda: feed.stamp(user_topic(student["id"])) != before)
+    assert UNREAD in client.get("/opportunities").text
+
+
+@postgresql
+def test_a_posting_changed_by_another_worker_shows_on_the_next_page(feed_app, feed, elsewhere,
+                                                                  student):
+    client = signed_in(feed_app, student)
+    assert f"Feed posting {student['id']}" in client.get("/opportunities").text
+    before = feed.stamp("catalog")
+    with elsewhere.begin() as connection:
+        connection.execute(sa.update(Opportunity).where(Opportunity.id == student["posting"])
+                           .values(title=f"Renamed posting {student['id']}"))
+    assert heard(lambda: feed.stamp("catalog") != before)
+    page = client.get("/opportunities").text
+    assert f"Renamed posting {student['id']}" in page
+    assert f"Feed posting {student['id']}" not in page
+
+
+@postgresql
+def test_the_students_own_save_shows_at_once(feed_app, feed, student):
+    client = signed_in(feed_app, student)
+    assert "Save for later" in client.get(f"/opportunities/{student['posting']}").text
+    assert SAVED_BADGE not in client.get("/opportunities").text  # their saved postings: kept
+
+    def own_writes() -> int:
+        with feed_app.test_request_context():
+            return feed.stamp()[1]
+
+    before = own_writes()
+    client.get("/opportunities")
+    assert own_writes() == before  # reading writes nothing
+    response = client.post(f"/opportunities/{student['posting']}/save")
+    assert response.status_code == 302
+    # This process's own commit counts at once, not when its notification arrives.
+    assert own_writes() == before + 1
+    assert "Remove from saved" in client.get(f"/opportunities/{student['posting']}").text
+    assert SAVED_BADGE in client.get("/opportunities").text
+
+
+@postgresql
+def test_the_students_home_and_outcomes_are_kept_until_what_they_show_changes(
+        feed_app, feed, elsewhere, student):
+    client = signed_in(feed_app, student)
+    assert "Hello," in client.get("/students/").text
+    assert "Mock interview" not in client.get("/me/outcomes").text
+    for path in ("/students/", "/me/outcomes"):
+        seen, page = statements_during(feed_app, lambda path=path: client.get(path))
+        assert page.status_code == 200 and seen == []  # kept: no query
+    before = feed.stamp(user_topic(student["id"]))
+    with elsewhere.begin() as connection:
+        connection.execute(sa.update(User).where(User.id == student["id"])
+                           .values(name="Renamed Student"))
+        connection.execute(sa.insert(OutcomeEvidence).values(
+            student_id=student["id"], outcome="career_design", source_kind="staff",
+            source_id=1, recorded_at=utcnow(), details={"description": "Mock interview"}))
+    assert heard(lambda: feed.stamp(user_topic(student["id"])) != before)
+    assert "Hello, Renamed Student" in client.get("/students/").text
+    assert "Mock interview" in client.get("/me/outcomes").text
+
+
+@postgresql
+def test_a_posting_page_is_kept_until_the_posting_changes(feed_app, feed, elsewhere, student):
+    client = signed_in(feed_app, student)
+    path = f"/opportunities/{student['posting']}"
+    assert "Send application" in client.get(path).text
+    seen, page = statements_during(feed_app, lambda: client.get(path))
+    assert page.status_code == 200 and seen == []
+    before = feed.stamp("catalog")
+    with elsewhere.begin() as connection:
+        connection.execute(sa.update(Opportunity).where(Opportunity.id == student["posting"])
+                           .values(description="**Now with a new description.**"))
+    assert heard(lambda: feed.stamp("catalog") != before)
+    assert "<strong>Now with a new description.</strong>" in client.get(path).text
+    # Withdrawn by its employer: gone for the student on the next page, not a kept one.
+    before = feed.stamp("catalog")
+    with elsewhere.begin() as connection:
+        connection.execute(sa.update(Opportunity).where(Opportunity.id == student["posting"])
+                           .values(status="closed"))
+    assert heard(lambda: feed.stamp("catalog") != before)
+    assert client.get(path).status_code == 404
+
+
+@postgresql
+def test_a_lost_connection_keeps_nothing_until_the_feed_is_back(feed_app, feed, elsewhere,
+                                                                student):
+    client = signed_in(feed_app, student)
+    client.get("/opportunities")
+    with feed_app.test_request_context():
+        epoch = feed.stamp()[0]
+    with elsewhere.begin() as connection:
+        connection.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'change-feed' AND datname = current_database()"))
+    # Nothing kept under the old connection counts: a new epoch, or no stamp at all.
+    assert heard(lambda: (feed.stamp() or (None,))[0] != epoch)
+    seen, page = statements_during(feed_app, lambda: client.get("/opportunities"))
+    assert page.status_code == 200 and seen  # read again, not served from what was kept
+    assert heard(lambda: feed.live, seconds=10), "the feed did not reconnect"
+
+
+@postgresql
+def test_truncating_a_table_forgets_everything(feed_app, feed, elsewhere):
+    with feed_app.test_request_context():
+        epoch = feed.stamp()[0]
+    with elsewhere.begin() as connection:
+        connection.execute(sa.text("TRUNCATE saved_opportunity"))
+    assert heard(lambda: (feed.stamp() or (epoch,))[0] != epoch)
+
+
+@postgresql
+def test_the_triggers_cover_every_table_a_kept_value_reads(feed_app):
+    with feed_app.app_context():
+        names = set(db.session.scalars(sa.text(
+            "SELECT tgname FROM pg_trigger WHERE tgname LIKE '%announce%'")))
+    for table in ("user_account", "user_session", "student_profile", "alumni_profile",
+                  "student_cluster", "notification", "saved_opportunity"):
+        assert f"{table}_announce_person" in names
+        assert f"{table}_announce_truncate" in names
+    for table in ("opportunity", "organization", "opportunity_school"):
+        assert f"{table}_announce_truncate" in names
+
+
+def test_without_postgresql_there_is_no_feed():
+    from marketplace import create_app
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    assert app.extensions["change_feed"] is None
