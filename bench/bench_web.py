@@ -10,7 +10,9 @@ logged-in student. In that second run a student then signs in through the log-in
 and the signed-in pages (browse, a two-word search, a posting, their home and their
 outcomes) are driven with the session cookie, next to ``/ping`` with and without it,
 and next to the floor under any signed-in page (``bench.floor``: finding the person
-alone, and that plus the site's layout around an empty page).
+alone, and that plus the site's layout around an empty page). Signed-in pages keep what
+they read until the database announces a change (``marketplace.core.changes``); a third
+run measures them with that off, as on a first visit after a change.
 """
 
 from __future__ import annotations
@@ -211,22 +213,27 @@ def get(url: str, cookie: str | None = None) -> None:
 
 
 def serve_and_measure(database_url: str, detail_id: int, page_cache_size: int,
-                      signed_in: dict | None = None) -> dict:
+                      signed_in: dict | None = None, visitors: bool = True,
+                      change_feed: bool = True) -> dict:
     """Start gunicorn with the given page cache size, run wrk on every target, stop it.
 
     Given a ``signed_in`` dict, a student then logs in and the signed-in targets are
-    measured with their cookie into it."""
+    measured with their cookie into it; ``visitors=False`` measures only those (and
+    ``/ping``). ``change_feed=False``: workers keep nothing between requests
+    (``marketplace.core.changes``), as on a first visit after a change."""
     workers = 2 * (os.cpu_count() or 1) + 1
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret",
-           "PYTHONPATH": str(ROOT), "PAGE_CACHE_SIZE": str(page_cache_size)}
+           "PYTHONPATH": str(ROOT), "PAGE_CACHE_SIZE": str(page_cache_size),
+           "CHANGE_FEED": "1" if change_feed else "0"}
     env.pop("REDIS_URL", None)
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
          f"127.0.0.1:{port}", "--log-level", "warning", "bench.floor:create_app()"],
         cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
-    targets = TARGETS + [("detail", f"/opportunities/{detail_id}")]
+    targets = (TARGETS + [("detail", f"/opportunities/{detail_id}")] if visitors
+               else TARGETS[:1])
     try:
         for _ in range(100):
             try:
@@ -272,13 +279,13 @@ def report(title: str, results: dict) -> None:
               f"{verdict(goal, rate / trivial, p99, timeouts)}")
 
 
-def report_signed_in(results: dict, anonymous_ping: float) -> None:
+def report_signed_in(results: dict, anonymous_ping: float, title: str | None = None) -> None:
     trivial = results["signed-in /ping"][0]
-    print("\nSigned in as a student (page cache off; ratios to the signed-in /ping and to "
-          "the visitors' /ping of the same run):")
+    print("\n" + (title or "Signed in as a student (page cache off; ratios to the signed-in "
+                           "/ping and to the visitors' /ping of the same run):"))
     print(f"{'route':<18}{'req/s':>10}{'p99 ms':>10}{'ratio':>9}{'/ anon':>9}  goal")
     for name, (rate, p99, timeouts) in results.items():
-        goal = SIGNED_IN_GOALS.get(name)
+        goal = SIGNED_IN_GOALS.get(name) if title is None else None
         print(f"{name:<18}{rate:>10.1f}{p99:>10.1f}{rate / trivial:>9.0%}"
               f"{rate / anonymous_ping:>9.0%}  {verdict(goal, rate / trivial, p99, timeouts)}")
 
@@ -301,6 +308,14 @@ def main() -> None:
     report("As deployed (visitors' page cache on):", deployed)
     report("Every request rendered (page cache off, as for logged-in students):", rendered)
     report_signed_in(signed_in, rendered["trivial /ping"][0])
+    # What each signed-in page costs when a worker has kept nothing (the first visit after
+    # a change): the feed off.
+    unkept: dict = {}
+    alone = serve_and_measure(database_url, detail_id, page_cache_size=0, signed_in=unkept,
+                              visitors=False, change_feed=False)
+    report_signed_in(unkept, alone["trivial /ping"][0],
+                     "Signed in, nothing kept between requests (CHANGE_FEED=0, as on a first "
+                     "visit after a change; for comparison, not a goal):")
 
 
 if __name__ == "__main__":

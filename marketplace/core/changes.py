@@ -3,10 +3,12 @@ keep what it read (who is signed in, pages of results) without asking again.
 
 PostgreSQL only. Triggers (migration 0024) send a notification on the channel
 ``cc_changes`` when a transaction that changed something a kept value depends on commits:
-``catalog`` for a posting, an organization or a posting's schools; ``user:<id>`` for a
-person's account, sessions, profiles, clusters, notifications, saved postings and the
-rest of what their own pages show; ``*`` when a table is truncated. Each process listens
-on a connection of its own, in a thread, and counts what it hears per topic.
+``catalog`` for a posting, an organization, a posting's schools or a school;
+``user:<id>`` for a person's account, sessions, profiles, clusters, notifications, saved
+postings and the rest of what their own pages show; ``mentoring`` and ``rules`` for what
+many people's pages show; ``*`` when a table is truncated (migration 0024 lists them).
+Each process listens on a connection of its own, in a thread, and counts what it hears
+per topic.
 
 A value is kept under the *stamp* of its topics taken before it was computed: the
 feed's epoch (a new one each time it connects, or when it hears ``*``), the count of
@@ -33,7 +35,7 @@ from contextlib import contextmanager
 
 import psycopg
 import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -43,9 +45,9 @@ from marketplace.core.extensions import db
 CHANNEL = "cc_changes"
 EVERYTHING = "*"
 # The listening connection runs a query when it has heard nothing for this long...
-HEARTBEAT_SECONDS = 5.0
+HEARTBEAT_SECONDS = 2.0
 # ...and stamps stop when it has not answered for this long (a hung connection).
-STALE_AFTER = 15.0
+STALE_AFTER = 5.0
 # Topics counted before the counts start again under a new epoch (memory stays bounded).
 MAX_TOPICS = 100_000
 
@@ -140,9 +142,13 @@ class ChangeFeed:
                     while not self._stop.is_set():
                         for note in connection.notifies(timeout=HEARTBEAT_SECONDS):
                             self._heard(note.payload)
+                        answered = time.monotonic()
                         connection.execute("SELECT 1")
+                        # What arrived meanwhile is counted before the answer is.
+                        for note in connection.notifies(timeout=0):
+                            self._heard(note.payload)
                         with self._lock:
-                            self._heard_at = time.monotonic()
+                            self._heard_at = answered
             except (psycopg.Error, OSError) as error:
                 log.warning("change feed lost its connection: %s", type(error).__name__)
             finally:
@@ -170,8 +176,26 @@ def current_feed() -> ChangeFeed | None:
 
 
 def stamp(*topics: str) -> tuple | None:
+    """The stamp of ``topics`` for values read in this request, or None (keep nothing).
+
+    Within a request each part of a stamp is taken once, the first time it is asked for,
+    and then repeated: a value read later in the request (a page part built from the
+    signed-in person, read at the start) is never kept under a count heard after what it
+    was built from was read. A count heard since makes the value a miss next time."""
     feed = current_feed()
-    return feed.stamp(*topics) if feed is not None else None
+    if feed is None:
+        return None
+    if not has_request_context():
+        return feed.stamp(*topics)
+    taken: dict = g.setdefault("change_stamps", {})
+    new = [topic for topic in topics if topic not in taken]
+    if new or "" not in taken:
+        now = feed.stamp(*new)
+        if now is None:
+            return None
+        taken.setdefault("", now[:2])  # the epoch and this process's own writes
+        taken.update(zip(new, now[2:], strict=True))
+    return (*taken[""], *(taken[topic] for topic in topics))
 
 
 def user_topic(user_id: int) -> str:

@@ -115,8 +115,9 @@ def snapshot(row, *related: str) -> Snapshot:
     """``row`` as loaded (nothing changed on it yet), with its loaded relationships
     ``related``."""
     def columns(item) -> dict:
+        # Lists and dicts copied: the request that took the snapshot goes on with its row.
         state = sa.inspect(item)
-        return {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs
+        return {attr.key: _copied(state.dict[attr.key]) for attr in state.mapper.column_attrs
                 if attr.key in state.dict}
 
     def taken(value):
@@ -130,13 +131,16 @@ def snapshot(row, *related: str) -> Snapshot:
                                               for name in related})
 
 
+def _copied(value):
+    return copy.deepcopy(value) if isinstance(value, list | dict) else value
+
+
 def _rebuilt(snap: Snapshot):
     """A detached row holding the snapshot's values as if just loaded (nothing to write);
     lists and dicts copied, so that a request changing its row changes nothing kept."""
     row = snap.model.__mapper__.class_manager.new_instance()
     for key, value in snap.columns.items():
-        set_committed_value(row, key, copy.deepcopy(value) if isinstance(value, list | dict)
-                            else value)
+        set_committed_value(row, key, _copied(value))
     make_transient_to_detached(row)
     for name, value in snap.related.items():
         if isinstance(value, tuple):
@@ -199,7 +203,9 @@ def rendered_once(template: str, *, key: tuple | None = None,
     found = None if current_app.debug else kept.get(key)  # debug: templates change
     if found is None:
         found = Markup(render_template(template, **(values if given is None else given())))
-        if len(kept) >= RENDERED_ONCE_MAX:
-            kept.clear()
-        kept[key] = found
+        # Kept only from a GET: a request that sent a form could leave its values in it.
+        if request.method == "GET":
+            if len(kept) >= RENDERED_ONCE_MAX:
+                kept.clear()
+            kept[key] = found
     return found

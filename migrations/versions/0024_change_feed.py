@@ -45,7 +45,18 @@ SHARED_TABLES = {
     "booking": "mentoring",
     "alumni_profile": "mentoring",
     "outcome_rule": "rules",
+    # A posting's page names the schools it is open to.
+    "school": "catalog",
 }
+# An alum is shown to students as a mentor by name, while active: a change to either is
+# theirs and also everyone's (not their sign-ins, which change other columns).
+ALUM_SHOWN = """
+CREATE TRIGGER user_account_announce_mentor AFTER UPDATE ON user_account
+FOR EACH ROW WHEN (OLD.role = 'alumni' AND (OLD.name IS DISTINCT FROM NEW.name
+                   OR OLD.active IS DISTINCT FROM NEW.active
+                   OR OLD.erased_at IS DISTINCT FROM NEW.erased_at
+                   OR OLD.role IS DISTINCT FROM NEW.role))
+EXECUTE FUNCTION announce_change('mentoring')"""
 CATALOG_TABLES = ("opportunity", "organization", "opportunity_school")
 
 FUNCTIONS = [
@@ -111,6 +122,7 @@ FOR EACH ROW EXECUTE FUNCTION announce_person_change('{column}')""")
         op.execute(f"""
 CREATE TRIGGER {table}_announce_{topic} AFTER INSERT OR UPDATE OR DELETE ON {table}
 FOR EACH STATEMENT EXECUTE FUNCTION announce_change('{topic}')""")
+    op.execute(ALUM_SHOWN)
     # A table emptied at once fires no row trigger: everything kept is forgotten.
     for table in sorted(_tables()):
         op.execute(f"""
@@ -121,6 +133,7 @@ FOR EACH STATEMENT EXECUTE FUNCTION announce_change('*')""")
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute("DROP TRIGGER IF EXISTS user_account_announce_mentor ON user_account")
     for table in sorted(_tables()):
         op.execute(f"DROP TRIGGER IF EXISTS {table}_announce_truncate ON {table}")
     for table, topic in SHARED_TABLES.items():

@@ -7,21 +7,29 @@ arrives (``heard``)."""
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 
+from marketplace import create_app
 from marketplace.blueprints.accounts.models import User, UserSession
 from marketplace.blueprints.notifications.models import Notification
 from marketplace.blueprints.opportunities.models import Opportunity
 from marketplace.blueprints.outcomes.models import OutcomeEvidence
+from marketplace.core import changes
 from marketplace.core.changes import ChangeFeed, user_topic
 from marketplace.core.db import utcnow
 from marketplace.core.extensions import db
-from tests.factories import DEFAULT_PASSWORD, OpportunityFactory, StudentFactory
-from tests.support import ON_SERVICES, migrated_app
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    AlumniFactory,
+    OpportunityFactory,
+    StudentFactory,
+)
+from tests.support import ON_SERVICES, ROOT, Client, migrated_app
 
 pytestmark = pytest.mark.no_db
 postgresql = pytest.mark.skipif(not ON_SERVICES, reason="needs PostgreSQL (make test-services)")
@@ -221,17 +229,23 @@ def test_a_lost_connection_keeps_nothing_until_the_feed_is_back(feed_app, feed, 
                                                                 student):
     client = signed_in(feed_app, student)
     client.get("/opportunities")
+    seen, _ = statements_during(feed_app, lambda: client.get("/opportunities"))
+    assert seen == []
     with feed_app.test_request_context():
         epoch = feed.stamp()[0]
     with elsewhere.begin() as connection:
         connection.execute(sa.text(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE application_name = 'change-feed' AND datname = current_database()"))
-    # Nothing kept under the old connection counts: a new epoch, or no stamp at all.
-    assert heard(lambda: (feed.stamp() or (None,))[0] != epoch)
-    seen, page = statements_during(feed_app, lambda: client.get("/opportunities"))
-    assert page.status_code == 200 and seen  # read again, not served from what was kept
+    # Until it is back (half a second at least) there is no stamp: nothing kept is served,
+    # and what is read is not kept.
+    assert heard(lambda: feed.stamp() is None)
+    for _ in range(2):
+        seen, page = statements_during(feed_app, lambda: client.get("/opportunities"))
+        assert page.status_code == 200 and seen
     assert heard(lambda: feed.live, seconds=10), "the feed did not reconnect"
+    with feed_app.test_request_context():
+        assert feed.stamp()[0] != epoch  # what was kept before counts for nothing
 
 
 @postgresql
@@ -244,19 +258,87 @@ def test_truncating_a_table_forgets_everything(feed_app, feed, elsewhere):
 
 
 @postgresql
-def test_the_triggers_cover_every_table_a_kept_value_reads(feed_app):
+def test_every_table_the_migration_lists_announces_its_changes(feed_app):
+    spec = importlib.util.spec_from_file_location(
+        "change_feed_migration", ROOT / "migrations" / "versions" / "0024_change_feed.py")
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
     with feed_app.app_context():
-        names = set(db.session.scalars(sa.text(
-            "SELECT tgname FROM pg_trigger WHERE tgname LIKE '%announce%'")))
-    for table in ("user_account", "user_session", "student_profile", "alumni_profile",
-                  "student_cluster", "notification", "saved_opportunity"):
-        assert f"{table}_announce_person" in names
-        assert f"{table}_announce_truncate" in names
-    for table in ("opportunity", "organization", "opportunity_school"):
-        assert f"{table}_announce_truncate" in names
+        triggers = {tuple(row) for row in db.session.execute(sa.text(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname LIKE '%announce%'"))}
+        bump = db.session.scalar(sa.text(
+            "SELECT prosrc FROM pg_proc WHERE proname = 'bump_catalog_version'"))
+    expected = {(table, f"{table}_announce_person") for table in migration.PERSON_TABLES}
+    expected |= {(table, f"{table}_announce_{topic}")
+                 for table, topic in migration.SHARED_TABLES.items()}
+    expected |= {(table, f"{table}_announce_truncate") for table in migration._tables()}
+    expected.add(("user_account", "user_account_announce_mentor"))
+    assert triggers == expected
+    assert "pg_notify('cc_changes', 'catalog')" in bump
+    # What a signed-in page keeps is among them.
+    for table in ("user_account", "user_session", "student_profile", "student_cluster",
+                  "notification", "saved_opportunity", "application", "booking",
+                  "placement", "outcome_evidence"):
+        assert table in migration.PERSON_TABLES
+
+
+@postgresql
+def test_an_alum_leaving_is_announced_to_everyone_but_a_sign_in_is_not(feed_app, feed,
+                                                                       elsewhere):
+    with feed_app.app_context():
+        alum = AlumniFactory()
+        db.session.commit()
+        alum_id = alum.id
+    with feed_app.test_request_context():
+        before = feed.stamp("mentoring")
+    with elsewhere.begin() as connection:
+        connection.execute(sa.update(User).where(User.id == alum_id)
+                           .values(last_login_at=utcnow()))
+    assert heard(lambda: feed.stamp(user_topic(alum_id))[2] > 0)
+    with feed_app.test_request_context():
+        assert feed.stamp("mentoring") == before
+    with elsewhere.begin() as connection:
+        connection.execute(sa.update(User).where(User.id == alum_id).values(active=False))
+    assert heard(lambda: feed.stamp("mentoring") != before)
+
+
+@postgresql
+def test_within_a_request_each_part_of_a_stamp_is_taken_once(feed_app, feed, elsewhere,
+                                                             student):
+    topic = user_topic(student["id"])
+    with feed_app.test_request_context():
+        first = changes.stamp(topic)
+        with elsewhere.begin() as connection:
+            connection.execute(sa.update(User).where(User.id == student["id"])
+                               .values(name="Changed Meanwhile"))
+        assert heard(lambda: feed.stamp(topic) != first)
+        # Read after the change, kept under the count before it: a miss next time.
+        assert changes.stamp(topic) == first
+        assert changes.stamp(topic, "catalog")[:3] == first
+    with feed_app.test_request_context():
+        assert changes.stamp(topic) != first
+
+
+def test_without_the_feed_every_signed_in_page_asks_the_database():
+    app = migrated_app("no_change_feed")  # SQLite, or PostgreSQL with CHANGE_FEED off
+    app.test_client_class = Client
+    with app.app_context():
+        person = StudentFactory()
+        db.session.commit()
+        email = person.email
+    client = app.test_client()
+    assert client.submit("/auth/login", {"email": email, "password": DEFAULT_PASSWORD}
+                         ).status_code == 302
+    for path in ("/opportunities", "/students/", "/me/outcomes"):
+        client.get(path)
+        seen, page = statements_during(app, lambda path=path: client.get(path))
+        assert page.status_code == 200
+        assert any("user_session" in statement for statement in seen), path
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_without_postgresql_there_is_no_feed():
-    from marketplace import create_app
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
     assert app.extensions["change_feed"] is None

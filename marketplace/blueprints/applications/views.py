@@ -232,10 +232,11 @@ def detail_for_student(opportunity: Opportunity, student) -> dict:
     (registered on ``opportunities.hooks.detail_context``)."""
     application = application_to(opportunity, student)
     # A blank form's fields are the same for every student: rendered once per worker
-    # (the page adds the browser's CSRF token).
+    # (the page adds the browser's CSRF token). Blank: never filled from the request,
+    # which on a failed application holds one student's cover letter.
     fields = (None if application is not None else rendered_once(
         "applications/_apply_fields.html", key=("blank",),
-        given=lambda: {"form": ApplicationForm(meta={"csrf": False})}))
+        given=lambda: {"form": ApplicationForm(formdata=None, meta={"csrf": False})}))
     return {"apply_form": None, "apply_fields": fields, "application": application}
 
 
