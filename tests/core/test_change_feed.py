@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import time
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -82,11 +83,24 @@ def student(feed_app, feed):
         return {"id": person.id, "email": person.email, "posting": posting.id}
 
 
+def caught_up(app) -> None:
+    """Wait until the feed has heard every change committed so far: PostgreSQL delivers
+    notifications in the order their transactions committed, so once a marker sent now
+    is heard, so is everything before it (a sign-in's own, say)."""
+    feed = app.extensions["change_feed"]
+    marker = f"marker:{uuid.uuid4().hex}"
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(sa.text("SELECT pg_notify('cc_changes', :marker)"),
+                           {"marker": marker})
+    assert heard(lambda: (feed.stamp(marker) or (0, 0, 0))[2] == 1), "the marker was not heard"
+
+
 def signed_in(app, student):
     client = app.test_client()
     response = client.post("/auth/login", data={"email": student["email"],
                                                 "password": DEFAULT_PASSWORD})
     assert response.status_code == 302 and response.location.endswith("/students/")
+    caught_up(app)  # what the sign-in changed is heard before anything is kept
     return client
 
 
