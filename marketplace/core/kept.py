@@ -101,6 +101,15 @@ def kept_while_unchanged(name: str, key, topics: tuple[str, ...], compute: Calla
     return keep(name, key, lambda: changes.stamp(*topics), compute)
 
 
+def kept_while_live(name: str, key, topics: tuple[str, ...], compute: Callable[[], object]):
+    """``kept_while_unchanged`` where the change feed is live, and None without it: for a
+    value (all of a student's saved postings, say) that costs more to read each time than
+    the caller's own narrower read, which it then makes instead."""
+    if changes.stamp(*topics) is None:
+        return None
+    return kept_while_unchanged(name, key, topics, compute)
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """A row and the relationships named when it was taken (one level), as column values:

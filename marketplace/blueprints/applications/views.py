@@ -56,7 +56,6 @@ from marketplace.blueprints.opportunities.models import (
 )
 from marketplace.blueprints.opportunities.policies import can_view_opportunity
 from marketplace.blueprints.opportunities.views import managed_opportunity, render_detail
-from marketplace.core import changes
 from marketplace.core.changes import user_topic
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
@@ -64,7 +63,7 @@ from marketplace.core.forms import show_domain_error
 from marketplace.core.kept import (
     Snapshot,
     in_session,
-    kept_while_unchanged,
+    kept_while_live,
     rendered_once,
     snapshot,
 )
@@ -248,14 +247,12 @@ APPLICATIONS_KEPT = 500
 
 def application_to(opportunity: Opportunity, student) -> Application | None:
     """The student's application to ``opportunity``, if any."""
-    topics = (user_topic(student.id),)
-    if changes.stamp(*topics) is not None:
-        every = kept_while_unchanged("applied_cache", student.id, topics,
-                                     lambda: _every_application(student.id))
-        if every is not None:
-            kept = every.get(opportunity.id)
-            return (None if kept is None
-                    else in_session(kept) or db.session.get(Application, kept.columns["id"]))
+    every = kept_while_live("applied_cache", student.id, (user_topic(student.id),),
+                            lambda: _every_application(student.id))
+    if every is not None:
+        kept = every.get(opportunity.id)
+        return (None if kept is None
+                else in_session(kept) or db.session.get(Application, kept.columns["id"]))
     return db.session.scalar(sa.select(Application).where(
         Application.opportunity_id == opportunity.id, Application.student_id == student.id))
 

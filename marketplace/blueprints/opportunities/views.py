@@ -53,13 +53,12 @@ from marketplace.blueprints.opportunities.pagecache import (
 )
 from marketplace.blueprints.opportunities.policies import can_view_opportunity
 from marketplace.blueprints.opportunities.services import toggle_saved
-from marketplace.core import changes
 from marketplace.core.changes import user_topic
 from marketplace.core.db import utcnow
 from marketplace.core.errors import DomainError
 from marketplace.core.extensions import db
 from marketplace.core.forms import show_domain_error
-from marketplace.core.kept import Snapshot, in_session, kept_while_unchanged, snapshot
+from marketplace.core.kept import Snapshot, in_session, kept_while_live, snapshot
 from marketplace.core.policies import Role, public, role_required
 from marketplace.core.text import plain_excerpt, render_markdown
 
@@ -188,12 +187,10 @@ def saved_ids(opportunity_ids: list[int]) -> set[int]:
     if not (_is_student() and opportunity_ids):
         return set()
     student_id = current_user.id
-    topics = (user_topic(student_id),)
-    if changes.stamp(*topics) is not None:
-        every = kept_while_unchanged("saved_cache", student_id, topics,
-                                     lambda: _every_saved(student_id))
-        if every is not None:
-            return every.intersection(opportunity_ids)
+    every = kept_while_live("saved_cache", student_id, (user_topic(student_id),),
+                            lambda: _every_saved(student_id))
+    if every is not None:
+        return every.intersection(opportunity_ids)
     return set(db.session.scalars(sa.select(SavedOpportunity.opportunity_id).where(
         SavedOpportunity.user_id == student_id,
         SavedOpportunity.opportunity_id.in_(opportunity_ids))))
